@@ -1,0 +1,73 @@
+namespace OpenCryptokiActors.Cryptoki.Wire;
+
+/// <summary>
+/// One operation code per Cryptoki function that reaches the daemon. Payload layouts are in
+/// docs/wire-protocol.md. Values are part of the protocol: never renumber, only append.
+/// </summary>
+public enum Opcode : ushort
+{
+    Hello = 1,
+
+    GetSlotList = 10,
+    GetSlotInfo = 11,
+    GetTokenInfo = 12,
+    GetMechanismList = 13,
+    GetMechanismInfo = 14,
+    InitToken = 15,
+    InitPIN = 16,
+    SetPIN = 17,
+
+    OpenSession = 20,
+    CloseSession = 21,
+    CloseAllSessions = 22,
+    GetSessionInfo = 23,
+    Login = 24,
+    Logout = 25,
+
+    CreateObject = 30,
+    CopyObject = 31,
+    DestroyObject = 32,
+    GetObjectSize = 33,
+    GetAttributeValue = 34,
+    SetAttributeValue = 35,
+    FindObjectsInit = 36,
+    FindObjects = 37,
+    FindObjectsFinal = 38,
+
+    EncryptInit = 40,
+    Encrypt = 41,
+    EncryptUpdate = 42,
+    EncryptFinal = 43,
+    DecryptInit = 44,
+    Decrypt = 45,
+    DecryptUpdate = 46,
+    DecryptFinal = 47,
+
+    DigestInit = 50,
+    Digest = 51,
+    DigestUpdate = 52,
+    DigestKey = 53,
+    DigestFinal = 54,
+
+    SignInit = 60,
+    Sign = 61,
+    SignUpdate = 62,
+    SignFinal = 63,
+    SignRecoverInit = 64,
+    SignRecover = 65,
+    VerifyInit = 66,
+    Verify = 67,
+    VerifyUpdate = 68,
+    VerifyFinal = 69,
+    VerifyRecoverInit = 70,
+    VerifyRecover = 71,
+
+    GenerateKey = 80,
+    GenerateKeyPair = 81,
+    WrapKey = 82,
+    UnwrapKey = 83,
+    DeriveKey = 84,
+
+    SeedRandom = 90,
+    GenerateRandom = 91,
+}

@@ -1,0 +1,37 @@
+namespace OpenCryptokiActors.Tokens.Mechanisms;
+
+/// <summary>
+/// The mechanisms a token offers: type → (info, implementation). Built once from each family's Register;
+/// filtered per token from configuration.
+/// </summary>
+public sealed class MechanismRegistry
+{
+    private readonly SortedDictionary<ulong, (MechanismInfo Info, IMechanism Mechanism)> _entries = new();
+
+    public void Add(ulong type, MechanismInfo info, IMechanism mechanism) => _entries[type] = (info, mechanism);
+
+    public IReadOnlyCollection<ulong> Types => _entries.Keys;
+
+    public bool TryGet(ulong type, out MechanismInfo info, out IMechanism mechanism)
+    {
+        if (_entries.TryGetValue(type, out var e))
+        {
+            info = e.Info;
+            mechanism = e.Mechanism;
+            return true;
+        }
+
+        info = default;
+        mechanism = null!;
+        return false;
+    }
+
+    /// <summary>A registry holding only the mechanisms <paramref name="allow"/> accepts.</summary>
+    public MechanismRegistry Filter(Func<ulong, bool> allow)
+    {
+        var r = new MechanismRegistry();
+        foreach (var (type, e) in _entries)
+            if (allow(type)) r.Add(type, e.Info, e.Mechanism);
+        return r;
+    }
+}
