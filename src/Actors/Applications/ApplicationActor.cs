@@ -1,0 +1,204 @@
+using Akka.Actor;
+using OpenCryptokiActors.Actors.Server;
+using OpenCryptokiActors.Actors.Sessions;
+using OpenCryptokiActors.Actors.Slots;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
+using static OpenCryptokiActors.Actors.Tokens.TokenProtocol;
+
+namespace OpenCryptokiActors.Actors.Applications;
+
+/// <summary>
+/// One connected process. Answers slot-table questions itself, routes session calls to its session
+/// actors (operation state) or to the slot's token (login, objects, keys), and owns its sessions: they
+/// stop with it, and the tokens forget the application when its connection ends.
+/// </summary>
+public sealed class ApplicationActor : ReceiveActor
+{
+    private readonly ulong _appId;
+    private readonly SlotTable _slots;
+    private readonly Dictionary<ulong, (SlotEntry Slot, IActorRef Actor)> _sessions = new();
+    private readonly WireWriter _out = new();
+    private ulong _nextHandle = 1;
+
+    public ApplicationActor(ulong appId, PeerCredentials peer, IReplySink sink, SlotTable slots)
+    {
+        _appId = appId;
+        _slots = slots;
+        _ = peer;
+        _ = sink;
+        Receive<ClientRequest>(Route);
+        Receive<SessionOpenResult>(Opened);
+        Receive<ConnectionClosed>(_ =>
+        {
+            foreach (var slot in _slots.Slots.Values) slot.Token.Tell(new ApplicationGone(_appId));
+            Context.Stop(Self);
+        });
+    }
+
+    public static Props Props(ulong appId, PeerCredentials peer, IReplySink sink, SlotTable slots) =>
+        Akka.Actor.Props.Create(() => new ApplicationActor(appId, peer, sink, slots));
+
+    protected override void PostStop()
+    {
+        _out.Dispose();
+        base.PostStop();
+    }
+
+    private void Route(ClientRequest req)
+    {
+        try
+        {
+            if (OpcodeRoutes.IsSessionLocal(req.Opcode))
+            {
+                if (_sessions.TryGetValue(req.SessionHandle, out var s)) s.Actor.Tell(req);
+                else req.Reply(CKR.SESSION_HANDLE_INVALID);
+                return;
+            }
+
+            if (OpcodeRoutes.IsTokenScoped(req.Opcode))
+            {
+                if (!_sessions.TryGetValue(req.SessionHandle, out var s))
+                {
+                    req.Reply(CKR.SESSION_HANDLE_INVALID);
+                    return;
+                }
+
+                s.Slot.Token.Tell(new Request(req, _appId, s.Actor));
+                if (req.Opcode == Opcode.CloseSession)
+                {
+                    _sessions.Remove(req.SessionHandle);
+                    Context.Stop(s.Actor);
+                }
+
+                return;
+            }
+
+            SlotCall(req);
+        }
+        catch (WireFormatException)
+        {
+            req.Reply(CKR.ARGUMENTS_BAD);
+        }
+    }
+
+    private SlotEntry Slot(ulong id) => _slots.Slots.TryGetValue(id, out var s) ? s : throw new SlotInvalid();
+
+    private sealed class SlotInvalid : Exception;
+
+    private void SlotCall(ClientRequest req)
+    {
+        var r = new WireReader(req.Payload);
+        try
+        {
+            switch (req.Opcode)
+            {
+                case Opcode.GetSlotList:
+                    r.ReadBool();
+                    r.ExpectEnd();
+                    _out.Reset();
+                    _out.WriteULongs(_slots.SlotIds.ToArray());
+                    req.Reply(CKR.OK, _out);
+                    break;
+                case Opcode.GetSlotInfo:
+                {
+                    var slot = Slot(r.ReadULong());
+                    r.ExpectEnd();
+                    _out.Reset();
+                    _out.WritePadded(slot.Settings.Description, 64);
+                    _out.WritePadded("OpenCryptokiActors", 32);
+                    _out.WriteULong(CKF.TOKEN_PRESENT);
+                    _out.WriteByte(0);
+                    _out.WriteByte(1);
+                    _out.WriteByte(0);
+                    _out.WriteByte(1);
+                    req.Reply(CKR.OK, _out);
+                    break;
+                }
+
+                case Opcode.GetMechanismList:
+                {
+                    var slot = Slot(r.ReadULong());
+                    r.ExpectEnd();
+                    _out.Reset();
+                    _out.WriteULongs(slot.Mechanisms.Types.ToArray());
+                    req.Reply(CKR.OK, _out);
+                    break;
+                }
+
+                case Opcode.GetMechanismInfo:
+                {
+                    var slot = Slot(r.ReadULong());
+                    var type = r.ReadULong();
+                    r.ExpectEnd();
+                    if (!slot.Mechanisms.TryGet(type, out var info, out _))
+                    {
+                        req.Reply(CKR.MECHANISM_INVALID);
+                        break;
+                    }
+
+                    _out.Reset();
+                    _out.WriteULong(info.MinKeySize);
+                    _out.WriteULong(info.MaxKeySize);
+                    _out.WriteULong(info.Flags);
+                    req.Reply(CKR.OK, _out);
+                    break;
+                }
+
+                case Opcode.GetTokenInfo:
+                case Opcode.InitToken:
+                    Slot(r.ReadULong()).Token.Tell(new Request(req, _appId, null));
+                    break;
+
+                case Opcode.OpenSession:
+                {
+                    var slot = Slot(r.ReadULong());
+                    var flags = r.ReadULong();
+                    r.ExpectEnd();
+                    slot.Token.Tell(new OpenSession(req, _appId, _nextHandle++, flags));
+                    break;
+                }
+
+                case Opcode.CloseAllSessions:
+                {
+                    var slotId = r.ReadULong();
+                    var slot = Slot(slotId);
+                    r.ExpectEnd();
+                    foreach (var (handle, s) in _sessions.Where(kv => kv.Value.Slot.Settings.Id == slotId).ToList())
+                    {
+                        _sessions.Remove(handle);
+                        Context.Stop(s.Actor);
+                    }
+
+                    slot.Token.Tell(new Request(req, _appId, null));
+                    break;
+                }
+
+                default:
+                    req.Reply(CKR.FUNCTION_NOT_SUPPORTED);
+                    break;
+            }
+        }
+        catch (SlotInvalid)
+        {
+            req.Reply(CKR.SLOT_ID_INVALID);
+        }
+    }
+
+    private void Opened(SessionOpenResult result)
+    {
+        if (result.Rv != CKR.OK)
+        {
+            result.Client.Reply(result.Rv);
+            return;
+        }
+
+        var slot = _slots.Slots.Values.First(s => s.Token.Equals(Sender));
+        var actor = Context.ActorOf(SessionActor.Props(_appId, result.Handle, slot.Mechanisms, slot.Token), $"session-{result.Handle}");
+        _sessions[result.Handle] = (slot, actor);
+        _out.Reset();
+        _out.WriteULong(result.Handle);
+        result.Client.Reply(CKR.OK, _out);
+    }
+}

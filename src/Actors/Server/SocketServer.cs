@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Event;
+using OpenCryptokiActors.Actors.Configuration;
+using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
+
+namespace OpenCryptokiActors.Actors.Server;
+
+/// <summary>
+/// The Unix socket the PKCS#11 module connects to: admission by peer credentials (root, the daemon's own
+/// user, members of the configured group), one <see cref="Connection"/> per client.
+/// </summary>
+public sealed class SocketServer : IDisposable
+{
+    private readonly OpenCryptokiSettings _settings;
+    private readonly ILoggingAdapter _log;
+    private readonly ConcurrentDictionary<Connection, byte> _connections = new();
+    private readonly int? _groupId;
+    private readonly uint _ownUid = Libc.geteuid();
+    private Socket? _listener;
+
+    public SocketServer(OpenCryptokiSettings settings, IActorRef applications, ILoggingAdapter log)
+    {
+        _settings = settings;
+        Applications = applications;
+        _log = log;
+        _groupId = UnixGroups.Gid(settings.Group);
+    }
+
+    internal IActorRef Applications { get; }
+
+    internal string GroupName => _settings.Group;
+
+    public string SocketPath => Path.GetFullPath(_settings.Socket);
+
+    public void Start()
+    {
+        var path = SocketPath;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (File.Exists(path)) File.Delete(path);
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(_settings.SocketMode, 8));
+        if (_groupId is { } gid && _ownUid == 0 && Libc.chown(path, -1, gid) != 0)
+            _log.Warning("could not give socket {0} to group {1}", path, _settings.Group);
+        listener.Listen(512);
+        _listener = listener;
+        var thread = new Thread(AcceptLoop) { IsBackground = true, Name = "ock-accept" };
+        thread.Start();
+    }
+
+    private void AcceptLoop()
+    {
+        var listener = _listener!;
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = listener.Accept();
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            var connection = new Connection(client, this, _log);
+            _connections[connection] = 0;
+            connection.Start();
+        }
+    }
+
+    internal void Forget(Connection connection) => _connections.TryRemove(connection, out _);
+
+    internal PeerCredentials PeerOf(Socket socket)
+    {
+        Span<byte> cred = stackalloc byte[12];
+        socket.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, cred);
+        return new PeerCredentials(
+            BitConverter.ToInt32(cred[..4]),
+            BitConverter.ToInt32(cred.Slice(4, 4)),
+            BitConverter.ToInt32(cred.Slice(8, 4)));
+    }
+
+    internal bool IsAdmitted(PeerCredentials peer)
+    {
+        if (peer.Uid == 0 || (uint)peer.Uid == _ownUid) return true;
+        if (_groupId is not { } gid) return false;
+        return peer.Gid == gid || UnixGroups.GroupsOf(peer.Pid).Contains(gid);
+    }
+
+    /// <summary>Stops accepting, closes every connection (their applications clean up) and removes the socket file.</summary>
+    public void Dispose()
+    {
+        _listener?.Dispose();
+        foreach (var c in _connections.Keys) c.Close();
+        try
+        {
+            File.Delete(SocketPath);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

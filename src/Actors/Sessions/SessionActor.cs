@@ -1,0 +1,357 @@
+using Akka.Actor;
+using Akka.Event;
+using OpenCryptokiActors.Actors.Server;
+using OpenCryptokiActors.Actors.Tokens;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Tokens;
+using OpenCryptokiActors.Tokens.Mechanisms;
+using OpenCryptokiActors.Tokens.Objects;
+using static OpenCryptokiActors.Actors.Sessions.SessionProtocol;
+using static OpenCryptokiActors.Actors.Tokens.TokenProtocol;
+
+namespace OpenCryptokiActors.Actors.Sessions;
+
+/// <summary>
+/// One PKCS#11 session: its operation contexts. Its mailbox serializes multi-part work; crypto runs
+/// here on key snapshots handed over by the token, so sessions of one token work in parallel. Replies
+/// go straight to the client's connection.
+/// </summary>
+public sealed class SessionActor : ReceiveActor
+{
+    private readonly ulong _appId;
+    private readonly ulong _handle;
+    private readonly MechanismRegistry _mechanisms;
+    private readonly IActorRef _token;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<OperationKind, Active> _active = new();
+    private readonly WireWriter _out = new();
+
+    private sealed class Active(object operation)
+    {
+        public object Operation { get; } = operation;
+        public byte[]? StashInput { get; set; }
+        public byte[]? StashOutput { get; set; }
+    }
+
+    public SessionActor(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token)
+    {
+        _appId = appId;
+        _handle = handle;
+        _mechanisms = mechanisms;
+        _token = token;
+        Receive<ClientRequest>(Guard(HandleRequest));
+        Receive<BeginOperation>(m => Guarded(m.Client, () => Begin(m)));
+        Receive<BeginDigestKey>(m => Guarded(m.Client, () => DigestKey(m)));
+        Receive<BeginWrap>(m => Guarded(m.Client, () => Wrap(m)));
+        Receive<BeginUnwrap>(m => Guarded(m.Client, () => Unwrap(m)));
+        Receive<BeginDerive>(m => Guarded(m.Client, () => Derive(m)));
+    }
+
+    public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token) =>
+        Akka.Actor.Props.Create(() => new SessionActor(appId, handle, mechanisms, token));
+
+    protected override void PostStop()
+    {
+        _out.Dispose();
+        base.PostStop();
+    }
+
+    private Action<ClientRequest> Guard(Action<ClientRequest> handler) => req => Guarded(req, () => handler(req));
+
+    /// <summary>Turns PKCS#11 failures into replies; anything else is a bug: the caller gets CKR_FUNCTION_FAILED and it is logged.</summary>
+    private void Guarded(ClientRequest req, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (CkException e)
+        {
+            req.Reply(e.Rv);
+        }
+        catch (WireFormatException)
+        {
+            req.Reply(CKR.ARGUMENTS_BAD);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            _log.Warning("session {0}: {1} failed in the crypto provider: {2}", _handle, req.Opcode, e.GetType().Name);
+            req.Reply(CKR.FUNCTION_FAILED);
+        }
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    private void HandleRequest(ClientRequest req)
+    {
+        var r = new WireReader(req.Payload);
+        r.ReadULong();
+        switch (req.Opcode)
+        {
+            case Opcode.DigestInit:
+            {
+                var mech = r.ReadMechanism();
+                r.ExpectEnd();
+                if (_active.ContainsKey(OperationKind.Digest)) throw new CkException(CKR.OPERATION_ACTIVE);
+                var (info, impl) = Mechanism(mech.Type, CKF.DIGEST);
+                _ = info;
+                _active[OperationKind.Digest] = new Active(impl.CreateDigest(mech.Type, mech.Parameter));
+                req.Ok();
+                break;
+            }
+
+            case Opcode.Encrypt: SinglePart(req, ref r, OperationKind.Encrypt, (op, d) => ((ICipherOperation)op).OneShot(d)); break;
+            case Opcode.Decrypt: SinglePart(req, ref r, OperationKind.Decrypt, (op, d) => ((ICipherOperation)op).OneShot(d)); break;
+            case Opcode.Digest: SinglePart(req, ref r, OperationKind.Digest, (op, d) => ((IDigestOperation)op).OneShot(d)); break;
+            case Opcode.Sign: SinglePart(req, ref r, OperationKind.Sign, (op, d) => ((ISignOperation)op).OneShot(d)); break;
+            case Opcode.SignRecover: SinglePart(req, ref r, OperationKind.SignRecover, (op, d) => ((IRecoverOperation)op).OneShot(d)); break;
+            case Opcode.VerifyRecover: SinglePart(req, ref r, OperationKind.VerifyRecover, (op, d) => ((IRecoverOperation)op).OneShot(d)); break;
+
+            case Opcode.EncryptUpdate: UpdateWithOutput(req, ref r, OperationKind.Encrypt); break;
+            case Opcode.DecryptUpdate: UpdateWithOutput(req, ref r, OperationKind.Decrypt); break;
+
+            case Opcode.DigestUpdate: Update(req, ref r, OperationKind.Digest, (op, d) => ((IDigestOperation)op).Update(d)); break;
+            case Opcode.SignUpdate: Update(req, ref r, OperationKind.Sign, (op, d) => ((ISignOperation)op).Update(d)); break;
+            case Opcode.VerifyUpdate: Update(req, ref r, OperationKind.Verify, (op, d) => ((IVerifyOperation)op).Update(d)); break;
+
+            case Opcode.EncryptFinal: Final(req, ref r, OperationKind.Encrypt, op => ((ICipherOperation)op).Final()); break;
+            case Opcode.DecryptFinal: Final(req, ref r, OperationKind.Decrypt, op => ((ICipherOperation)op).Final()); break;
+            case Opcode.DigestFinal: Final(req, ref r, OperationKind.Digest, op => ((IDigestOperation)op).Final()); break;
+            case Opcode.SignFinal: Final(req, ref r, OperationKind.Sign, op => ((ISignOperation)op).Final()); break;
+
+            case Opcode.Verify:
+            {
+                var data = r.ReadBytes();
+                var signature = r.ReadBytes();
+                r.ExpectEnd();
+                var active = Take(OperationKind.Verify);
+                _active.Remove(OperationKind.Verify);
+                req.Reply(((IVerifyOperation)active.Operation).OneShot(data, signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+                break;
+            }
+
+            case Opcode.VerifyFinal:
+            {
+                var signature = r.ReadBytes();
+                r.ExpectEnd();
+                var active = Take(OperationKind.Verify);
+                _active.Remove(OperationKind.Verify);
+                req.Reply(((IVerifyOperation)active.Operation).Final(signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+                break;
+            }
+
+            case Opcode.GenerateKey: GenerateKey(req, ref r); break;
+            case Opcode.GenerateKeyPair: GenerateKeyPair(req, ref r); break;
+
+            case Opcode.GenerateRandom:
+            {
+                var length = r.ReadULong();
+                r.ExpectEnd();
+                if (length > Frame.MaxFrameLength / 2) throw new CkException(CKR.ARGUMENTS_BAD);
+                var random = System.Security.Cryptography.RandomNumberGenerator.GetBytes((int)length);
+                _out.Reset();
+                _out.WriteBytes(random);
+                req.Reply(CKR.OK, _out);
+                break;
+            }
+
+            case Opcode.SeedRandom:
+                r.ReadBytes();
+                r.ExpectEnd();
+                req.Reply(CKR.RANDOM_SEED_NOT_SUPPORTED);
+                break;
+
+            default:
+                req.Reply(CKR.FUNCTION_NOT_SUPPORTED);
+                break;
+        }
+    }
+
+    private Active Take(OperationKind kind) =>
+        _active.TryGetValue(kind, out var a) ? a : throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
+
+    private (MechanismInfo Info, IMechanism Impl) Mechanism(ulong type, ulong requiredFlag)
+    {
+        if (!_mechanisms.TryGet(type, out var info, out var impl) || (info.Flags & requiredFlag) == 0) throw new CkException(CKR.MECHANISM_INVALID);
+        return (info, impl);
+    }
+
+    /// <summary>
+    /// Runs a call that returns data under the output rules of the wire protocol: a NULL or too-small buffer
+    /// keeps the operation and the computed output, so the repeated call returns the same bytes.
+    /// </summary>
+    private void Deliver(ClientRequest req, OperationKind kind, Active active, byte[] input, ulong capacity, Func<object, byte[], byte[]> compute, bool ends)
+    {
+        byte[] output;
+        if (active.StashOutput is not null && active.StashInput is not null && active.StashInput.AsSpan().SequenceEqual(input)) output = active.StashOutput;
+        else
+        {
+            try
+            {
+                output = compute(active.Operation, input);
+            }
+            catch
+            {
+                _active.Remove(kind);
+                throw;
+            }
+        }
+
+        _out.Reset();
+        _out.WriteULong((ulong)output.Length);
+        if (capacity == Frame.NullBuffer || capacity < (ulong)output.Length)
+        {
+            active.StashInput = input;
+            active.StashOutput = output;
+            _out.WriteNullableBytes(null);
+            req.Reply(capacity == Frame.NullBuffer ? CKR.OK : CKR.BUFFER_TOO_SMALL, _out);
+            return;
+        }
+
+        active.StashInput = null;
+        active.StashOutput = null;
+        if (ends) _active.Remove(kind);
+        _out.WriteBytes(output);
+        req.Reply(CKR.OK, _out);
+    }
+
+    private void SinglePart(ClientRequest req, ref WireReader r, OperationKind kind, Func<object, byte[], byte[]> compute)
+    {
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        Deliver(req, kind, Take(kind), data, capacity, compute, ends: true);
+    }
+
+    private void UpdateWithOutput(ClientRequest req, ref WireReader r, OperationKind kind)
+    {
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        Deliver(req, kind, Take(kind), data, capacity, (op, d) => ((ICipherOperation)op).Update(d), ends: false);
+    }
+
+    private void Update(ClientRequest req, ref WireReader r, OperationKind kind, Action<object, byte[]> update)
+    {
+        var data = r.ReadBytes();
+        r.ExpectEnd();
+        var active = Take(kind);
+        try
+        {
+            update(active.Operation, data);
+        }
+        catch
+        {
+            _active.Remove(kind);
+            throw;
+        }
+
+        req.Ok();
+    }
+
+    private void Final(ClientRequest req, ref WireReader r, OperationKind kind, Func<object, byte[]> final)
+    {
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        Deliver(req, kind, Take(kind), [], capacity, (op, _) => final(op), ends: true);
+    }
+
+    // ------------------------------------------------------------------ operations started with a key
+
+    private void Begin(BeginOperation m)
+    {
+        var (kind, usage, flag) = ForInit(m.Client.Opcode);
+        if (_active.ContainsKey(kind)) throw new CkException(CKR.OPERATION_ACTIVE);
+        var (info, impl) = Mechanism(m.Mechanism.Type, flag);
+        var key = m.Key.Attributes;
+        KeyUsage.Check(key, usage, m.Mechanism.Type, info);
+        var type = m.Mechanism.Type;
+        var parameter = m.Mechanism.Parameter;
+        object op = kind switch
+        {
+            OperationKind.Encrypt => impl.CreateEncrypt(type, parameter, key),
+            OperationKind.Decrypt => impl.CreateDecrypt(type, parameter, key),
+            OperationKind.Sign => impl.CreateSign(type, parameter, key),
+            OperationKind.Verify => impl.CreateVerify(type, parameter, key),
+            OperationKind.SignRecover => impl.CreateSignRecover(type, parameter, key),
+            OperationKind.VerifyRecover => impl.CreateVerifyRecover(type, parameter, key),
+            _ => throw new CkException(CKR.FUNCTION_NOT_SUPPORTED),
+        };
+        _active[kind] = new Active(op);
+        m.Client.Ok();
+    }
+
+    private void DigestKey(BeginDigestKey m)
+    {
+        var active = Take(OperationKind.Digest);
+        var key = m.Key.Attributes;
+        if (key.GetULong(CKA.CLASS) != CKO.SECRET_KEY || !key.TryGet(CKA.VALUE, out var value)) throw new CkException(CKR.KEY_INDIGESTIBLE);
+        ((IDigestOperation)active.Operation).Update(value);
+        m.Client.Ok();
+    }
+
+    private void Wrap(BeginWrap m)
+    {
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.WRAP);
+        KeyUsage.Check(m.WrappingKey.Attributes, CKA.WRAP, m.Mechanism.Type, info);
+        KeyUsage.CheckWrap(m.WrappingKey.Attributes, m.Key.Attributes);
+        var wrapped = impl.Wrap(m.Mechanism.Type, m.Mechanism.Parameter, m.WrappingKey.Attributes, KeyEncoding.Encode(m.Key.Attributes));
+        _out.Reset();
+        _out.WriteULong((ulong)wrapped.Length);
+        if (m.Capacity == Frame.NullBuffer || m.Capacity < (ulong)wrapped.Length)
+        {
+            _out.WriteNullableBytes(null);
+            m.Client.Reply(m.Capacity == Frame.NullBuffer ? CKR.OK : CKR.BUFFER_TOO_SMALL, _out);
+            return;
+        }
+
+        _out.WriteBytes(wrapped);
+        m.Client.Reply(CKR.OK, _out);
+    }
+
+    private void Unwrap(BeginUnwrap m)
+    {
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.UNWRAP);
+        KeyUsage.Check(m.UnwrappingKey.Attributes, CKA.UNWRAP, m.Mechanism.Type, info);
+        var cls = m.Template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
+        var keyType = m.Template.GetULong(CKA.KEY_TYPE) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
+        var encoding = impl.Unwrap(m.Mechanism.Type, m.Mechanism.Parameter, m.UnwrappingKey.Attributes, m.Wrapped);
+        var produced = KeyEncoding.Decode(cls, keyType, encoding, m.Template);
+        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Unwrap, m.Mechanism.Type, m.UnwrappingKey.Attributes);
+        _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
+    }
+
+    private void Derive(BeginDerive m)
+    {
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DERIVE);
+        KeyUsage.Check(m.BaseKey.Attributes, CKA.DERIVE, m.Mechanism.Type, info);
+        var produced = impl.Derive(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, m.Template);
+        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes);
+        _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
+    }
+
+    private void GenerateKey(ClientRequest req, ref WireReader r)
+    {
+        var mech = r.ReadMechanism();
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        r.ExpectEnd();
+        var (_, impl) = Mechanism(mech.Type, CKF.GENERATE);
+        var produced = impl.GenerateKey(mech.Type, mech.Parameter, template);
+        var full = TemplateValidator.ForGenerated(template, produced, ObjectOrigin.Generate, mech.Type, null);
+        _token.Tell(new StoreNewObjects(req, _appId, _handle, [full]));
+    }
+
+    private void GenerateKeyPair(ClientRequest req, ref WireReader r)
+    {
+        var mech = r.ReadMechanism();
+        var publicTemplate = AttributeSet.FromTemplate(r.ReadTemplate());
+        var privateTemplate = AttributeSet.FromTemplate(r.ReadTemplate());
+        r.ExpectEnd();
+        var (_, impl) = Mechanism(mech.Type, CKF.GENERATE_KEY_PAIR);
+        var (pub, priv) = impl.GenerateKeyPair(mech.Type, mech.Parameter, publicTemplate, privateTemplate);
+        var fullPublic = TemplateValidator.ForGenerated(publicTemplate, pub, ObjectOrigin.GenerateKeyPair, mech.Type, null);
+        var fullPrivate = TemplateValidator.ForGenerated(privateTemplate, priv, ObjectOrigin.GenerateKeyPair, mech.Type, null);
+        _token.Tell(new StoreNewObjects(req, _appId, _handle, [fullPublic, fullPrivate]));
+    }
+}

@@ -1,0 +1,783 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using OpenCryptokiActors.Actors.Configuration;
+using OpenCryptokiActors.Actors.Server;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Tokens;
+using OpenCryptokiActors.Tokens.Objects;
+using OpenCryptokiActors.Tokens.State;
+using static OpenCryptokiActors.Actors.Tokens.TokenProtocol;
+
+namespace OpenCryptokiActors.Actors.Tokens;
+
+/// <summary>
+/// One token: the single writer of its persistent state (PINs, failure counters, token objects), and
+/// the keeper of what belongs to it in memory only: open sessions and their find state, session objects,
+/// login state per application and, while someone is logged in, the master key. Every change of a token
+/// object is journaled before the reply. Crypto does not run here: keys go to sessions as snapshots.
+/// </summary>
+public sealed class TokenActor : ReceivePersistentActor
+{
+    /// <summary>Session objects get handles from this range; token objects below it.</summary>
+    private const ulong SessionObjectBase = 1UL << 40;
+
+    private readonly SlotSettings _slot;
+    private readonly OpenCryptokiSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TokenState _state = new();
+    private readonly Dictionary<(ulong App, ulong Handle), SessionEntry> _sessions = new();
+    private readonly Dictionary<ulong, SessionObject> _sessionObjects = new();
+    private readonly Dictionary<ulong, ulong> _logins = new();
+    private readonly Dictionary<ulong, AttributeSet> _unsealed = new();
+    private readonly WireWriter _out = new();
+    private ulong _nextSessionObject = SessionObjectBase;
+    private byte[]? _masterKey;
+    private bool _ready;
+    private IActorRef? _currentSession;
+    private readonly List<IActorRef> _awaitingReady = new();
+
+    public TokenActor(SlotSettings slot, OpenCryptokiSettings settings)
+    {
+        _slot = slot;
+        _settings = settings;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is TokenSnapshot s) _state.Apply(s);
+        });
+        Recover<ITokenEvent>(e => _state.Apply(e));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _ready = true;
+            foreach (var waiter in _awaitingReady) waiter.Tell(new Ready(_slot.Id));
+            _awaitingReady.Clear();
+            _log.Info("token {0} (slot {1}) recovered: {2} objects", _slot.TokenName, _slot.Id, _state.Objects.Count);
+        });
+
+        Command<AwaitReady>(_ =>
+        {
+            if (_ready) Sender.Tell(new Ready(_slot.Id));
+            else _awaitingReady.Add(Sender);
+        });
+        Command<Request>(Handle);
+        Command<OpenSession>(HandleOpenSession);
+        Command<ApplicationGone>(g => DropApplication(g.AppId));
+        Command<StoreNewObjects>(HandleStoreNew);
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => _log.Warning("token {0}: snapshot failed: {1}", _slot.TokenName, f.Cause.Message));
+    }
+
+    public override string PersistenceId => "token-" + _slot.TokenName;
+
+    public static Props Props(SlotSettings slot, OpenCryptokiSettings settings) =>
+        Akka.Actor.Props.Create(() => new TokenActor(slot, settings));
+
+    private sealed class SessionEntry(ulong app, ulong handle, bool rw, IActorRef actor)
+    {
+        public ulong App { get; } = app;
+        public ulong Handle { get; } = handle;
+        public bool ReadWrite { get; } = rw;
+        public IActorRef Actor { get; } = actor;
+        public ulong[]? FindResults { get; set; }
+        public int FindPosition { get; set; }
+    }
+
+    private sealed record SessionObject(ulong App, ulong Session, AttributeSet Attributes);
+
+    protected override void PostStop()
+    {
+        Forget();
+        _out.Dispose();
+        base.PostStop();
+    }
+
+    // ------------------------------------------------------------------ dispatch
+
+    private void Handle(Request r)
+    {
+        var req = r.Client;
+        _currentSession = r.Session;
+        try
+        {
+            switch (req.Opcode)
+            {
+                case Opcode.GetTokenInfo: GetTokenInfo(req); return;
+                case Opcode.InitToken: InitToken(req); return;
+                case Opcode.CloseAllSessions: CloseAllSessions(req, r.AppId); return;
+            }
+
+            var key = (r.AppId, req.SessionHandle);
+            if (!_sessions.TryGetValue(key, out var session))
+            {
+                req.Reply(CKR.SESSION_HANDLE_INVALID);
+                return;
+            }
+
+            var reader = new WireReader(req.Payload);
+            reader.ReadULong();
+            switch (req.Opcode)
+            {
+                case Opcode.CloseSession: CloseSession(req, session); break;
+                case Opcode.GetSessionInfo: GetSessionInfo(req, session); break;
+                case Opcode.Login: Login(req, session, ref reader); break;
+                case Opcode.Logout: Logout(req, session); break;
+                case Opcode.InitPIN: InitPin(req, session, ref reader); break;
+                case Opcode.SetPIN: SetPin(req, session, ref reader); break;
+                case Opcode.CreateObject: CreateObject(req, session, ref reader); break;
+                case Opcode.CopyObject: CopyObject(req, session, ref reader); break;
+                case Opcode.DestroyObject: DestroyObject(req, session, ref reader); break;
+                case Opcode.GetObjectSize: GetObjectSize(req, session, ref reader); break;
+                case Opcode.GetAttributeValue: GetAttributeValue(req, session, ref reader); break;
+                case Opcode.SetAttributeValue: SetAttributeValue(req, session, ref reader); break;
+                case Opcode.FindObjectsInit: FindObjectsInit(req, session, ref reader); break;
+                case Opcode.FindObjects: FindObjects(req, session, ref reader); break;
+                case Opcode.FindObjectsFinal: FindObjectsFinal(req, session); break;
+                case Opcode.EncryptInit or Opcode.DecryptInit or Opcode.SignInit or Opcode.VerifyInit
+                    or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit:
+                    BeginWithKey(req, session, ref reader);
+                    break;
+                case Opcode.DigestKey: DigestKey(req, session, ref reader); break;
+                case Opcode.WrapKey: WrapKey(req, session, ref reader); break;
+                case Opcode.UnwrapKey: UnwrapKey(req, session, ref reader); break;
+                case Opcode.DeriveKey: DeriveKey(req, session, ref reader); break;
+                default: req.Reply(CKR.FUNCTION_NOT_SUPPORTED); break;
+            }
+        }
+        catch (CkException e)
+        {
+            req.Reply(e.Rv);
+        }
+        catch (WireFormatException)
+        {
+            req.Reply(CKR.ARGUMENTS_BAD);
+        }
+    }
+
+    // ------------------------------------------------------------------ token and PINs
+
+    private ulong TokenFlags()
+    {
+        var flags = CKF.RNG | CKF.LOGIN_REQUIRED | CKF.RESTORE_KEY_NOT_NEEDED;
+        if (!_state.Initialized) return flags;
+        flags |= CKF.TOKEN_INITIALIZED;
+        if (_state.UserPin is not null) flags |= CKF.USER_PIN_INITIALIZED;
+        flags |= PinFlags(_state.UserFailures, CKF.USER_PIN_COUNT_LOW, CKF.USER_PIN_FINAL_TRY, CKF.USER_PIN_LOCKED);
+        flags |= PinFlags(_state.SoFailures, CKF.SO_PIN_COUNT_LOW, CKF.SO_PIN_FINAL_TRY, CKF.SO_PIN_LOCKED);
+        return flags;
+    }
+
+    private ulong PinFlags(int failures, ulong low, ulong finalTry, ulong locked)
+    {
+        if (failures == 0) return 0;
+        var max = _slot.MaxLoginFailures;
+        if (max > 0 && failures >= max) return locked;
+        if (max > 0 && failures == max - 1) return low | finalTry;
+        return low;
+    }
+
+    private bool Locked(ulong userType) => _slot.MaxLoginFailures > 0 && _state.Failures(userType) >= _slot.MaxLoginFailures;
+
+    private void GetTokenInfo(ClientRequest req)
+    {
+        var rw = 0UL;
+        foreach (var s in _sessions.Values)
+            if (s.ReadWrite) rw++;
+        _out.Reset();
+        _out.WritePadded(_state.Initialized ? _state.Label : "", 32);
+        _out.WritePadded("OpenCryptokiActors", 32);
+        _out.WritePadded("soft", 16);
+        _out.WritePadded(Serial(), 16);
+        _out.WriteULong(TokenFlags());
+        _out.WriteULong(CK.EFFECTIVELY_INFINITE);
+        _out.WriteULong((ulong)_sessions.Count);
+        _out.WriteULong(CK.EFFECTIVELY_INFINITE);
+        _out.WriteULong(rw);
+        _out.WriteULong((ulong)_settings.MaxPinLength);
+        _out.WriteULong((ulong)_settings.MinPinLength);
+        for (var i = 0; i < 4; i++) _out.WriteULong(CK.UNAVAILABLE_INFORMATION);
+        _out.WriteByte(0);
+        _out.WriteByte(1);
+        _out.WriteByte(0);
+        _out.WriteByte(1);
+        _out.WritePadded("", 16);
+        req.Reply(CKR.OK, _out);
+    }
+
+    private string Serial()
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(_slot.TokenName));
+        return Convert.ToHexString(hash, 0, 8);
+    }
+
+    private void CheckPinLength(ReadOnlySpan<byte> pin)
+    {
+        if (pin.Length < _settings.MinPinLength || pin.Length > _settings.MaxPinLength) throw new CkException(CKR.PIN_LEN_RANGE);
+    }
+
+    private void InitToken(ClientRequest req)
+    {
+        var r = new WireReader(req.Payload);
+        r.ReadULong();
+        var pin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
+        var label = r.ReadPadded(32);
+        r.ExpectEnd();
+        if (_sessions.Count > 0) throw new CkException(CKR.SESSION_EXISTS);
+        CheckPinLength(pin);
+        if (_state.Initialized && _state.SoPin is not null)
+        {
+            if (Locked(CKU.SO)) throw new CkException(CKR.PIN_LOCKED);
+            var mk = PinCrypto.TryUnwrap(_state.SoPin, pin);
+            if (mk is null)
+            {
+                Persist(new LoginFailed(CKU.SO), e =>
+                {
+                    _state.Apply(e);
+                    req.Reply(CKR.PIN_INCORRECT);
+                });
+                return;
+            }
+
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
+        }
+
+        var masterKey = PinCrypto.NewMasterKey();
+        var record = PinCrypto.Wrap(masterKey, pin, _settings.Pbkdf2Iterations);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(masterKey);
+        Persist(new TokenInitialized(label, record, DateTimeOffset.UtcNow), e =>
+        {
+            _state.Apply(e);
+            Forget();
+            _logins.Clear();
+            _log.Info("token {0} (slot {1}) initialized", _slot.TokenName, _slot.Id);
+            req.Ok();
+            MaybeSnapshot();
+        });
+    }
+
+    private ulong LoggedIn(ulong app) => _logins.TryGetValue(app, out var u) ? u : ulong.MaxValue;
+
+    private bool IsUser(ulong app) => LoggedIn(app) == CKU.USER;
+
+    private void Login(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var userType = r.ReadULong();
+        var pin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
+        r.ExpectEnd();
+        if (userType != CKU.SO && userType != CKU.USER && userType != CKU.CONTEXT_SPECIFIC) throw new CkException(CKR.USER_TYPE_INVALID);
+        var current = LoggedIn(s.App);
+        if (userType == CKU.CONTEXT_SPECIFIC)
+        {
+            if (current == ulong.MaxValue) throw new CkException(CKR.USER_NOT_LOGGED_IN);
+            userType = current;
+        }
+        else if (current == userType) throw new CkException(CKR.USER_ALREADY_LOGGED_IN);
+        else if (current != ulong.MaxValue) throw new CkException(CKR.USER_ANOTHER_ALREADY_LOGGED_IN);
+
+        if (userType == CKU.SO && _sessions.Values.Any(x => x.App == s.App && !x.ReadWrite)) throw new CkException(CKR.SESSION_READ_ONLY_EXISTS);
+        var record = userType == CKU.SO ? _state.SoPin : _state.UserPin;
+        if (record is null) throw new CkException(userType == CKU.SO ? CKR.TOKEN_NOT_RECOGNIZED : CKR.USER_PIN_NOT_INITIALIZED);
+        if (Locked(userType)) throw new CkException(CKR.PIN_LOCKED);
+
+        var mk = PinCrypto.TryUnwrap(record, pin);
+        if (mk is null)
+        {
+            Persist(new LoginFailed(userType), e =>
+            {
+                _state.Apply(e);
+                req.Reply(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT);
+            });
+            return;
+        }
+
+        _masterKey ??= mk;
+        var context = req.Opcode == Opcode.Login && current != ulong.MaxValue;
+        if (!context) _logins[s.App] = userType;
+        if (_state.Failures(userType) > 0)
+        {
+            Persist(new LoginFailuresReset(userType), e =>
+            {
+                _state.Apply(e);
+                req.Ok();
+            });
+            return;
+        }
+
+        req.Ok();
+    }
+
+    private void Logout(ClientRequest req, SessionEntry s)
+    {
+        if (!_logins.Remove(s.App)) throw new CkException(CKR.USER_NOT_LOGGED_IN);
+        DropKeyIfNoLogin();
+        req.Ok();
+    }
+
+    private void DropKeyIfNoLogin()
+    {
+        if (_logins.Count == 0) Forget();
+    }
+
+    /// <summary>Drops the master key and every unsealed value from memory.</summary>
+    private void Forget()
+    {
+        if (_masterKey is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(_masterKey);
+        _masterKey = null;
+        _unsealed.Clear();
+    }
+
+    private ulong SessionState(SessionEntry s) => LoggedIn(s.App) switch
+    {
+        CKU.SO => CKS.RW_SO_FUNCTIONS,
+        CKU.USER => s.ReadWrite ? CKS.RW_USER_FUNCTIONS : CKS.RO_USER_FUNCTIONS,
+        _ => s.ReadWrite ? CKS.RW_PUBLIC_SESSION : CKS.RO_PUBLIC_SESSION,
+    };
+
+    private void InitPin(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var pin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
+        r.ExpectEnd();
+        if (SessionState(s) != CKS.RW_SO_FUNCTIONS) throw new CkException(s.ReadWrite ? CKR.USER_NOT_LOGGED_IN : CKR.SESSION_READ_ONLY);
+        CheckPinLength(pin);
+        var record = PinCrypto.Wrap(_masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN), pin, _settings.Pbkdf2Iterations);
+        Persist(new UserPinSet(record), e =>
+        {
+            _state.Apply(e);
+            req.Ok();
+        });
+    }
+
+    private void SetPin(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var oldPin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
+        var newPin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
+        r.ExpectEnd();
+        if (!s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
+        var userType = LoggedIn(s.App) == CKU.SO ? CKU.SO : CKU.USER;
+        var record = userType == CKU.SO ? _state.SoPin : _state.UserPin;
+        if (record is null) throw new CkException(CKR.USER_PIN_NOT_INITIALIZED);
+        if (Locked(userType)) throw new CkException(CKR.PIN_LOCKED);
+        CheckPinLength(newPin);
+        var mk = PinCrypto.TryUnwrap(record, oldPin);
+        if (mk is null)
+        {
+            Persist(new LoginFailed(userType), e =>
+            {
+                _state.Apply(e);
+                req.Reply(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT);
+            });
+            return;
+        }
+
+        var fresh = PinCrypto.Wrap(mk, newPin, _settings.Pbkdf2Iterations);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
+        ITokenEvent evt = userType == CKU.SO ? new SoPinSet(fresh) : new UserPinSet(fresh);
+        Persist(evt, e =>
+        {
+            _state.Apply(e);
+            req.Ok();
+        });
+    }
+
+    // ------------------------------------------------------------------ sessions
+
+    private void HandleOpenSession(OpenSession o)
+    {
+        ulong rv;
+        var rw = (o.Flags & CKF.RW_SESSION) != 0;
+        if ((o.Flags & CKF.SERIAL_SESSION) == 0) rv = CKR.SESSION_PARALLEL_NOT_SUPPORTED;
+        else if (!_state.Initialized) rv = CKR.TOKEN_NOT_RECOGNIZED;
+        else if (!rw && LoggedIn(o.AppId) == CKU.SO) rv = CKR.SESSION_READ_WRITE_SO_EXISTS;
+        else
+        {
+            _sessions[(o.AppId, o.Handle)] = new SessionEntry(o.AppId, o.Handle, rw, ActorRefs.Nobody);
+            rv = CKR.OK;
+        }
+
+        Sender.Tell(new SessionOpenResult(o.Client, o.Handle, rv));
+    }
+
+    private void GetSessionInfo(ClientRequest req, SessionEntry s)
+    {
+        _out.Reset();
+        _out.WriteULong(_slot.Id);
+        _out.WriteULong(SessionState(s));
+        _out.WriteULong(CKF.SERIAL_SESSION | (s.ReadWrite ? CKF.RW_SESSION : 0));
+        _out.WriteULong(0);
+        req.Reply(CKR.OK, _out);
+    }
+
+    private void CloseSession(ClientRequest req, SessionEntry s)
+    {
+        RemoveSession(s);
+        if (!_sessions.Keys.Any(k => k.App == s.App) && _logins.Remove(s.App)) DropKeyIfNoLogin();
+        req.Ok();
+    }
+
+    private void RemoveSession(SessionEntry s)
+    {
+        _sessions.Remove((s.App, s.Handle));
+        foreach (var id in _sessionObjects.Where(kv => kv.Value.App == s.App && kv.Value.Session == s.Handle).Select(kv => kv.Key).ToList())
+            _sessionObjects.Remove(id);
+    }
+
+    private void CloseAllSessions(ClientRequest req, ulong app)
+    {
+        DropApplication(app);
+        req.Ok();
+    }
+
+    private void DropApplication(ulong app)
+    {
+        foreach (var s in _sessions.Values.Where(s => s.App == app).ToList()) RemoveSession(s);
+        if (_logins.Remove(app)) DropKeyIfNoLogin();
+    }
+
+    // ------------------------------------------------------------------ objects
+
+    /// <summary>The object's attributes if the application may see it (stored form for token objects).</summary>
+    private bool TryVisible(ulong app, ulong handle, out AttributeSet attrs, out bool isTokenObject)
+    {
+        isTokenObject = handle < SessionObjectBase;
+        if (isTokenObject)
+        {
+            if (!_state.Objects.TryGetValue(handle, out attrs!)) return false;
+        }
+        else
+        {
+            if (!_sessionObjects.TryGetValue(handle, out var so) || so.App != app)
+            {
+                attrs = null!;
+                return false;
+            }
+
+            attrs = so.Attributes;
+        }
+
+        return !attrs.IsTrue(CKA.PRIVATE) || IsUser(app);
+    }
+
+    /// <summary>Visible object with secret values unsealed (for use as a key, copy, or change).</summary>
+    private AttributeSet Open(ulong app, ulong handle, ulong invalidRv)
+    {
+        if (!TryVisible(app, handle, out var attrs, out var isTokenObject)) throw new CkException(invalidRv);
+        if (!isTokenObject || !attrs.IsTrue(CKA.PRIVATE)) return attrs;
+        if (_unsealed.TryGetValue(handle, out var open)) return open;
+        var key = _masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN);
+        open = new AttributeSet();
+        foreach (var (type, value) in attrs)
+        {
+            if (TemplateValidator.IsSecretAtRest(attrs, type))
+                open.Set(type, PinCrypto.TryOpen(key, value, PinCrypto.AttributeAad(handle, type))
+                    ?? throw new CkException(CKR.DEVICE_ERROR, $"token object {handle}: sealed attribute does not open"));
+            else open.Set(type, value);
+        }
+
+        _unsealed[handle] = open;
+        return open;
+    }
+
+    private AttributeSet Seal(ulong id, AttributeSet plain)
+    {
+        if (!plain.IsTrue(CKA.PRIVATE)) return plain;
+        var key = _masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN);
+        var stored = new AttributeSet();
+        foreach (var (type, value) in plain)
+            stored.Set(type, TemplateValidator.IsSecretAtRest(plain, type) ? PinCrypto.Seal(key, value, PinCrypto.AttributeAad(id, type)) : value);
+        return stored;
+    }
+
+    /// <summary>Session and login rules for a new object (create, copy, generate, unwrap, derive).</summary>
+    private void CheckMayStore(SessionEntry s, AttributeSet attrs)
+    {
+        if (attrs.IsTrue(CKA.TOKEN) && !s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
+        if (attrs.IsTrue(CKA.PRIVATE) && !IsUser(s.App)) throw new CkException(CKR.USER_NOT_LOGGED_IN);
+    }
+
+    /// <summary>Stores new objects (token objects journaled first) and answers with their handles.</summary>
+    private void Store(ClientRequest req, SessionEntry s, IReadOnlyList<AttributeSet> objects)
+    {
+        foreach (var o in objects) CheckMayStore(s, o);
+        var handles = new ulong[objects.Count];
+        var events = new List<ITokenEvent>();
+        for (var i = 0; i < objects.Count; i++)
+        {
+            var o = objects[i];
+            if (o.IsTrue(CKA.TOKEN))
+            {
+                var id = _state.AllocateObjectId();
+                o.Set(CKA.UNIQUE_ID, Encoding.ASCII.GetBytes(id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                events.Add(new ObjectCreated(id, Seal(id, o)));
+                handles[i] = id;
+            }
+            else
+            {
+                var id = _nextSessionObject++;
+                o.Set(CKA.UNIQUE_ID, Encoding.ASCII.GetBytes("s" + id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                _sessionObjects[id] = new SessionObject(s.App, s.Handle, o);
+                handles[i] = id;
+            }
+        }
+
+        void Answer()
+        {
+            _out.Reset();
+            foreach (var h in handles) _out.WriteULong(h);
+            req.Reply(CKR.OK, _out);
+        }
+
+        if (events.Count == 0)
+        {
+            Answer();
+            return;
+        }
+
+        var pending = events.Count;
+        PersistAll(events, e =>
+        {
+            _state.Apply(e);
+            if (--pending == 0)
+            {
+                Answer();
+                MaybeSnapshot();
+            }
+        });
+    }
+
+    private void HandleStoreNew(StoreNewObjects m)
+    {
+        try
+        {
+            if (!_sessions.TryGetValue((m.AppId, m.SessionHandle), out var s)) throw new CkException(CKR.SESSION_HANDLE_INVALID);
+            Store(m.Client, s, m.Objects);
+        }
+        catch (CkException e)
+        {
+            m.Client.Reply(e.Rv);
+        }
+    }
+
+    private void CreateObject(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        r.ExpectEnd();
+        Store(req, s, [TemplateValidator.ForCreate(template)]);
+    }
+
+    private void CopyObject(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var handle = r.ReadULong();
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        r.ExpectEnd();
+        var source = Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
+        var copy = TemplateValidator.ForCopy(source.Clone(), template);
+        copy.Remove(CKA.UNIQUE_ID);
+        Store(req, s, [copy]);
+    }
+
+    private void DestroyObject(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var handle = r.ReadULong();
+        r.ExpectEnd();
+        if (!TryVisible(s.App, handle, out var attrs, out var isTokenObject)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
+        if (isTokenObject && !s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
+        if (attrs.GetBool(CKA.DESTROYABLE) == false) throw new CkException(CKR.ACTION_PROHIBITED);
+        if (!isTokenObject)
+        {
+            _sessionObjects.Remove(handle);
+            req.Ok();
+            return;
+        }
+
+        Persist(new ObjectDestroyed(handle), e =>
+        {
+            _state.Apply(e);
+            _unsealed.Remove(handle);
+            req.Ok();
+            MaybeSnapshot();
+        });
+    }
+
+    private void GetObjectSize(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var handle = r.ReadULong();
+        r.ExpectEnd();
+        if (!TryVisible(s.App, handle, out var attrs, out _)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
+        _out.Reset();
+        _out.WriteULong(TemplateValidator.Size(attrs));
+        req.Reply(CKR.OK, _out);
+    }
+
+    private void GetAttributeValue(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var handle = r.ReadULong();
+        var count = r.ReadUInt32();
+        if (count > (uint)(r.Remaining / 16)) throw new WireFormatException("template longer than frame");
+        if (!TryVisible(s.App, handle, out var stored, out _)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
+        AttributeSet? open = null;
+        var rv = CKR.OK;
+        _out.Reset();
+        _out.WriteUInt32(count);
+        for (var i = 0; i < count; i++)
+        {
+            var type = r.ReadULong();
+            var capacity = r.ReadULong();
+            var read = TemplateValidator.Read(stored, type);
+            if (read.Rv != CKR.OK || read.Value is null)
+            {
+                rv = rv == CKR.OK ? read.Rv : rv;
+                _out.WriteULong(CK.UNAVAILABLE_INFORMATION);
+                _out.WriteNullableBytes(null);
+                continue;
+            }
+
+            var value = read.Value;
+            if (TemplateValidator.IsSecretAtRest(stored, type) && stored.IsTrue(CKA.PRIVATE) && handle < SessionObjectBase)
+            {
+                open ??= Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
+                value = open[type];
+            }
+
+            if (capacity == Frame.NullBuffer)
+            {
+                _out.WriteULong((ulong)value.Length);
+                _out.WriteNullableBytes(null);
+            }
+            else if (capacity < (ulong)value.Length)
+            {
+                rv = rv == CKR.OK ? CKR.BUFFER_TOO_SMALL : rv;
+                _out.WriteULong(CK.UNAVAILABLE_INFORMATION);
+                _out.WriteNullableBytes(null);
+            }
+            else
+            {
+                _out.WriteULong((ulong)value.Length);
+                _out.WriteBytes(value);
+            }
+        }
+
+        r.ExpectEnd();
+        req.Reply(rv, _out);
+    }
+
+    private void SetAttributeValue(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var handle = r.ReadULong();
+        var changes = AttributeSet.FromTemplate(r.ReadTemplate());
+        r.ExpectEnd();
+        if (!TryVisible(s.App, handle, out _, out var isTokenObject)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
+        if (isTokenObject && !s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
+        var current = Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
+        var updated = TemplateValidator.ForSet(current.Clone(), changes);
+        if (updated.IsTrue(CKA.PRIVATE) != current.IsTrue(CKA.PRIVATE)) throw new CkException(CKR.ATTRIBUTE_READ_ONLY);
+        if (!isTokenObject)
+        {
+            var so = _sessionObjects[handle];
+            _sessionObjects[handle] = so with { Attributes = updated };
+            req.Ok();
+            return;
+        }
+
+        Persist(new ObjectChanged(handle, Seal(handle, updated)), e =>
+        {
+            _state.Apply(e);
+            _unsealed.Remove(handle);
+            req.Ok();
+            MaybeSnapshot();
+        });
+    }
+
+    private void FindObjectsInit(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        r.ExpectEnd();
+        if (s.FindResults is not null) throw new CkException(CKR.OPERATION_ACTIVE);
+        var results = new List<ulong>();
+        foreach (var (id, attrs) in _state.Objects)
+            if ((!attrs.IsTrue(CKA.PRIVATE) || IsUser(s.App)) && TemplateValidator.Matches(attrs, template)) results.Add(id);
+        foreach (var (id, so) in _sessionObjects)
+            if (so.App == s.App && (!so.Attributes.IsTrue(CKA.PRIVATE) || IsUser(s.App)) && TemplateValidator.Matches(so.Attributes, template)) results.Add(id);
+        s.FindResults = results.ToArray();
+        s.FindPosition = 0;
+        req.Ok();
+    }
+
+    private void FindObjects(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var max = r.ReadULong();
+        r.ExpectEnd();
+        var results = s.FindResults ?? throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
+        var n = (int)Math.Min(max, (ulong)(results.Length - s.FindPosition));
+        _out.Reset();
+        _out.WriteULongs(results.AsSpan(s.FindPosition, n));
+        s.FindPosition += n;
+        req.Reply(CKR.OK, _out);
+    }
+
+    private void FindObjectsFinal(ClientRequest req, SessionEntry s)
+    {
+        if (s.FindResults is null) throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
+        s.FindResults = null;
+        req.Ok();
+    }
+
+    // ------------------------------------------------------------------ keys to sessions
+
+    private KeySnapshot Key(SessionEntry s, ulong handle, ulong invalidRv) => new(handle, Open(s.App, handle, invalidRv));
+
+    /// <summary>The session actor of the request being handled (the application names it in <see cref="Request"/>).</summary>
+    private IActorRef SessionActor(SessionEntry s) => _currentSession ?? throw new CkException(CKR.SESSION_HANDLE_INVALID, $"session {s.Handle} has no actor");
+
+    private void BeginWithKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var key = r.ReadULong();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginOperation(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID)));
+    }
+
+    private void DigestKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var key = r.ReadULong();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginDigestKey(req, Key(s, key, CKR.KEY_HANDLE_INVALID)));
+    }
+
+    private void WrapKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var wrapping = r.ReadULong();
+        var key = r.ReadULong();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginWrap(req, mechanism, Key(s, wrapping, CKR.WRAPPING_KEY_HANDLE_INVALID), Key(s, key, CKR.KEY_HANDLE_INVALID), capacity));
+    }
+
+    private void UnwrapKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var unwrapping = r.ReadULong();
+        var wrapped = r.ReadBytes();
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginUnwrap(req, mechanism, Key(s, unwrapping, CKR.UNWRAPPING_KEY_HANDLE_INVALID), wrapped, template));
+    }
+
+    private void DeriveKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var baseKey = r.ReadULong();
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginDerive(req, mechanism, Key(s, baseKey, CKR.KEY_HANDLE_INVALID), template));
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    private void MaybeSnapshot()
+    {
+        if (_settings.SnapshotEvery > 0 && LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+    }
+}

@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+using Akka.Configuration;
+using OpenCryptokiActors.Actors;
+
+namespace OpenCryptokiActors.Host;
+
+/// <summary>ock-slotd: loads HOCON, starts the slot daemon, writes the PID file, stops on SIGTERM/SIGINT.</summary>
+public static class Program
+{
+    private const string Usage = """
+        usage: ock-slotd [--config FILE]
+
+        Starts the OpenCryptokiActors slot daemon. Configuration (HOCON) is read from FILE,
+        else from ./config/opencryptoki.conf when present, over the embedded defaults.
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        string? configPath = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--config" when i + 1 < args.Length:
+                    configPath = args[++i];
+                    break;
+                case "-h" or "--help":
+                    Console.WriteLine(Usage);
+                    return 0;
+                default:
+                    Console.Error.WriteLine($"ock-slotd: unknown argument '{args[i]}'\n{Usage}");
+                    return 1;
+            }
+        }
+
+        if (configPath is null && File.Exists("config/opencryptoki.conf")) configPath = "config/opencryptoki.conf";
+        Config? config = null;
+        if (configPath is not null)
+        {
+            if (!File.Exists(configPath))
+            {
+                Console.Error.WriteLine($"ock-slotd: configuration file '{configPath}' not found");
+                return 1;
+            }
+
+            config = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configPath));
+        }
+
+        OpenCryptokiDaemon daemon;
+        try
+        {
+            daemon = await OpenCryptokiDaemon.StartAsync(config);
+        }
+        catch (Exception e) when (e is ConfigurationException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        {
+            Console.Error.WriteLine($"ock-slotd: cannot start: {e.Message}");
+            return 1;
+        }
+
+        var pidFile = Path.GetFullPath(daemon.Settings.PidFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(pidFile)!);
+        await File.WriteAllTextAsync(pidFile, Environment.ProcessId + "\n");
+
+        var stop = new TaskCompletionSource();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+        Console.WriteLine($"ock-slotd: listening on {daemon.SocketPath} (pid {Environment.ProcessId}, {daemon.Slots.Slots.Count} slot(s))");
+
+        await stop.Task;
+        Console.WriteLine("ock-slotd: stopping");
+        await daemon.DisposeAsync();
+        File.Delete(pidFile);
+        return 0;
+    }
+}

@@ -1,0 +1,91 @@
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Tokens.Objects;
+
+namespace OpenCryptokiActors.Tokens.State;
+
+/// <summary>
+/// The persistent state of one token, rebuilt from its journal by <see cref="Apply"/>. Objects are held
+/// in their stored form: secret attributes of private objects are sealed under the master key.
+/// </summary>
+public sealed class TokenState
+{
+    public bool Initialized { get; private set; }
+
+    public string Label { get; private set; } = "";
+
+    public PinRecord? SoPin { get; private set; }
+
+    public PinRecord? UserPin { get; private set; }
+
+    public int SoFailures { get; private set; }
+
+    public int UserFailures { get; private set; }
+
+    /// <summary>Next token object id; never reused, even across C_InitToken.</summary>
+    public ulong NextObjectId { get; private set; } = 1;
+
+    public Dictionary<ulong, AttributeSet> Objects { get; } = new();
+
+    public int Failures(ulong userType) => userType == CKU.SO ? SoFailures : UserFailures;
+
+    public void Apply(ITokenEvent e)
+    {
+        switch (e)
+        {
+            case TokenInitialized t:
+                Initialized = true;
+                Label = t.Label;
+                SoPin = t.SoPin;
+                UserPin = null;
+                SoFailures = 0;
+                UserFailures = 0;
+                Objects.Clear();
+                break;
+            case SoPinSet s:
+                SoPin = s.SoPin;
+                SoFailures = 0;
+                break;
+            case UserPinSet u:
+                UserPin = u.UserPin;
+                UserFailures = 0;
+                break;
+            case ObjectCreated c:
+                Objects[c.Id] = c.Attributes;
+                NextObjectId = Math.Max(NextObjectId, c.Id + 1);
+                break;
+            case ObjectChanged c:
+                Objects[c.Id] = c.Attributes;
+                break;
+            case ObjectDestroyed d:
+                Objects.Remove(d.Id);
+                break;
+            case LoginFailed f:
+                if (f.UserType == CKU.SO) SoFailures++;
+                else UserFailures++;
+                break;
+            case LoginFailuresReset r:
+                if (r.UserType == CKU.SO) SoFailures = 0;
+                else UserFailures = 0;
+                break;
+            case TokenSnapshot s:
+                Initialized = s.Initialized;
+                Label = s.Label;
+                SoPin = s.SoPin;
+                UserPin = s.UserPin;
+                SoFailures = s.SoFailures;
+                UserFailures = s.UserFailures;
+                NextObjectId = s.NextObjectId;
+                Objects.Clear();
+                foreach (var (id, attrs) in s.Objects) Objects[id] = attrs;
+                break;
+            default:
+                throw new ArgumentException($"unknown token event {e.GetType().Name}");
+        }
+    }
+
+    public TokenSnapshot ToSnapshot() =>
+        new(Initialized, Label, SoPin, UserPin, SoFailures, UserFailures, NextObjectId, Objects.ToList());
+
+    /// <summary>Reserves the next token object id (the event that uses it advances the counter on Apply).</summary>
+    public ulong AllocateObjectId() => NextObjectId++;
+}
