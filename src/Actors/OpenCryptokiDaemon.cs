@@ -81,7 +81,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
     }
 
     /// <summary>Creates the data directory (mode 0700) and the SQLite database in WAL mode.</summary>
-    private static void PrepareStore(Config full, OpenCryptokiSettings settings)
+    internal static void PrepareStore(Config full, OpenCryptokiSettings settings)
     {
         var provider = full.GetString("akka.persistence.journal.sql.provider-name");
         if (!provider.StartsWith("SQLite", StringComparison.Ordinal)) return;
