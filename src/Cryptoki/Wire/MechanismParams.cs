@@ -32,11 +32,17 @@ public sealed record GcmParams(byte[] Iv, ulong IvBits, byte[] Aad, ulong TagBit
     public byte[] Encode()
     {
         using var w = new WireWriter(64 + Iv.Length + Aad.Length);
-        w.WriteBytes(Iv);
-        w.WriteULong(IvBits);
-        w.WriteBytes(Aad);
-        w.WriteULong(TagBits);
+        Write(w, Iv, IvBits, Aad, TagBits);
         return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes the canonical form (what <see cref="Encode"/> returns) without allocating.</summary>
+    public static void Write(WireWriter w, ReadOnlySpan<byte> iv, ulong ivBits, ReadOnlySpan<byte> aad, ulong tagBits)
+    {
+        w.WriteBytes(iv);
+        w.WriteULong(ivBits);
+        w.WriteBytes(aad);
+        w.WriteULong(tagBits);
     }
 
     public static GcmParams Decode(ReadOnlySpan<byte> canonical)
@@ -54,11 +60,17 @@ public sealed record OaepParams(ulong HashAlg, ulong Mgf, ulong Source, byte[] S
     public byte[] Encode()
     {
         using var w = new WireWriter(64 + SourceData.Length);
-        w.WriteULong(HashAlg);
-        w.WriteULong(Mgf);
-        w.WriteULong(Source);
-        w.WriteBytes(SourceData);
+        Write(w, HashAlg, Mgf, Source, SourceData);
         return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes the canonical form (what <see cref="Encode"/> returns) without allocating.</summary>
+    public static void Write(WireWriter w, ulong hashAlg, ulong mgf, ulong source, ReadOnlySpan<byte> sourceData)
+    {
+        w.WriteULong(hashAlg);
+        w.WriteULong(mgf);
+        w.WriteULong(source);
+        w.WriteBytes(sourceData);
     }
 
     public static OaepParams Decode(ReadOnlySpan<byte> canonical)
@@ -76,10 +88,16 @@ public sealed record Ecdh1DeriveParams(ulong Kdf, byte[] SharedData, byte[] Publ
     public byte[] Encode()
     {
         using var w = new WireWriter(64 + SharedData.Length + PublicData.Length);
-        w.WriteULong(Kdf);
-        w.WriteBytes(SharedData);
-        w.WriteBytes(PublicData);
+        Write(w, Kdf, SharedData, PublicData);
         return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes the canonical form (what <see cref="Encode"/> returns) without allocating.</summary>
+    public static void Write(WireWriter w, ulong kdf, ReadOnlySpan<byte> sharedData, ReadOnlySpan<byte> publicData)
+    {
+        w.WriteULong(kdf);
+        w.WriteBytes(sharedData);
+        w.WriteBytes(publicData);
     }
 
     public static Ecdh1DeriveParams Decode(ReadOnlySpan<byte> canonical)

@@ -25,6 +25,13 @@ public sealed class WireWriter : IDisposable
     /// <summary>Forgets what was written, keeping the buffer.</summary>
     public void Reset() => _length = 0;
 
+    /// <summary>Zeroes what was written (it may hold PINs or data) and forgets it, keeping the buffer.</summary>
+    public void Clear()
+    {
+        _buffer.AsSpan(0, _length).Clear();
+        _length = 0;
+    }
+
     private Span<byte> Grow(int count)
     {
         if (_length + count > _buffer.Length)

@@ -1,0 +1,150 @@
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Native.Interop;
+
+namespace OpenCryptokiActors.Native.Exports;
+
+/// <summary>
+/// The round-trip shapes many functions share: guard → marshal → one frame → reply → caller memory.
+/// Each takes the connection's lock through <see cref="Module.Acquire"/> and releases it in a finally block.
+/// </summary>
+internal static unsafe class Calls
+{
+    /// <summary>Module-only functions that the spec still gates on C_Initialize: CKR_CRYPTOKI_NOT_INITIALIZED or <paramref name="rv"/>.</summary>
+    public static ulong Answer(ulong rv) => Module.IsInitialized ? rv : CKR.CRYPTOKI_NOT_INITIALIZED;
+
+    /// <summary>Request <c>u64 a</c>; empty reply.</summary>
+    public static ulong U64(in CallTrace call, Opcode op, ulong a, string name)
+    {
+        if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"{name}={a}");
+        var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        try
+        {
+            c.Begin(op).WriteULong(a);
+            return c.Call(out _);
+        }
+        finally
+        {
+            c.Release();
+        }
+    }
+
+    /// <summary>Request <c>u64 session, u64 handle</c>; empty reply.</summary>
+    public static ulong U64U64(in CallTrace call, Opcode op, ulong session, ulong handle)
+    {
+        if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={session} handle={handle}");
+        var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        try
+        {
+            var w = c.Begin(op);
+            w.WriteULong(session);
+            w.WriteULong(handle);
+            return c.Call(out _);
+        }
+        finally
+        {
+            c.Release();
+        }
+    }
+
+    /// <summary>XxxInit: <c>u64 session, mechanism[, u64 key]</c>; empty reply.</summary>
+    public static ulong Init(in CallTrace call, Opcode op, ulong session, CK_MECHANISM* mechanism, ulong key, bool withKey)
+    {
+        if (Trace.On(Trace.Arguments))
+            Trace.Args(call.Function, $"hSession={session} {Marshalling.Describe(mechanism)}" + (withKey ? $" hKey={key}" : ""));
+        var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        try
+        {
+            if (mechanism is null) return CKR.ARGUMENTS_BAD;
+            var w = c.Begin(op);
+            w.WriteULong(session);
+            rv = Marshalling.WriteMechanism(w, mechanism);
+            if (rv != CKR.OK) return rv;
+            if (withKey) w.WriteULong(key);
+            return c.Call(out _);
+        }
+        finally
+        {
+            c.Release();
+        }
+    }
+
+    /// <summary>Single-part and update calls with output: <c>u64 session, bytes data, cap</c> → <c>output</c>.</summary>
+    public static ulong DataToOutput(in CallTrace call, Opcode op, ulong session, byte* data, ulong dataLength, byte* output, ulong* pulOutput)
+    {
+        if (Trace.On(Trace.Arguments))
+            Trace.Args(call.Function, $"hSession={session} dataLen={dataLength} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)}");
+        var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        try
+        {
+            if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+            var w = c.Begin(op);
+            w.WriteULong(session);
+            rv = Marshalling.WriteData(w, data, dataLength);
+            if (rv != CKR.OK) return rv;
+            var cap = Marshalling.Cap(output, pulOutput);
+            w.WriteULong(cap);
+            rv = c.Call(out var reply);
+            return Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
+        }
+        finally
+        {
+            c.Release();
+        }
+    }
+
+    /// <summary>Final calls: <c>u64 session, cap</c> → <c>output</c>.</summary>
+    public static ulong Final(in CallTrace call, Opcode op, ulong session, byte* output, ulong* pulOutput)
+    {
+        if (Trace.On(Trace.Arguments))
+            Trace.Args(call.Function, $"hSession={session} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)}");
+        var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        try
+        {
+            if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+            var w = c.Begin(op);
+            w.WriteULong(session);
+            var cap = Marshalling.Cap(output, pulOutput);
+            w.WriteULong(cap);
+            rv = c.Call(out var reply);
+            return Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
+        }
+        finally
+        {
+            c.Release();
+        }
+    }
+
+    /// <summary><c>u64 session, bytes data</c>; empty reply (updates without output, C_SeedRandom).</summary>
+    public static ulong Data(in CallTrace call, Opcode op, ulong session, byte* data, ulong dataLength)
+    {
+        if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={session} dataLen={dataLength}");
+        var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        try
+        {
+            var w = c.Begin(op);
+            w.WriteULong(session);
+            rv = Marshalling.WriteData(w, data, dataLength);
+            if (rv != CKR.OK) return rv;
+            return c.Call(out _);
+        }
+        finally
+        {
+            c.Release();
+        }
+    }
+
+    /// <summary>Reads a <c>u64</c> handle reply into a caller pointer (NULL allowed: the handle is dropped).</summary>
+    public static void ReadHandle(ulong rv, ref WireReader reply, ulong* handle)
+    {
+        if (rv != CKR.OK) return;
+        var value = reply.ReadULong();
+        if (handle is not null) *handle = value;
+    }
+}

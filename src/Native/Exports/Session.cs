@@ -1,0 +1,203 @@
+using System.Runtime.InteropServices;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Native.Interop;
+
+namespace OpenCryptokiActors.Native.Exports;
+
+/// <summary>PKCS#11 session management (§5.6), with the 3.0 C_LoginUser and C_SessionCancel.</summary>
+internal static unsafe class Session
+{
+    [UnmanagedCallersOnly(EntryPoint = "C_OpenSession")]
+    public static ulong C_OpenSession(ulong slotID, ulong flags, void* pApplication, void* notify, ulong* phSession)
+    {
+        var call = Trace.Enter(nameof(C_OpenSession));
+        try
+        {
+            if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"slotID={slotID} flags={Trace.Hex(flags)}");
+            var c = Module.Acquire(out var rv);
+            if (c is null) return call.Return(rv);
+            try
+            {
+                // Notify callbacks are never made (the daemon has no surrender points to report).
+                if (phSession is null) return call.Return(CKR.ARGUMENTS_BAD);
+                var w = c.Begin(Opcode.OpenSession);
+                w.WriteULong(slotID);
+                w.WriteULong(flags);
+                rv = c.Call(out var reply);
+                Calls.ReadHandle(rv, ref reply, phSession);
+                if (rv == CKR.OK && Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"-> hSession={*phSession}");
+                return call.Return(rv);
+            }
+            finally
+            {
+                c.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_CloseSession")]
+    public static ulong C_CloseSession(ulong hSession)
+    {
+        var call = Trace.Enter(nameof(C_CloseSession));
+        try
+        {
+            return call.Return(Calls.U64(call, Opcode.CloseSession, hSession, "hSession"));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_CloseAllSessions")]
+    public static ulong C_CloseAllSessions(ulong slotID)
+    {
+        var call = Trace.Enter(nameof(C_CloseAllSessions));
+        try
+        {
+            return call.Return(Calls.U64(call, Opcode.CloseAllSessions, slotID, "slotID"));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_GetSessionInfo")]
+    public static ulong C_GetSessionInfo(ulong hSession, CK_SESSION_INFO* pInfo)
+    {
+        var call = Trace.Enter(nameof(C_GetSessionInfo));
+        try
+        {
+            if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession}");
+            var c = Module.Acquire(out var rv);
+            if (c is null) return call.Return(rv);
+            try
+            {
+                if (pInfo is null) return call.Return(CKR.ARGUMENTS_BAD);
+                c.Begin(Opcode.GetSessionInfo).WriteULong(hSession);
+                rv = c.Call(out var r);
+                if (rv != CKR.OK) return call.Return(rv);
+                CK_SESSION_INFO info = default;
+                info.slotID = r.ReadULong();
+                info.state = r.ReadULong();
+                info.flags = r.ReadULong();
+                info.ulDeviceError = r.ReadULong();
+                *pInfo = info;
+                return call.Return(CKR.OK);
+            }
+            finally
+            {
+                c.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_GetOperationState")]
+    public static ulong C_GetOperationState(ulong hSession, byte* pOperationState, ulong* pulOperationStateLen)
+    {
+        var call = Trace.Enter(nameof(C_GetOperationState));
+        try
+        {
+            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_SetOperationState")]
+    public static ulong C_SetOperationState(ulong hSession, byte* pOperationState, ulong ulOperationStateLen, ulong hEncryptionKey, ulong hAuthenticationKey)
+    {
+        var call = Trace.Enter(nameof(C_SetOperationState));
+        try
+        {
+            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_Login")]
+    public static ulong C_Login(ulong hSession, ulong userType, byte* pPin, ulong ulPinLen)
+    {
+        var call = Trace.Enter(nameof(C_Login));
+        try
+        {
+            if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} userType={userType} pinLen={ulPinLen}");
+            var c = Module.Acquire(out var rv);
+            if (c is null) return call.Return(rv);
+            try
+            {
+                var w = c.Begin(Opcode.Login);
+                w.WriteULong(hSession);
+                w.WriteULong(userType);
+                rv = Marshalling.WriteNullableData(w, pPin, ulPinLen);
+                if (rv != CKR.OK) return call.Return(rv);
+                return call.Return(c.Call(out _));
+            }
+            finally
+            {
+                c.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_Logout")]
+    public static ulong C_Logout(ulong hSession)
+    {
+        var call = Trace.Enter(nameof(C_Logout));
+        try
+        {
+            return call.Return(Calls.U64(call, Opcode.Logout, hSession, "hSession"));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_LoginUser")]
+    public static ulong C_LoginUser(ulong hSession, ulong userType, byte* pPin, ulong ulPinLen, byte* pUsername, ulong ulUsernameLen)
+    {
+        var call = Trace.Enter(nameof(C_LoginUser));
+        try
+        {
+            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_SessionCancel")]
+    public static ulong C_SessionCancel(ulong hSession, ulong flags)
+    {
+        var call = Trace.Enter(nameof(C_SessionCancel));
+        try
+        {
+            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+
+namespace OpenCryptokiActors.Native.Interop;
+
+/// <summary>
+/// The few libc calls the module needs. Raw file descriptors instead of System.Net.Sockets: no hidden
+/// threads, no finalizers, nothing that would not survive fork(); every call blocks on the caller's thread.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    public const int AF_UNIX = 1;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_NONBLOCK = 0x800;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int SOL_SOCKET = 1;
+    public const int SO_ERROR = 4;
+    public const int MSG_NOSIGNAL = 0x4000;
+
+    public const short POLLIN = 0x1;
+    public const short POLLOUT = 0x4;
+
+    public const int EPERM = 1;
+    public const int ENOENT = 2;
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+    public const int EACCES = 13;
+    public const int ECONNREFUSED = 111;
+    public const int EINPROGRESS = 115;
+
+    /// <summary>sizeof(sockaddr_un.sun_path).</summary>
+    public const int SunPathLength = 108;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "getpid")]
+    public static partial int GetPid();
+
+    [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, EntryPoint = "connect", SetLastError = true)]
+    public static partial int Connect(int fd, byte* address, uint addressLength);
+
+    [LibraryImport(Lib, EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, ulong count, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSockOpt(int fd, int level, int name, int* value, uint* length);
+
+    [LibraryImport(Lib, EntryPoint = "close")]
+    public static partial int Close(int fd);
+
+    public static string ErrorText(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+}

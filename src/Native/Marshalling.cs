@@ -1,0 +1,262 @@
+using System.Text;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Native.Interop;
+
+namespace OpenCryptokiActors.Native;
+
+/// <summary>
+/// Caller memory ↔ wire primitives (docs/wire-protocol.md): byte strings, templates, mechanisms, the
+/// <c>cap</c>/<c>output</c> buffer convention and the count convention of the list functions.
+/// Methods return CKR_OK or the rv the call must answer.
+/// </summary>
+internal static unsafe class Marshalling
+{
+    private const int MaxNesting = 4;
+
+    /// <summary>True for the attributes whose value is itself an array of CK_ATTRIBUTE.</summary>
+    public static bool IsNestedTemplate(ulong type) =>
+        type is CKA.WRAP_TEMPLATE or CKA.UNWRAP_TEMPLATE or CKA.DERIVE_TEMPLATE;
+
+    /// <summary>Caller bytes as <c>bytes</c>; NULL with length 0 is an empty string, NULL with a length is bad.</summary>
+    public static ulong WriteData(WireWriter w, byte* data, ulong length)
+    {
+        if (length > Frame.MaxFrameLength) return CKR.DATA_LEN_RANGE;
+        if (data is null)
+        {
+            if (length != 0) return CKR.ARGUMENTS_BAD;
+            w.WriteUInt32(0);
+            return CKR.OK;
+        }
+
+        w.WriteBytes(new ReadOnlySpan<byte>(data, (int)length));
+        return CKR.OK;
+    }
+
+    /// <summary>Like <see cref="WriteData"/>, but a NULL pointer travels as the NULL marker (PINs: protected path).</summary>
+    public static ulong WriteNullableData(WireWriter w, byte* data, ulong length)
+    {
+        if (data is null)
+        {
+            w.WriteUInt32(Frame.NullBytes);
+            return CKR.OK;
+        }
+
+        return WriteData(w, data, length);
+    }
+
+    /// <summary>A <c>template</c>: values copied raw; CKA_WRAP/UNWRAP/DERIVE_TEMPLATE values as a nested template.</summary>
+    public static ulong WriteTemplate(WireWriter w, CK_ATTRIBUTE* template, ulong count, int depth = 0)
+    {
+        if (template is null && count != 0) return CKR.ARGUMENTS_BAD;
+        if (count > Frame.MaxFrameLength / 12) return CKR.ARGUMENTS_BAD;
+        w.WriteUInt32((uint)count);
+        for (ulong i = 0; i < count; i++)
+        {
+            var a = template + i;
+            w.WriteULong(a->type);
+            if (a->pValue is null)
+            {
+                w.WriteUInt32(Frame.NullBytes);
+                continue;
+            }
+
+            if (IsNestedTemplate(a->type))
+            {
+                if (depth >= MaxNesting || a->ulValueLen % (ulong)sizeof(CK_ATTRIBUTE) != 0) return CKR.ATTRIBUTE_VALUE_INVALID;
+                var at = w.Reserve(4);
+                var start = w.Length;
+                var rv = WriteTemplate(w, (CK_ATTRIBUTE*)a->pValue, a->ulValueLen / (ulong)sizeof(CK_ATTRIBUTE), depth + 1);
+                if (rv != CKR.OK) return rv;
+                w.PatchUInt32(at, (uint)(w.Length - start));
+                continue;
+            }
+
+            if (a->ulValueLen > Frame.MaxFrameLength) return CKR.ATTRIBUTE_VALUE_INVALID;
+            w.WriteBytes(new ReadOnlySpan<byte>(a->pValue, (int)a->ulValueLen));
+        }
+
+        return CKR.OK;
+    }
+
+    /// <summary>A <c>mechanism</c>: parameters holding pointers flattened (MechanismParams), others raw.</summary>
+    public static ulong WriteMechanism(WireWriter w, CK_MECHANISM* mechanism)
+    {
+        if (mechanism is null) return CKR.ARGUMENTS_BAD;
+        w.WriteULong(mechanism->mechanism);
+        var p = mechanism->pParameter;
+        var len = mechanism->ulParameterLen;
+        if (p is null)
+        {
+            w.WriteUInt32(Frame.NullBytes);
+            return CKR.OK;
+        }
+
+        if (len > Frame.MaxFrameLength) return CKR.MECHANISM_PARAM_INVALID;
+        if (!MechanismParams.HasPointers(mechanism->mechanism))
+        {
+            w.WriteBytes(new ReadOnlySpan<byte>(p, (int)len));
+            return CKR.OK;
+        }
+
+        var at = w.Reserve(4);
+        var start = w.Length;
+        var rv = mechanism->mechanism switch
+        {
+            CKM.AES_GCM => WriteGcm(w, p, len),
+            CKM.RSA_PKCS_OAEP => WriteOaep(w, p, len),
+            _ => WriteEcdh1(w, p, len),
+        };
+        if (rv != CKR.OK) return rv;
+        w.PatchUInt32(at, (uint)(w.Length - start));
+        return CKR.OK;
+    }
+
+    private static ulong WriteGcm(WireWriter w, void* p, ulong len)
+    {
+        if (len == (ulong)sizeof(CK_GCM_PARAMS))
+        {
+            var g = (CK_GCM_PARAMS*)p;
+            if (!Span(g->pIv, g->ulIvLen, out var iv) || !Span(g->pAAD, g->ulAADLen, out var aad)) return CKR.MECHANISM_PARAM_INVALID;
+            GcmParams.Write(w, iv, g->ulIvBits, aad, g->ulTagBits);
+            return CKR.OK;
+        }
+
+        if (len == (ulong)sizeof(CK_GCM_PARAMS_V240))
+        {
+            var g = (CK_GCM_PARAMS_V240*)p;
+            if (!Span(g->pIv, g->ulIvLen, out var iv) || !Span(g->pAAD, g->ulAADLen, out var aad)) return CKR.MECHANISM_PARAM_INVALID;
+            GcmParams.Write(w, iv, g->ulIvLen * 8, aad, g->ulTagBits);
+            return CKR.OK;
+        }
+
+        return CKR.MECHANISM_PARAM_INVALID;
+    }
+
+    private static ulong WriteOaep(WireWriter w, void* p, ulong len)
+    {
+        if (len != (ulong)sizeof(CK_RSA_PKCS_OAEP_PARAMS)) return CKR.MECHANISM_PARAM_INVALID;
+        var o = (CK_RSA_PKCS_OAEP_PARAMS*)p;
+        if (!Span((byte*)o->pSourceData, o->ulSourceDataLen, out var source)) return CKR.MECHANISM_PARAM_INVALID;
+        OaepParams.Write(w, o->hashAlg, o->mgf, o->source, source);
+        return CKR.OK;
+    }
+
+    private static ulong WriteEcdh1(WireWriter w, void* p, ulong len)
+    {
+        if (len != (ulong)sizeof(CK_ECDH1_DERIVE_PARAMS)) return CKR.MECHANISM_PARAM_INVALID;
+        var e = (CK_ECDH1_DERIVE_PARAMS*)p;
+        if (!Span(e->pSharedData, e->ulSharedDataLen, out var shared) || !Span(e->pPublicData, e->ulPublicDataLen, out var pub))
+            return CKR.MECHANISM_PARAM_INVALID;
+        Ecdh1DeriveParams.Write(w, e->kdf, shared, pub);
+        return CKR.OK;
+    }
+
+    private static bool Span(byte* p, ulong len, out ReadOnlySpan<byte> span)
+    {
+        span = default;
+        if (len == 0) return true;
+        if (p is null || len > Frame.MaxFrameLength) return false;
+        span = new ReadOnlySpan<byte>(p, (int)len);
+        return true;
+    }
+
+    /// <summary>The <c>cap</c> of an output buffer: NullBuffer for a NULL pointer, else *pulLen.</summary>
+    public static ulong Cap(byte* output, ulong* pulLen) => output is null ? Frame.NullBuffer : *pulLen;
+
+    /// <summary>
+    /// Reads an <c>output</c> reply into the caller's buffer. On CKR_OK and CKR_BUFFER_TOO_SMALL sets *pulLen and
+    /// copies the data when delivered; any other rv leaves the caller's memory alone.
+    /// </summary>
+    public static ulong ReadOutput(ulong rv, ref WireReader reply, byte* output, ulong* pulLen, ulong cap)
+    {
+        if (rv != CKR.OK && rv != CKR.BUFFER_TOO_SMALL) return rv;
+        var length = reply.ReadULong();
+        if (ReadNullable(ref reply, out var data))
+        {
+            if (output is null || (ulong)data.Length > cap || (ulong)data.Length != length)
+                throw new WireFormatException("output longer than the caller's buffer");
+            data.CopyTo(new Span<byte>(output, data.Length));
+        }
+
+        *pulLen = length;
+        return rv;
+    }
+
+    /// <summary><c>bytes</c> that may be the NULL marker, without copying. False for NULL.</summary>
+    public static bool ReadNullable(ref WireReader reply, out ReadOnlySpan<byte> data)
+    {
+        var n = reply.ReadUInt32();
+        if (n == Frame.NullBytes)
+        {
+            data = default;
+            return false;
+        }
+
+        if (n > int.MaxValue) throw new WireFormatException("byte string longer than frame");
+        data = reply.ReadRaw((int)n);
+        return true;
+    }
+
+    /// <summary>
+    /// A <c>ulongs</c> reply under the count convention of C_GetSlotList/C_GetMechanismList: NULL list → count only;
+    /// *pulCount too small → CKR_BUFFER_TOO_SMALL with the count; otherwise copy.
+    /// </summary>
+    public static ulong ReadList(ref WireReader reply, ulong* list, ulong* pulCount)
+    {
+        var count = reply.ReadUInt32();
+        if (count > (uint)(reply.Remaining / 8)) throw new WireFormatException("list longer than frame");
+        if (list is null)
+        {
+            *pulCount = count;
+            return CKR.OK;
+        }
+
+        if (*pulCount < count)
+        {
+            *pulCount = count;
+            return CKR.BUFFER_TOO_SMALL;
+        }
+
+        for (uint i = 0; i < count; i++) list[i] = reply.ReadULong();
+        *pulCount = count;
+        return CKR.OK;
+    }
+
+    /// <summary>Copies exactly <paramref name="width"/> bytes of a <c>padded(n)</c> field into a CK_UTF8CHAR array.</summary>
+    public static void ReadPadded(ref WireReader reply, byte* destination, int width) =>
+        reply.ReadRaw(width).CopyTo(new Span<byte>(destination, width));
+
+    /// <summary>Fills a CK_UTF8CHAR array with space-padded UTF-8 text.</summary>
+    public static void Pad(string text, byte* destination, int width)
+    {
+        var span = new Span<byte>(destination, width);
+        span.Fill((byte)' ');
+        var bytes = Encoding.UTF8.GetBytes(text);
+        bytes.AsSpan(0, Math.Min(bytes.Length, width)).CopyTo(span);
+    }
+
+    public static CK_VERSION ReadVersion(ref WireReader reply) => new(reply.ReadByte(), reply.ReadByte());
+
+    // ---- trace formatting: types, handles and lengths only, never values ----
+
+    public static string Describe(CK_MECHANISM* m) =>
+        m is null ? "mech=NULL" : $"mech={Trace.Hex(m->mechanism)} paramLen={(m->pParameter is null ? "NULL" : m->ulParameterLen.ToString())}";
+
+    public static string Describe(CK_ATTRIBUTE* template, ulong count)
+    {
+        if (template is null) return $"template=NULL count={count}";
+        var sb = new StringBuilder("template=[");
+        for (ulong i = 0; i < count && i < 64; i++)
+        {
+            if (i > 0) sb.Append(' ');
+            sb.Append(Trace.Hex(template[i].type)).Append('/')
+                .Append(template[i].pValue is null ? "NULL" : template[i].ulValueLen.ToString());
+        }
+
+        if (count > 64) sb.Append(" ...");
+        return sb.Append(']').ToString();
+    }
+
+    public static string Len(ulong* pul) => pul is null ? "NULL" : (*pul).ToString();
+}
