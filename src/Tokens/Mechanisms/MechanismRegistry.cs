@@ -8,6 +8,19 @@ public sealed class MechanismRegistry
 {
     private readonly SortedDictionary<ulong, (MechanismInfo Info, IMechanism Mechanism)> _entries = new();
 
+    /// <summary>Every mechanism family of the soft token, each registered by its own folder.</summary>
+    public static MechanismRegistry CreateDefault()
+    {
+        var r = new MechanismRegistry();
+        Digest.DigestMechanisms.Register(r);
+        Hmac.HmacMechanisms.Register(r);
+        Generic.GenericSecretMechanisms.Register(r);
+        Aes.AesMechanisms.Register(r);
+        Rsa.RsaMechanisms.Register(r);
+        Ec.EcMechanisms.Register(r);
+        return r;
+    }
+
     public void Add(ulong type, MechanismInfo info, IMechanism mechanism) => _entries[type] = (info, mechanism);
 
     public IReadOnlyCollection<ulong> Types => _entries.Keys;

@@ -1,0 +1,34 @@
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+
+namespace OpenCryptokiActors.Tokens.Mechanisms.Digest;
+
+/// <summary>CKM_SHA_1, CKM_SHA224, CKM_SHA256, CKM_SHA384, CKM_SHA512 (PKCS#11 v3.0 §6.19–6.24): C_Digest*.</summary>
+public sealed class DigestMechanisms : IMechanism
+{
+    private static readonly DigestMechanisms Instance = new();
+
+    public static void Register(MechanismRegistry r)
+    {
+        foreach (var h in Hashes.All) r.Add(h.Digest, new MechanismInfo(0, 0, CKF.DIGEST), Instance);
+    }
+
+    public IDigestOperation CreateDigest(ulong mechanism, byte[]? parameter)
+    {
+        Check.NoParameter(parameter);
+        var h = Hashes.ByDigest(mechanism) ?? throw new CkException(CKR.MECHANISM_INVALID);
+        return new Operation(Hashes.CreateHasher(h));
+    }
+
+    private sealed class Operation(IHasher hasher) : IDigestOperation
+    {
+        public byte[] OneShot(ReadOnlySpan<byte> data)
+        {
+            hasher.Append(data);
+            return hasher.Finish();
+        }
+
+        public void Update(ReadOnlySpan<byte> data) => hasher.Append(data);
+
+        public byte[] Final() => hasher.Finish();
+    }
+}

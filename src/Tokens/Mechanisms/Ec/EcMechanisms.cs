@@ -1,0 +1,178 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Tokens.Objects;
+
+namespace OpenCryptokiActors.Tokens.Mechanisms.Ec;
+
+/// <summary>
+/// Elliptic curves over P-256, P-384 and P-521 (PKCS#11 v3.0 §6.3): CKM_EC_KEY_PAIR_GEN, CKM_ECDSA (raw r||s over a
+/// pre-hashed input), CKM_ECDSA_SHA1..SHA512 and CKM_ECDH1_DERIVE (CKD_NULL and the ANSI X9.63 KDFs CKD_SHA*_KDF).
+/// Key sizes in bits.
+/// </summary>
+public sealed class EcMechanisms : IMechanism
+{
+    private const ulong EcFlags = CKF.EC_F_P | CKF.EC_NAMEDCURVE | CKF.EC_UNCOMPRESS;
+    private static readonly EcMechanisms Instance = new();
+
+    private static readonly (ulong Mechanism, HashAlg Hash)[] Hashed =
+    [
+        (CKM.ECDSA_SHA1, Hashes.Sha1), (CKM.ECDSA_SHA224, Hashes.Sha224), (CKM.ECDSA_SHA256, Hashes.Sha256),
+        (CKM.ECDSA_SHA384, Hashes.Sha384), (CKM.ECDSA_SHA512, Hashes.Sha512),
+    ];
+
+    private static readonly (ulong Kdf, HashAlg Hash)[] Kdfs =
+    [
+        (CKD.SHA1_KDF, Hashes.Sha1), (CKD.SHA224_KDF, Hashes.Sha224), (CKD.SHA256_KDF, Hashes.Sha256),
+        (CKD.SHA384_KDF, Hashes.Sha384), (CKD.SHA512_KDF, Hashes.Sha512),
+    ];
+
+    public static void Register(MechanismRegistry r)
+    {
+        r.Add(CKM.EC_KEY_PAIR_GEN, new MechanismInfo(256, 521, CKF.GENERATE_KEY_PAIR | EcFlags), Instance);
+        r.Add(CKM.ECDSA, new MechanismInfo(256, 521, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
+        foreach (var (m, _) in Hashed) r.Add(m, new MechanismInfo(256, 521, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
+        r.Add(CKM.ECDH1_DERIVE, new MechanismInfo(256, 521, CKF.DERIVE | EcFlags), Instance);
+    }
+
+    public (AttributeSet Public, AttributeSet Private) GenerateKeyPair(ulong mechanism, byte[]? parameter, AttributeSet publicTemplate, AttributeSet privateTemplate)
+    {
+        if (mechanism != CKM.EC_KEY_PAIR_GEN) throw new CkException(CKR.MECHANISM_INVALID);
+        Check.NoParameter(parameter);
+        var ecParams = publicTemplate.Get(CKA.EC_PARAMS) ?? privateTemplate.Get(CKA.EC_PARAMS)
+            ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE, "CKA_EC_PARAMS is required");
+        var curve = EcCurves.FromParams(ecParams);
+        using var ec = ECDsa.Create(curve.Curve);
+        var p = ec.ExportParameters(true);
+
+        var pub = new AttributeSet();
+        pub.SetULong(CKA.CLASS, CKO.PUBLIC_KEY);
+        pub.SetULong(CKA.KEY_TYPE, CKK.EC);
+        pub.Set(CKA.EC_PARAMS, (byte[])ecParams.Clone());
+        pub.Set(CKA.EC_POINT, EcCurves.EncodePoint(p.Q, curve));
+        var priv = new AttributeSet();
+        priv.SetULong(CKA.CLASS, CKO.PRIVATE_KEY);
+        priv.SetULong(CKA.KEY_TYPE, CKK.EC);
+        priv.Set(CKA.EC_PARAMS, (byte[])ecParams.Clone());
+        priv.Set(CKA.VALUE, EcCurves.LeftPad(p.D!, curve.FieldBytes));
+        return (pub, priv);
+    }
+
+    public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key) => Create(mechanism, parameter, key, signing: true);
+
+    public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key) => Create(mechanism, parameter, key, signing: false);
+
+    private static SignOperation Create(ulong mechanism, byte[]? parameter, AttributeSet key, bool signing)
+    {
+        Check.NoParameter(parameter);
+        if (key.GetULong(CKA.CLASS) != (signing ? CKO.PRIVATE_KEY : CKO.PUBLIC_KEY))
+            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "wrong EC key class for this function");
+        var curve = EcKeys.CurveOf(key);
+        IHasher accumulator = mechanism == CKM.ECDSA
+            ? new RawAccumulator()
+            : Hashed.Where(x => x.Mechanism == mechanism).Select(x => Hashes.CreateHasher(x.Hash)).FirstOrDefault()
+              ?? throw new CkException(CKR.MECHANISM_INVALID);
+        return new SignOperation(accumulator,
+            hash =>
+            {
+                using var ec = EcKeys.ToEcdsa(key);
+                return ec.SignHash(hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            },
+            (hash, sig) =>
+            {
+                using var ec = EcKeys.ToEcdsa(key);
+                return ec.VerifyHash(hash, sig, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            },
+            2 * curve.FieldBytes);
+    }
+
+    public AttributeSet Derive(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template)
+    {
+        if (mechanism != CKM.ECDH1_DERIVE) throw new CkException(CKR.MECHANISM_INVALID);
+        if (baseKey.GetULong(CKA.CLASS) != CKO.PRIVATE_KEY) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "ECDH needs an EC private key");
+        Ecdh1DeriveParams p;
+        try
+        {
+            p = Ecdh1DeriveParams.Decode(parameter ?? throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_ECDH1_DERIVE_PARAMS expected"));
+        }
+        catch (Exception e) when (e is WireFormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_ECDH1_DERIVE_PARAMS expected");
+        }
+
+        HashAlg? kdf = null;
+        if (p.Kdf == CKD.NULL)
+        {
+            if (p.SharedData.Length != 0) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CKD_NULL takes no shared data");
+        }
+        else
+        {
+            kdf = Kdfs.Where(x => x.Kdf == p.Kdf).Select(x => x.Hash).FirstOrDefault()
+                  ?? throw new CkException(CKR.MECHANISM_PARAM_INVALID, "unsupported KDF");
+        }
+
+        var curve = EcKeys.CurveOf(baseKey);
+        var peer = EcCurves.DecodePoint(p.PublicData, curve, CKR.MECHANISM_PARAM_INVALID);
+        byte[] z;
+        using (var mine = EcKeys.ToEcdh(baseKey))
+        {
+            ECDiffieHellman other;
+            try
+            {
+                other = ECDiffieHellman.Create(new ECParameters { Curve = curve.Curve, Q = peer });
+            }
+            catch (CryptographicException)
+            {
+                throw new CkException(CKR.MECHANISM_PARAM_INVALID, "peer public point is not on the curve");
+            }
+
+            using (other)
+                z = mine.DeriveRawSecretAgreement(other.PublicKey);
+        }
+
+        var cls = template.GetULong(CKA.CLASS) ?? CKO.SECRET_KEY;
+        if (cls != CKO.SECRET_KEY) throw new CkException(CKR.TEMPLATE_INCONSISTENT, "ECDH derives secret keys");
+        var keyType = template.GetULong(CKA.KEY_TYPE) ?? CKK.GENERIC_SECRET;
+        if (!ObjectTypes.SecretKeyTypes.Contains(keyType)) throw new CkException(CKR.TEMPLATE_INCONSISTENT, "unsupported derived key type");
+        var available = kdf is null ? z.Length : int.MaxValue;
+        var len = template.GetULong(CKA.VALUE_LEN) is { } l ? (int)Math.Min(l, int.MaxValue) : DefaultLength(keyType, kdf is null ? z.Length : 32);
+        if (len < 1 || len > available || len > 4096) throw new CkException(CKR.TEMPLATE_INCONSISTENT, "CKA_VALUE_LEN not possible for this derivation");
+        if (keyType == CKK.AES && len is not (16 or 24 or 32)) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "AES key length must be 16, 24 or 32");
+
+        // CKD_NULL: Z itself; shorter keys keep its trailing bytes (as SoftHSM does). KDFs: ANSI X9.63.
+        var value = kdf is null ? z[^len..] : X963Kdf(kdf, z, p.SharedData, len);
+        CryptographicOperations.ZeroMemory(z);
+        var a = new AttributeSet();
+        a.SetULong(CKA.CLASS, CKO.SECRET_KEY);
+        a.SetULong(CKA.KEY_TYPE, keyType);
+        a.Set(CKA.VALUE, value);
+        a.SetULong(CKA.VALUE_LEN, (ulong)len);
+        return a;
+    }
+
+    private static int DefaultLength(ulong keyType, int available) =>
+        keyType == CKK.AES ? (available >= 32 ? 32 : available >= 24 ? 24 : 16) : available;
+
+    /// <summary>ANSI X9.63 KDF (SEC 1 §3.6.1): K = H(Z || counter_32be || sharedInfo) for counter = 1, 2, ..., truncated.</summary>
+    public static byte[] X963Kdf(HashAlg h, ReadOnlySpan<byte> z, ReadOnlySpan<byte> sharedInfo, int length)
+    {
+        var output = new byte[length];
+        var counter = new byte[4];
+        var done = 0;
+        for (uint i = 1; done < length; i++)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(counter, i);
+            var x = Hashes.CreateHasher(h);
+            x.Append(z);
+            x.Append(counter);
+            x.Append(sharedInfo);
+            var block = x.Finish();
+            var n = Math.Min(block.Length, length - done);
+            block.AsSpan(0, n).CopyTo(output.AsSpan(done));
+            done += n;
+        }
+
+        return output;
+    }
+}

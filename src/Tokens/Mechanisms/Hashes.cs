@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Tokens.Objects;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Digests;
+
+namespace OpenCryptokiActors.Tokens.Mechanisms;
+
+/// <summary>A hash function as the mechanisms see it: its digest mechanism, MGF1 variant and implementations.</summary>
+public sealed record HashAlg(ulong Digest, ulong Mgf1, HashAlgorithmName Name, int Length, Func<IDigest> Bouncy)
+{
+    /// <summary>The DER DigestInfo prefix of PKCS#1 v1.5 signatures (RFC 8017 §9.2 note 1).</summary>
+    public byte[] DigestInfoPrefix => Digest switch
+    {
+        CKM.SHA_1 => Convert.FromHexString("3021300906052b0e03021a05000414"),
+        CKM.SHA224 => Convert.FromHexString("302d300d06096086480165030402040500041c"),
+        CKM.SHA256 => Convert.FromHexString("3031300d060960864801650304020105000420"),
+        CKM.SHA384 => Convert.FromHexString("3041300d060960864801650304020205000430"),
+        _ => Convert.FromHexString("3051300d060960864801650304020305000440"),
+    };
+}
+
+/// <summary>The SHA-1/SHA-2 family, looked up by digest mechanism (CKM_SHA256) or MGF (CKG_MGF1_SHA256).</summary>
+public static class Hashes
+{
+    public static readonly HashAlg Sha1 = new(CKM.SHA_1, CKG.MGF1_SHA1, HashAlgorithmName.SHA1, 20, () => new Sha1Digest());
+    public static readonly HashAlg Sha224 = new(CKM.SHA224, CKG.MGF1_SHA224, new HashAlgorithmName("SHA224"), 28, () => new Sha224Digest());
+    public static readonly HashAlg Sha256 = new(CKM.SHA256, CKG.MGF1_SHA256, HashAlgorithmName.SHA256, 32, () => new Sha256Digest());
+    public static readonly HashAlg Sha384 = new(CKM.SHA384, CKG.MGF1_SHA384, HashAlgorithmName.SHA384, 48, () => new Sha384Digest());
+    public static readonly HashAlg Sha512 = new(CKM.SHA512, CKG.MGF1_SHA512, HashAlgorithmName.SHA512, 64, () => new Sha512Digest());
+
+    public static IReadOnlyList<HashAlg> All { get; } = [Sha1, Sha224, Sha256, Sha384, Sha512];
+
+    public static HashAlg? ByDigest(ulong mechanism) => All.FirstOrDefault(h => h.Digest == mechanism);
+
+    public static HashAlg? ByMgf(ulong mgf) => All.FirstOrDefault(h => h.Mgf1 == mgf);
+
+    /// <summary>.NET has no SHA-224: it goes through BouncyCastle.</summary>
+    public static bool NetSupports(HashAlg h) => h.Digest != CKM.SHA224;
+
+    public static IHasher CreateHasher(HashAlg h) => NetSupports(h) ? new NetHasher(IncrementalHash.CreateHash(h.Name)) : new BouncyHasher(h.Bouncy());
+
+    public static IHasher CreateHmac(HashAlg h, byte[] key) =>
+        NetSupports(h) ? new NetHasher(IncrementalHash.CreateHMAC(h.Name, key)) : new BouncyHmac(h.Bouncy(), key);
+
+    public static byte[] Hash(HashAlg h, ReadOnlySpan<byte> data)
+    {
+        var x = CreateHasher(h);
+        x.Append(data);
+        return x.Finish();
+    }
+}
+
+/// <summary>An incremental hash or MAC.</summary>
+public interface IHasher
+{
+    void Append(ReadOnlySpan<byte> data);
+
+    byte[] Finish();
+}
+
+internal sealed class NetHasher(IncrementalHash inner) : IHasher
+{
+    public void Append(ReadOnlySpan<byte> data) => inner.AppendData(data);
+
+    public byte[] Finish()
+    {
+        var r = inner.GetHashAndReset();
+        inner.Dispose();
+        return r;
+    }
+}
+
+internal sealed class BouncyHasher(IDigest inner) : IHasher
+{
+    public void Append(ReadOnlySpan<byte> data) => inner.BlockUpdate(data);
+
+    public byte[] Finish()
+    {
+        var r = new byte[inner.GetDigestSize()];
+        inner.DoFinal(r, 0);
+        return r;
+    }
+}
+
+internal sealed class BouncyHmac : IHasher
+{
+    private readonly Org.BouncyCastle.Crypto.Macs.HMac _mac;
+
+    public BouncyHmac(IDigest digest, byte[] key)
+    {
+        _mac = new Org.BouncyCastle.Crypto.Macs.HMac(digest);
+        _mac.Init(new Org.BouncyCastle.Crypto.Parameters.KeyParameter(key));
+    }
+
+    public void Append(ReadOnlySpan<byte> data) => _mac.BlockUpdate(data);
+
+    public byte[] Finish()
+    {
+        var r = new byte[_mac.GetMacSize()];
+        _mac.DoFinal(r, 0);
+        return r;
+    }
+}
+
+/// <summary>Shared argument checks of the mechanism families.</summary>
+internal static class Check
+{
+    public static void NoParameter(byte[]? parameter)
+    {
+        if (parameter is { Length: > 0 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "this mechanism takes no parameter");
+    }
+
+    /// <summary>The CKA_VALUE of a secret key whose CKA_KEY_TYPE is one of <paramref name="keyTypes"/>.</summary>
+    public static byte[] SecretValue(AttributeSet key, params ulong[] keyTypes)
+    {
+        if (key.GetULong(CKA.CLASS) != CKO.SECRET_KEY || !keyTypes.Contains(key.GetULong(CKA.KEY_TYPE) ?? ulong.MaxValue))
+            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "wrong key type for this mechanism");
+        return key.Get(CKA.VALUE) ?? throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "secret key without value");
+    }
+
+    /// <summary>Constant-time comparison of a computed and a presented MAC or signature.</summary>
+    public static bool Equal(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => CryptographicOperations.FixedTimeEquals(a, b);
+}
+
+/// <summary>Collects the data of a multi-part operation that is computed at the end.</summary>
+internal sealed class DataBuffer
+{
+    private readonly MemoryStream _data = new();
+
+    public void Append(ReadOnlySpan<byte> data) => _data.Write(data);
+
+    public byte[] Take()
+    {
+        var r = _data.ToArray();
+        _data.SetLength(0);
+        return r;
+    }
+}

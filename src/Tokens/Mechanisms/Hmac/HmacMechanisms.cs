@@ -1,0 +1,88 @@
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Tokens.Objects;
+
+namespace OpenCryptokiActors.Tokens.Mechanisms.Hmac;
+
+/// <summary>
+/// CKM_SHA*_HMAC and CKM_SHA*_HMAC_GENERAL (PKCS#11 v3.0 §6.20 ff.): sign/verify with a generic secret or the
+/// matching SHA HMAC key type. Key sizes in bytes (the token accepts any key of at least one byte).
+/// _GENERAL takes a CK_MAC_GENERAL_PARAMS (one CK_ULONG output length, 1..L).
+/// </summary>
+public sealed class HmacMechanisms : IMechanism
+{
+    private static readonly HmacMechanisms Instance = new();
+
+    private static readonly (ulong Mac, ulong General, HashAlg Hash, ulong KeyType)[] Table =
+    [
+        (CKM.SHA_1_HMAC, CKM.SHA_1_HMAC_GENERAL, Hashes.Sha1, CKK.SHA_1_HMAC),
+        (CKM.SHA224_HMAC, CKM.SHA224_HMAC_GENERAL, Hashes.Sha224, CKK.SHA224_HMAC),
+        (CKM.SHA256_HMAC, CKM.SHA256_HMAC_GENERAL, Hashes.Sha256, CKK.SHA256_HMAC),
+        (CKM.SHA384_HMAC, CKM.SHA384_HMAC_GENERAL, Hashes.Sha384, CKK.SHA384_HMAC),
+        (CKM.SHA512_HMAC, CKM.SHA512_HMAC_GENERAL, Hashes.Sha512, CKK.SHA512_HMAC),
+    ];
+
+    public static void Register(MechanismRegistry r)
+    {
+        var info = new MechanismInfo(1, 4096, CKF.SIGN | CKF.VERIFY);
+        foreach (var (mac, general, _, _) in Table)
+        {
+            r.Add(mac, info, Instance);
+            r.Add(general, info, Instance);
+        }
+    }
+
+    public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key) => Create(mechanism, parameter, key);
+
+    public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key) => Create(mechanism, parameter, key);
+
+    private static Operation Create(ulong mechanism, byte[]? parameter, AttributeSet key)
+    {
+        foreach (var (mac, general, hash, keyType) in Table)
+        {
+            if (mechanism != mac && mechanism != general) continue;
+            var value = Check.SecretValue(key, CKK.GENERIC_SECRET, keyType);
+            var length = hash.Length;
+            if (mechanism == general)
+            {
+                if (parameter is not { Length: 8 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_MAC_GENERAL_PARAMS expected");
+                var l = MechanismParams.ULongAt(parameter, 0);
+                if (l < 1 || l > (ulong)hash.Length) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "MAC length out of range");
+                length = (int)l;
+            }
+            else
+            {
+                Check.NoParameter(parameter);
+            }
+
+            return new Operation(Hashes.CreateHmac(hash, value), length);
+        }
+
+        throw new CkException(CKR.MECHANISM_INVALID);
+    }
+
+    private sealed class Operation(IHasher mac, int length) : ISignOperation, IVerifyOperation
+    {
+        public byte[] OneShot(ReadOnlySpan<byte> data)
+        {
+            mac.Append(data);
+            return Final();
+        }
+
+        public void Update(ReadOnlySpan<byte> data) => mac.Append(data);
+
+        public byte[] Final() => mac.Finish()[..length];
+
+        public bool OneShot(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+        {
+            mac.Append(data);
+            return Final(signature);
+        }
+
+        public bool Final(ReadOnlySpan<byte> signature)
+        {
+            if (signature.Length != length) throw new CkException(CKR.SIGNATURE_LEN_RANGE);
+            return Check.Equal(Final(), signature);
+        }
+    }
+}

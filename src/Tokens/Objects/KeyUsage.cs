@@ -1,0 +1,87 @@
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Tokens.Mechanisms;
+
+namespace OpenCryptokiActors.Tokens.Objects;
+
+/// <summary>
+/// The pre-init checks of every cryptographic operation, in one place (kryoptic's check_allowed_mechs): the key's
+/// class fits the function, the mechanism offers the function, the key's usage flag permits it,
+/// CKA_ALLOWED_MECHANISMS admits the mechanism and the key size lies in the mechanism's range.
+/// </summary>
+public static class KeyUsage
+{
+    /// <summary>
+    /// Checks that <paramref name="key"/> may be used for <paramref name="usageAttribute"/> (CKA_SIGN, CKA_ENCRYPT,
+    /// CKA_DECRYPT, CKA_VERIFY, CKA_SIGN_RECOVER, CKA_VERIFY_RECOVER, CKA_WRAP, CKA_UNWRAP, CKA_DERIVE) with
+    /// <paramref name="mechanism"/> whose info is <paramref name="info"/>.
+    /// </summary>
+    public static void Check(AttributeSet key, ulong usageAttribute, ulong mechanism, MechanismInfo info)
+    {
+        var cls = key.GetULong(CKA.CLASS);
+        var classFits = usageAttribute switch
+        {
+            CKA.SIGN or CKA.DECRYPT or CKA.SIGN_RECOVER or CKA.UNWRAP => cls is CKO.PRIVATE_KEY or CKO.SECRET_KEY,
+            CKA.VERIFY or CKA.ENCRYPT or CKA.VERIFY_RECOVER or CKA.WRAP => cls is CKO.PUBLIC_KEY or CKO.SECRET_KEY,
+            CKA.DERIVE => cls is CKO.PRIVATE_KEY or CKO.SECRET_KEY,
+            _ => throw new ArgumentOutOfRangeException(nameof(usageAttribute), usageAttribute, "not a key usage attribute"),
+        };
+        if (!classFits) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, $"a key of class 0x{cls:X} cannot be used for 0x{usageAttribute:X}");
+
+        var flag = usageAttribute switch
+        {
+            CKA.SIGN => CKF.SIGN,
+            CKA.VERIFY => CKF.VERIFY,
+            CKA.ENCRYPT => CKF.ENCRYPT,
+            CKA.DECRYPT => CKF.DECRYPT,
+            CKA.SIGN_RECOVER => CKF.SIGN_RECOVER,
+            CKA.VERIFY_RECOVER => CKF.VERIFY_RECOVER,
+            CKA.WRAP => CKF.WRAP,
+            CKA.UNWRAP => CKF.UNWRAP,
+            _ => CKF.DERIVE,
+        };
+        if ((info.Flags & flag) == 0) throw new CkException(CKR.MECHANISM_INVALID, $"mechanism 0x{mechanism:X} does not offer this function");
+
+        if (key.GetBool(usageAttribute) != true)
+            throw new CkException(CKR.KEY_FUNCTION_NOT_PERMITTED, $"key attribute 0x{usageAttribute:X} is not TRUE");
+
+        if (key.TryGet(CKA.ALLOWED_MECHANISMS, out var allowed) && allowed.Length > 0
+            && !Attr.AsULongs(CKA.ALLOWED_MECHANISMS, allowed).Contains(mechanism))
+            throw new CkException(CKR.MECHANISM_INVALID, $"mechanism 0x{mechanism:X} is not in CKA_ALLOWED_MECHANISMS");
+
+        if (info.MinKeySize != 0 || info.MaxKeySize != 0)
+        {
+            var size = KeySize(key);
+            if (size < info.MinKeySize || size > info.MaxKeySize)
+                throw new CkException(CKR.KEY_SIZE_RANGE, $"key size {size} outside {info.MinKeySize}..{info.MaxKeySize}");
+        }
+    }
+
+    /// <summary>
+    /// C_WrapKey: the key to wrap must be extractable (CKR_KEY_UNEXTRACTABLE); a CKA_WRAP_WITH_TRUSTED key can only be
+    /// wrapped by a CKA_TRUSTED wrapping key (CKR_KEY_NOT_WRAPPABLE).
+    /// </summary>
+    public static void CheckWrap(AttributeSet wrappingKey, AttributeSet keyToWrap)
+    {
+        if (keyToWrap.GetBool(CKA.EXTRACTABLE) != true) throw new CkException(CKR.KEY_UNEXTRACTABLE, "key is not extractable");
+        if (keyToWrap.IsTrue(CKA.WRAP_WITH_TRUSTED) && !wrappingKey.IsTrue(CKA.TRUSTED))
+            throw new CkException(CKR.KEY_NOT_WRAPPABLE, "key can only be wrapped with a trusted key");
+    }
+
+    /// <summary>
+    /// The key size in the unit mechanism infos use for it: bits for RSA (modulus) and EC (curve order size),
+    /// bytes for secret keys (CKA_VALUE_LEN or the value's length). 0 when unknown (e.g. an unsupported curve).
+    /// </summary>
+    public static ulong KeySize(AttributeSet key)
+    {
+        var cls = key.GetULong(CKA.CLASS);
+        var kt = key.GetULong(CKA.KEY_TYPE);
+        if (cls == CKO.SECRET_KEY)
+            return key.GetULong(CKA.VALUE_LEN) ?? (ulong)(key.Get(CKA.VALUE)?.Length ?? 0);
+        return kt switch
+        {
+            CKK.RSA => (ulong)ObjectTypes.BitLength(key.Get(CKA.MODULUS) ?? []),
+            CKK.EC => (ulong)(key.Get(CKA.EC_PARAMS) is { } p && EcCurves.TryFromParams(p) is { } c ? c.Bits : 0),
+            _ => 0,
+        };
+    }
+}
