@@ -76,8 +76,8 @@ public sealed class ApplicationLifecycleSpec : Akka.TestKit.Xunit2.TestKit
         var ids = new List<uint>();
         for (var i = 0; i < 200; i++)
         {
-            var chunkA = new[] { (byte)i, (byte)(i >> 8), 0xA };
-            var chunkB = new[] { (byte)(255 - i), 0xB };
+            var chunkA = new byte[] { (byte)i, (byte)(i >> 8), 0xA };
+            var chunkB = new byte[] { (byte)(255 - i), 0xB };
             expectedA.AddRange(chunkA);
             expectedB.AddRange(chunkB);
             ids.Add(client.Tell(Opcode.DigestUpdate, w => { w.WriteULong(a); w.WriteBytes(chunkA); }));
