@@ -1,0 +1,73 @@
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Tokens.Mechanisms;
+using OpenCryptokiActors.Tokens.Objects;
+
+namespace OpenCryptokiActors.Tokens.Tests;
+
+internal static class T
+{
+    public static readonly MechanismRegistry Registry = MechanismRegistry.CreateDefault();
+
+    public static byte[] H(string hex) => Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
+
+    public static byte[] U(ulong v) => Attr.ULong(v);
+
+    public static byte[] B(bool v) => Attr.Bool(v);
+
+    public static byte[] S(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+
+    public static AttributeSet Set(params (ulong Type, byte[] Value)[] attrs)
+    {
+        var s = new AttributeSet();
+        foreach (var (t, v) in attrs) s.Set(t, v);
+        return s;
+    }
+
+    public static AttributeSet With(this AttributeSet s, ulong type, byte[] value)
+    {
+        var c = s.Clone();
+        c.Set(type, value);
+        return c;
+    }
+
+    /// <summary>The CK_RV an action ends with (CKR_OK when it does not throw).</summary>
+    public static ulong Rv(Action a)
+    {
+        try
+        {
+            a();
+            return CKR.OK;
+        }
+        catch (CkException e)
+        {
+            return e.Rv;
+        }
+    }
+
+    public static IMechanism Mech(ulong m) => Registry.TryGet(m, out _, out var impl) ? impl : throw new InvalidOperationException($"0x{m:X} not registered");
+
+    public static AttributeSet SecretKey(ulong keyType, byte[] value, params (ulong Type, byte[] Value)[] extra)
+    {
+        var t = Set((CKA.CLASS, U(CKO.SECRET_KEY)), (CKA.KEY_TYPE, U(keyType)), (CKA.VALUE, value));
+        foreach (var (ty, v) in extra) t.Set(ty, v);
+        return TemplateValidator.ForCreate(t);
+    }
+
+    public static AttributeSet Aes(byte[] value) => SecretKey(CKK.AES, value);
+
+    /// <summary>name = hex lines of tests/testdata/openssl-vectors.txt.</summary>
+    public static IReadOnlyDictionary<string, byte[]> OpenSsl { get; } = Load("openssl-vectors.txt");
+
+    private static Dictionary<string, byte[]> Load(string file)
+    {
+        var d = new Dictionary<string, byte[]>();
+        foreach (var line in File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "testdata", file)))
+        {
+            if (line.StartsWith('#') || !line.Contains('=')) continue;
+            var i = line.IndexOf('=');
+            d[line[..i].Trim()] = Convert.FromHexString(line[(i + 1)..].Trim());
+        }
+
+        return d;
+    }
+}
