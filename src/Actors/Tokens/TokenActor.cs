@@ -563,7 +563,7 @@ public sealed class TokenActor : ReceivePersistentActor
     {
         var template = AttributeSet.FromTemplate(r.ReadTemplate());
         r.ExpectEnd();
-        Store(req, s, [TemplateValidator.ForCreate(template)]);
+        Store(req, s, [TemplateValidator.ForCreate(template, LoggedIn(s.App) == CKU.SO)]);
     }
 
     private void CopyObject(ClientRequest req, SessionEntry s, ref WireReader r)
@@ -572,7 +572,7 @@ public sealed class TokenActor : ReceivePersistentActor
         var template = AttributeSet.FromTemplate(r.ReadTemplate());
         r.ExpectEnd();
         var source = Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
-        var copy = TemplateValidator.ForCopy(source.Clone(), template);
+        var copy = TemplateValidator.ForCopy(source.Clone(), template, LoggedIn(s.App) == CKU.SO);
         copy.Remove(CKA.UNIQUE_ID);
         Store(req, s, [copy]);
     }
@@ -670,7 +670,7 @@ public sealed class TokenActor : ReceivePersistentActor
         if (!TryVisible(s.App, handle, out _, out var isTokenObject)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
         if (isTokenObject && !s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
         var current = Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
-        var updated = TemplateValidator.ForSet(current.Clone(), changes);
+        var updated = TemplateValidator.ForSet(current.Clone(), changes, LoggedIn(s.App) == CKU.SO);
         if (updated.IsTrue(CKA.PRIVATE) != current.IsTrue(CKA.PRIVATE)) throw new CkException(CKR.ATTRIBUTE_READ_ONLY);
         if (!isTokenObject)
         {
