@@ -157,10 +157,16 @@ public sealed class SessionActor : ReceiveActor
             }
 
             case Opcode.SeedRandom:
-                r.ReadBytes();
+            {
+                // Random numbers come from the kernel's CSPRNG: seed material is mixed into its pool
+                // (written to /dev/urandom, which mixes without crediting entropy).
+                var seed = r.ReadBytes();
                 r.ExpectEnd();
-                req.Reply(CKR.RANDOM_SEED_NOT_SUPPORTED);
+                using (var pool = new FileStream("/dev/urandom", FileMode.Open, FileAccess.Write)) pool.Write(seed);
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(seed);
+                req.Ok();
                 break;
+            }
 
             default:
                 req.Reply(CKR.FUNCTION_NOT_SUPPORTED);

@@ -26,6 +26,8 @@ public static class KeyUsage
             _ => throw new ArgumentOutOfRangeException(nameof(usageAttribute), usageAttribute, "not a key usage attribute"),
         };
         if (!classFits) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, $"a key of class 0x{cls:X} cannot be used for 0x{usageAttribute:X}");
+        if (RequiredKeyType(mechanism) is { } required && key.GetULong(CKA.KEY_TYPE) != required)
+            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, $"mechanism 0x{mechanism:X} needs key type 0x{required:X}");
 
         var flag = usageAttribute switch
         {
@@ -55,6 +57,20 @@ public static class KeyUsage
                 throw new CkException(CKR.KEY_SIZE_RANGE, $"key size {size} outside {info.MinKeySize}..{info.MaxKeySize}");
         }
     }
+
+    /// <summary>The one key type a mechanism works with, or null when several fit (HMAC: generic secret or its HMAC type).</summary>
+    public static ulong? RequiredKeyType(ulong mechanism) => mechanism switch
+    {
+        CKM.RSA_PKCS or CKM.RSA_X_509 or CKM.RSA_PKCS_OAEP or CKM.RSA_PKCS_PSS
+            or CKM.SHA1_RSA_PKCS or CKM.SHA224_RSA_PKCS or CKM.SHA256_RSA_PKCS or CKM.SHA384_RSA_PKCS or CKM.SHA512_RSA_PKCS
+            or CKM.SHA1_RSA_PKCS_PSS or CKM.SHA224_RSA_PKCS_PSS or CKM.SHA256_RSA_PKCS_PSS or CKM.SHA384_RSA_PKCS_PSS
+            or CKM.SHA512_RSA_PKCS_PSS => CKK.RSA,
+        CKM.ECDSA or CKM.ECDSA_SHA1 or CKM.ECDSA_SHA224 or CKM.ECDSA_SHA256 or CKM.ECDSA_SHA384 or CKM.ECDSA_SHA512
+            or CKM.ECDH1_DERIVE => CKK.EC,
+        CKM.AES_ECB or CKM.AES_CBC or CKM.AES_CBC_PAD or CKM.AES_CTR or CKM.AES_GCM or CKM.AES_KEY_WRAP
+            or CKM.AES_KEY_WRAP_PAD or CKM.AES_KEY_WRAP_KWP => CKK.AES,
+        _ => null,
+    };
 
     /// <summary>
     /// C_WrapKey: the key to wrap must be extractable (CKR_KEY_UNEXTRACTABLE); a CKA_WRAP_WITH_TRUSTED key can only be

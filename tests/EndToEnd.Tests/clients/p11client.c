@@ -1,0 +1,207 @@
+/*
+ * p11client: a tiny PKCS#11 client used by the end-to-end tests as a real second process.
+ * Compiled by the tests with gcc against p11-kit's pkcs11.h (Debian libp11-kit-dev).
+ *
+ *   p11client MODULE count SLOT              prints "sessions=<ulSessionCount> rw=<ulRwSessionCount>"
+ *   p11client MODULE find-label SLOT LABEL   prints "found=<n>" (public objects with that CKA_LABEL)
+ *   p11client MODULE hold SLOT N             opens N sessions (the last one R/W), prints "READY", sleeps
+ *   p11client MODULE init-timing             prints "rv=0x.. ms=<elapsed>" for C_Initialize
+ *   p11client MODULE interfaces              C_GetInterfaceList and C_GetInterface (PKCS#11 3.0 entry points):
+ *                                            prints "interface name=<n> version=<M.m>" per entry, then
+ *                                            "get default=<M.m> v240=<M.m>"
+ *   p11client MODULE fork                    C_Initialize, fork; the child prints what it gets before
+ *                                            and after its own C_Initialize
+ *
+ * Exit status 0 on success; on a failing call prints "FAIL <function> rv=0x<rv>" and exits 2.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <p11-kit/pkcs11.h>
+
+static CK_FUNCTION_LIST_PTR p11;
+static void *module_handle;
+
+/* CK_INTERFACE of PKCS#11 3.0 (p11-kit's 0.24 header predates it). */
+typedef struct {
+    CK_UTF8CHAR *pInterfaceName;
+    void *pFunctionList; /* starts with a CK_VERSION */
+    CK_FLAGS flags;
+} interface_t;
+
+#define CHECK(call, name)                                                          \
+    do {                                                                           \
+        CK_RV rv_ = (call);                                                        \
+        if (rv_ != CKR_OK) {                                                       \
+            printf("FAIL %s rv=0x%lx\n", name, (unsigned long)rv_);                \
+            fflush(stdout);                                                        \
+            exit(2);                                                               \
+        }                                                                          \
+    } while (0)
+
+static void load(const char *module)
+{
+    void *h = module_handle = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        printf("FAIL dlopen %s\n", dlerror());
+        exit(3);
+    }
+    CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR) = (CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(h, "C_GetFunctionList");
+    if (get == NULL) {
+        printf("FAIL dlsym C_GetFunctionList\n");
+        exit(3);
+    }
+    CHECK(get(&p11), "C_GetFunctionList");
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static int cmd_count(CK_SLOT_ID slot)
+{
+    CK_TOKEN_INFO info;
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_GetTokenInfo(slot, &info), "C_GetTokenInfo");
+    printf("sessions=%lu rw=%lu\n", (unsigned long)info.ulSessionCount, (unsigned long)info.ulRwSessionCount);
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static int cmd_find_label(CK_SLOT_ID slot, const char *label)
+{
+    CK_SESSION_HANDLE s;
+    CK_OBJECT_HANDLE found[64];
+    CK_ULONG n = 0, total = 0;
+    CK_ATTRIBUTE tmpl[] = { { CKA_LABEL, (void *)label, strlen(label) } };
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), "C_OpenSession");
+    CHECK(p11->C_FindObjectsInit(s, tmpl, 1), "C_FindObjectsInit");
+    do {
+        CHECK(p11->C_FindObjects(s, found, 64, &n), "C_FindObjects");
+        total += n;
+    } while (n > 0);
+    CHECK(p11->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+    printf("found=%lu\n", (unsigned long)total);
+    CHECK(p11->C_CloseSession(s), "C_CloseSession");
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static int cmd_hold(CK_SLOT_ID slot, int n)
+{
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    for (int i = 0; i < n; i++) {
+        CK_SESSION_HANDLE s;
+        CK_FLAGS flags = CKF_SERIAL_SESSION | (i == n - 1 ? CKF_RW_SESSION : 0);
+        CHECK(p11->C_OpenSession(slot, flags, NULL, NULL, &s), "C_OpenSession");
+    }
+    printf("READY\n");
+    fflush(stdout);
+    for (;;)
+        pause();
+    return 0;
+}
+
+static int cmd_init_timing(void)
+{
+    double t0 = now_ms();
+    CK_RV rv = p11->C_Initialize(NULL);
+    double t1 = now_ms();
+    printf("rv=0x%lx ms=%.0f\n", (unsigned long)rv, t1 - t0);
+    if (rv == CKR_OK)
+        p11->C_Finalize(NULL);
+    return 0;
+}
+
+static int cmd_interfaces(void)
+{
+    CK_RV (*list)(interface_t *, CK_ULONG *) =
+        (CK_RV (*)(interface_t *, CK_ULONG *))dlsym(module_handle, "C_GetInterfaceList");
+    CK_RV (*get)(CK_UTF8CHAR *, CK_VERSION *, interface_t **, CK_FLAGS) =
+        (CK_RV (*)(CK_UTF8CHAR *, CK_VERSION *, interface_t **, CK_FLAGS))dlsym(module_handle, "C_GetInterface");
+    if (list == NULL || get == NULL) {
+        printf("FAIL dlsym C_GetInterfaceList/C_GetInterface\n");
+        return 2;
+    }
+    CK_ULONG n = 0;
+    CHECK(list(NULL, &n), "C_GetInterfaceList(NULL)");
+    interface_t *items = calloc(n + 1, sizeof(interface_t));
+    CHECK(list(items, &n), "C_GetInterfaceList");
+    for (CK_ULONG i = 0; i < n; i++) {
+        CK_VERSION *v = (CK_VERSION *)items[i].pFunctionList;
+        printf("interface name=%s version=%d.%d\n", (const char *)items[i].pInterfaceName, v->major, v->minor);
+    }
+    interface_t *def = NULL, *old = NULL;
+    CK_VERSION v240 = { 2, 40 };
+    CHECK(get((CK_UTF8CHAR *)"PKCS 11", NULL, &def, 0), "C_GetInterface(default)");
+    CHECK(get((CK_UTF8CHAR *)"PKCS 11", &v240, &old, 0), "C_GetInterface(2.40)");
+    CK_VERSION *dv = (CK_VERSION *)def->pFunctionList, *ov = (CK_VERSION *)old->pFunctionList;
+    printf("get default=%d.%d v240=%d.%d\n", dv->major, dv->minor, ov->major, ov->minor);
+    free(items);
+    return 0;
+}
+
+static int cmd_fork(void)
+{
+    CK_ULONG count = 0;
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_GetSlotList(CK_FALSE, NULL, &count), "C_GetSlotList(parent)");
+    printf("parent slots=%lu\n", (unsigned long)count);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        printf("FAIL fork\n");
+        return 2;
+    }
+    if (pid == 0) {
+        CK_ULONG c = 0;
+        CK_RV before = p11->C_GetSlotList(CK_FALSE, NULL, &c);
+        CK_RV init = p11->C_Initialize(NULL);
+        c = 0;
+        CK_RV after = p11->C_GetSlotList(CK_FALSE, NULL, &c);
+        printf("child before=0x%lx init=0x%lx after=0x%lx slots=%lu\n", (unsigned long)before,
+               (unsigned long)init, (unsigned long)after, (unsigned long)c);
+        fflush(stdout);
+        p11->C_Finalize(NULL);
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(p11->C_GetSlotList(CK_FALSE, NULL, &count), "C_GetSlotList(parent after fork)");
+    printf("parent after slots=%lu\n", (unsigned long)count);
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 4;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s MODULE COMMAND [ARGS]\n", argv[0]);
+        return 1;
+    }
+    load(argv[1]);
+    const char *cmd = argv[2];
+    if (strcmp(cmd, "count") == 0 && argc == 4)
+        return cmd_count(strtoul(argv[3], NULL, 10));
+    if (strcmp(cmd, "find-label") == 0 && argc == 5)
+        return cmd_find_label(strtoul(argv[3], NULL, 10), argv[4]);
+    if (strcmp(cmd, "hold") == 0 && argc == 5)
+        return cmd_hold(strtoul(argv[3], NULL, 10), atoi(argv[4]));
+    if (strcmp(cmd, "init-timing") == 0)
+        return cmd_init_timing();
+    if (strcmp(cmd, "interfaces") == 0)
+        return cmd_interfaces();
+    if (strcmp(cmd, "fork") == 0)
+        return cmd_fork();
+    fprintf(stderr, "unknown command %s\n", cmd);
+    return 1;
+}
