@@ -105,7 +105,8 @@ internal static unsafe class Marshalling
         {
             CKM.AES_GCM => WriteGcm(w, p, len),
             CKM.RSA_PKCS_OAEP => WriteOaep(w, p, len),
-            _ => WriteEcdh1(w, p, len),
+            CKM.ECDH1_DERIVE or CKM.ECDH1_COFACTOR_DERIVE => WriteEcdh1(w, p, len),
+            _ => WriteFlattened(w, MechanismParams.KindOf(mechanism->mechanism), (byte*)p, len),
         };
         if (rv != CKR.OK) return rv;
         w.PatchUInt32(at, (uint)(w.Length - start));
@@ -150,6 +151,98 @@ internal static unsafe class Marshalling
             return CKR.MECHANISM_PARAM_INVALID;
         Ecdh1DeriveParams.Write(w, e->kdf, shared, pub);
         return CKR.OK;
+    }
+
+    /// <summary>
+    /// The other pointer-holding parameters (docs/wire-protocol.md, "Flattened mechanism parameters"), read at their LP64
+    /// offsets: CK_ULONG and pointers are 8 bytes, a leading CK_BBOOL is padded to 8.
+    /// </summary>
+    private static ulong WriteFlattened(WireWriter w, ParamKind kind, byte* p, ulong len)
+    {
+        static ulong U(byte* b, int offset) => *(ulong*)(b + offset);
+        static byte* P(byte* b, int offset) => *(byte**)(b + offset);
+        switch (kind)
+        {
+            case ParamKind.Ccm:
+            {
+                // CK_CCM_PARAMS { ulDataLen; pNonce; ulNonceLen; pAAD; ulAADLen; ulMACLen }
+                if (len != 48 || !Span(P(p, 8), U(p, 16), out var nonce) || !Span(P(p, 24), U(p, 32), out var aad)) return CKR.MECHANISM_PARAM_INVALID;
+                CcmParams.Write(w, U(p, 0), nonce, aad, U(p, 40));
+                return CKR.OK;
+            }
+
+            case ParamKind.KeyDerivationStringData:
+            {
+                // CK_KEY_DERIVATION_STRING_DATA { pData; ulLen }
+                if (len != 16 || !Span(P(p, 0), U(p, 8), out var data)) return CKR.MECHANISM_PARAM_INVALID;
+                KeyDerivationStringData.Write(w, data);
+                return CKR.OK;
+            }
+
+            case ParamKind.AesCbcEncryptData:
+            {
+                // CK_AES_CBC_ENCRYPT_DATA_PARAMS { iv[16]; pData; length }
+                if (len != 32 || !Span(P(p, 16), U(p, 24), out var data)) return CKR.MECHANISM_PARAM_INVALID;
+                AesCbcEncryptDataParams.Write(w, new ReadOnlySpan<byte>(p, 16), data);
+                return CKR.OK;
+            }
+
+            case ParamKind.EdDsa:
+            {
+                // CK_EDDSA_PARAMS { phFlag (CK_BBOOL); ulContextDataLen; pContextData }
+                if (len != 24 || !Span(P(p, 16), U(p, 8), out var context)) return CKR.MECHANISM_PARAM_INVALID;
+                EdDsaParams.Write(w, p[0] != 0, context);
+                return CKR.OK;
+            }
+
+            case ParamKind.Hkdf:
+            {
+                // CK_HKDF_PARAMS { bExtract; bExpand; prfHashMechanism; ulSaltType; pSalt; ulSaltLen; hSaltKey; pInfo; ulInfoLen }
+                if (len != 64 || !Span(P(p, 24), U(p, 32), out var salt) || !Span(P(p, 48), U(p, 56), out var info)) return CKR.MECHANISM_PARAM_INVALID;
+                HkdfParams.Write(w, p[0] != 0, p[1] != 0, U(p, 8), U(p, 16), salt, U(p, 40), info);
+                return CKR.OK;
+            }
+
+            case ParamKind.Pbkdf2:
+            {
+                // CK_PKCS5_PBKD2_PARAMS2 { saltSource; pSaltSourceData; ulSaltSourceDataLen; iterations; prf; pPrfData;
+                //                          ulPrfDataLen; pPassword; ulPasswordLen }
+                if (len != 72 || !Span(P(p, 8), U(p, 16), out var salt) || !Span(P(p, 40), U(p, 48), out var prfData)
+                    || !Span(P(p, 56), U(p, 64), out var password))
+                    return CKR.MECHANISM_PARAM_INVALID;
+                Pbkdf2Params.Write(w, U(p, 0), salt, U(p, 24), U(p, 32), prfData, password);
+                return CKR.OK;
+            }
+
+            case ParamKind.ChaCha20Poly1305:
+            {
+                // CK_SALSA20_CHACHA20_POLY1305_PARAMS { pNonce; ulNonceLen; pAAD; ulAADLen }
+                if (len != 32 || !Span(P(p, 0), U(p, 8), out var nonce) || !Span(P(p, 16), U(p, 24), out var aad)) return CKR.MECHANISM_PARAM_INVALID;
+                ChaCha20Poly1305Params.Write(w, nonce, aad);
+                return CKR.OK;
+            }
+
+            case ParamKind.ChaCha20:
+            {
+                // CK_CHACHA20_PARAMS { pBlockCounter; blockCounterBits; pNonce; ulNonceBits }
+                if (len != 32 || U(p, 8) % 8 != 0 || U(p, 24) % 8 != 0 || !Span(P(p, 0), U(p, 8) / 8, out var counter)
+                    || !Span(P(p, 16), U(p, 24) / 8, out var nonce))
+                    return CKR.MECHANISM_PARAM_INVALID;
+                ChaCha20Params.Write(w, counter, U(p, 8), nonce);
+                return CKR.OK;
+            }
+
+            case ParamKind.RsaAesKeyWrap:
+            {
+                // CK_RSA_AES_KEY_WRAP_PARAMS { ulAESKeyBits; pOAEPParams }
+                if (len != 16 || P(p, 8) is null) return CKR.MECHANISM_PARAM_INVALID;
+                w.WriteULong(U(p, 0));
+                return WriteOaep(w, P(p, 8), (ulong)sizeof(CK_RSA_PKCS_OAEP_PARAMS));
+            }
+
+            default:
+                return CKR.MECHANISM_PARAM_INVALID;
+        }
     }
 
     private static bool Span(byte* p, ulong len, out ReadOnlySpan<byte> span)

@@ -58,6 +58,9 @@ internal static class T
     /// <summary>name = hex lines of tests/testdata/openssl-vectors.txt.</summary>
     public static IReadOnlyDictionary<string, byte[]> OpenSsl { get; } = Load("openssl-vectors.txt");
 
+    /// <summary>name = hex lines of tests/testdata/issue3-vectors.txt (Python cryptography / RFC values).</summary>
+    public static IReadOnlyDictionary<string, byte[]> V3 { get; } = Load("issue3-vectors.txt");
+
     private static Dictionary<string, byte[]> Load(string file)
     {
         var d = new Dictionary<string, byte[]>();

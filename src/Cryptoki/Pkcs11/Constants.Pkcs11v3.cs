@@ -27,6 +27,10 @@ public static partial class CKK
     public const ulong SHA3_512_HMAC = 0x39UL;
     public const ulong CHACHA20 = 0x33UL;
     public const ulong POLY1305 = 0x34UL;
+    public const ulong AES_XTS = 0x35UL;
+    public const ulong ML_KEM = 0x49UL;
+    public const ulong ML_DSA = 0x4AUL;
+    public const ulong SLH_DSA = 0x4BUL;
 }
 
 public static partial class CKM
@@ -48,6 +52,83 @@ public static partial class CKM
     public const ulong HKDF_DERIVE = 0x402AUL;
     public const ulong HKDF_DATA = 0x402BUL;
     public const ulong HKDF_KEY_GEN = 0x402CUL;
+
+    public const ulong SHA3_256_KEY_GEN = 0x2B3UL;
+    public const ulong SHA3_224_KEY_GEN = 0x2B8UL;
+    public const ulong SHA3_384_KEY_GEN = 0x2C3UL;
+    public const ulong SHA3_512_KEY_GEN = 0x2D3UL;
+    public const ulong SHA_1_KEY_GEN = 0x4003UL;
+    public const ulong SHA224_KEY_GEN = 0x4004UL;
+    public const ulong SHA256_KEY_GEN = 0x4005UL;
+    public const ulong SHA384_KEY_GEN = 0x4006UL;
+    public const ulong SHA512_KEY_GEN = 0x4007UL;
+    public const ulong SHA512_224_KEY_GEN = 0x4008UL;
+    public const ulong SHA512_256_KEY_GEN = 0x4009UL;
+    public const ulong SHA3_256_KEY_DERIVATION = 0x397UL;
+    public const ulong SHA3_224_KEY_DERIVATION = 0x398UL;
+    public const ulong SHA3_384_KEY_DERIVATION = 0x399UL;
+    public const ulong SHA3_512_KEY_DERIVATION = 0x39AUL;
+    public const ulong SP800_108_COUNTER_KDF = 0x3ACUL;
+    public const ulong SP800_108_FEEDBACK_KDF = 0x3ADUL;
+    public const ulong SP800_108_DOUBLE_PIPELINE_KDF = 0x3AEUL;
+    public const ulong SHA3_256_RSA_PKCS = 0x60UL;
+    public const ulong SHA3_384_RSA_PKCS = 0x61UL;
+    public const ulong SHA3_512_RSA_PKCS = 0x62UL;
+    public const ulong SHA3_256_RSA_PKCS_PSS = 0x63UL;
+    public const ulong SHA3_384_RSA_PKCS_PSS = 0x64UL;
+    public const ulong SHA3_512_RSA_PKCS_PSS = 0x65UL;
+    public const ulong SHA3_224_RSA_PKCS = 0x66UL;
+    public const ulong SHA3_224_RSA_PKCS_PSS = 0x67UL;
+    public const ulong ECDSA_SHA3_224 = 0x1047UL;
+    public const ulong ECDSA_SHA3_256 = 0x1048UL;
+    public const ulong ECDSA_SHA3_384 = 0x1049UL;
+    public const ulong ECDSA_SHA3_512 = 0x104AUL;
+    public const ulong AES_XTS = 0x1071UL;
+    public const ulong AES_XTS_KEY_GEN = 0x1072UL;
+    public const ulong CHACHA20_KEY_GEN = 0x1225UL;
+    public const ulong CHACHA20 = 0x1226UL;
+    public const ulong POLY1305_KEY_GEN = 0x1227UL;
+    public const ulong POLY1305 = 0x1228UL;
+    public const ulong CHACHA20_POLY1305 = 0x4021UL;
+    public const ulong ML_KEM_KEY_PAIR_GEN = 0xFUL;
+    public const ulong ML_KEM = 0x17UL;
+    public const ulong ML_DSA_KEY_PAIR_GEN = 0x1CUL;
+    public const ulong ML_DSA = 0x1DUL;
+    public const ulong HASH_ML_DSA = 0x1FUL;
+    public const ulong SLH_DSA_KEY_PAIR_GEN = 0x2DUL;
+    public const ulong SLH_DSA = 0x2EUL;
+}
+
+public static partial class CKG
+{
+    public const ulong MGF1_SHA3_224 = 0x6UL;
+    public const ulong MGF1_SHA3_256 = 0x7UL;
+    public const ulong MGF1_SHA3_384 = 0x8UL;
+    public const ulong MGF1_SHA3_512 = 0x9UL;
+}
+
+public static partial class CKD
+{
+    public const ulong SHA3_224_KDF = 0xAUL;
+    public const ulong SHA3_256_KDF = 0xBUL;
+    public const ulong SHA3_384_KDF = 0xCUL;
+    public const ulong SHA3_512_KDF = 0xDUL;
+}
+
+/// <summary>CK_PKCS5_PBKDF2_PSEUDO_RANDOM_FUNCTION_TYPE, CKZ_SALT_SPECIFIED and CKF_HKDF_SALT_* values.</summary>
+public static partial class CKP
+{
+    public const ulong PKCS5_PBKD2_HMAC_SHA1 = 0x1UL;
+    public const ulong PKCS5_PBKD2_HMAC_GOSTR3411 = 0x2UL;
+    public const ulong PKCS5_PBKD2_HMAC_SHA224 = 0x3UL;
+    public const ulong PKCS5_PBKD2_HMAC_SHA256 = 0x4UL;
+    public const ulong PKCS5_PBKD2_HMAC_SHA384 = 0x5UL;
+    public const ulong PKCS5_PBKD2_HMAC_SHA512 = 0x6UL;
+    public const ulong PKCS5_PBKD2_HMAC_SHA512_224 = 0x7UL;
+    public const ulong PKCS5_PBKD2_HMAC_SHA512_256 = 0x8UL;
+    public const ulong ML_DSA_44 = 0x1UL;
+    public const ulong ML_DSA_65 = 0x2UL;
+    public const ulong ML_DSA_87 = 0x3UL;
 }
 
 public static partial class CKR
@@ -59,4 +140,12 @@ public static partial class CKR
 public static partial class CKF
 {
     public const ulong INTERFACE_FORK_SAFE = 0x1UL;
+    public const ulong HKDF_SALT_NULL = 0x1UL;
+    public const ulong HKDF_SALT_DATA = 0x2UL;
+    public const ulong HKDF_SALT_KEY = 0x4UL;
+}
+
+public static partial class CKZ
+{
+    public const ulong SALT_SPECIFIED = 0x1UL;
 }

@@ -5,7 +5,9 @@ namespace OpenCryptokiActors.Cryptoki.Wire;
 
 /// <summary>
 /// Canonical wire forms of mechanism parameters. Parameters that hold pointers (CK_GCM_PARAMS,
-/// CK_RSA_PKCS_OAEP_PARAMS, CK_ECDH1_DERIVE_PARAMS) are flattened by the module with these encoders;
+/// CK_RSA_PKCS_OAEP_PARAMS, CK_ECDH1_DERIVE_PARAMS, CK_CCM_PARAMS, CK_KEY_DERIVATION_STRING_DATA,
+/// CK_AES_CBC_ENCRYPT_DATA_PARAMS, CK_EDDSA_PARAMS, CK_HKDF_PARAMS, CK_PKCS5_PBKD2_PARAMS2,
+/// CK_SALSA20_CHACHA20_POLY1305_PARAMS, CK_CHACHA20_PARAMS, CK_RSA_AES_KEY_WRAP_PARAMS) are flattened by the module with these encoders;
 /// every other parameter travels as its raw bytes (IVs, CK_RSA_PKCS_PSS_PARAMS, CK_AES_CTR_PARAMS,
 /// CK_MAC_GENERAL_PARAMS, ...), in the LP64 layout of the caller.
 /// </summary>
@@ -15,7 +17,23 @@ public static class MechanismParams
     public static bool HasPointers(ulong mechanism) => mechanism switch
     {
         CKM.AES_GCM or CKM.RSA_PKCS_OAEP or CKM.ECDH1_DERIVE or CKM.ECDH1_COFACTOR_DERIVE => true,
-        _ => false,
+        _ => KindOf(mechanism) != ParamKind.Raw,
+    };
+
+    /// <summary>Which flattened form a mechanism's parameter takes (beyond GCM, OAEP and ECDH1 above).</summary>
+    public static ParamKind KindOf(ulong mechanism) => mechanism switch
+    {
+        CKM.AES_CCM => ParamKind.Ccm,
+        CKM.CONCATENATE_BASE_AND_DATA or CKM.CONCATENATE_DATA_AND_BASE or CKM.XOR_BASE_AND_DATA
+            or CKM.AES_ECB_ENCRYPT_DATA or CKM.DES_ECB_ENCRYPT_DATA or CKM.DES3_ECB_ENCRYPT_DATA => ParamKind.KeyDerivationStringData,
+        CKM.AES_CBC_ENCRYPT_DATA => ParamKind.AesCbcEncryptData,
+        CKM.EDDSA => ParamKind.EdDsa,
+        CKM.HKDF_DERIVE or CKM.HKDF_DATA => ParamKind.Hkdf,
+        CKM.PKCS5_PBKD2 => ParamKind.Pbkdf2,
+        CKM.CHACHA20_POLY1305 => ParamKind.ChaCha20Poly1305,
+        CKM.CHACHA20 => ParamKind.ChaCha20,
+        CKM.RSA_AES_KEY_WRAP => ParamKind.RsaAesKeyWrap,
+        _ => ParamKind.Raw,
     };
 
     /// <summary>Reads a little-endian CK_ULONG from a raw flat parameter at a byte offset.</summary>
@@ -104,6 +122,254 @@ public sealed record Ecdh1DeriveParams(ulong Kdf, byte[] SharedData, byte[] Publ
     {
         var r = new WireReader(canonical);
         var p = new Ecdh1DeriveParams(r.ReadULong(), r.ReadBytes(), r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}
+
+/// <summary>The flattened forms of <see cref="MechanismParams.KindOf"/>.</summary>
+public enum ParamKind
+{
+    /// <summary>No pointers: the caller's bytes travel as they are.</summary>
+    Raw,
+    Ccm,
+    KeyDerivationStringData,
+    AesCbcEncryptData,
+    EdDsa,
+    Hkdf,
+    Pbkdf2,
+    ChaCha20Poly1305,
+    ChaCha20,
+    RsaAesKeyWrap,
+}
+
+/// <summary>CK_CCM_PARAMS: u64 dataLen, bytes nonce, bytes aad, u64 macLen.</summary>
+public sealed record CcmParams(ulong DataLen, byte[] Nonce, byte[] Aad, ulong MacLen)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(64 + Nonce.Length + Aad.Length);
+        Write(w, DataLen, Nonce, Aad, MacLen);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, ulong dataLen, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad, ulong macLen)
+    {
+        w.WriteULong(dataLen);
+        w.WriteBytes(nonce);
+        w.WriteBytes(aad);
+        w.WriteULong(macLen);
+    }
+
+    public static CcmParams Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new CcmParams(r.ReadULong(), r.ReadBytes(), r.ReadBytes(), r.ReadULong());
+        r.ExpectEnd();
+        return p;
+    }
+}
+
+/// <summary>CK_KEY_DERIVATION_STRING_DATA: bytes data.</summary>
+public sealed record KeyDerivationStringData(byte[] Data)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(16 + Data.Length);
+        Write(w, Data);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, ReadOnlySpan<byte> data) => w.WriteBytes(data);
+
+    public static KeyDerivationStringData Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new KeyDerivationStringData(r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}
+
+/// <summary>CK_AES_CBC_ENCRYPT_DATA_PARAMS: bytes iv (16), bytes data.</summary>
+public sealed record AesCbcEncryptDataParams(byte[] Iv, byte[] Data)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(32 + Iv.Length + Data.Length);
+        Write(w, Iv, Data);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> data)
+    {
+        w.WriteBytes(iv);
+        w.WriteBytes(data);
+    }
+
+    public static AesCbcEncryptDataParams Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new AesCbcEncryptDataParams(r.ReadBytes(), r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}
+
+/// <summary>CK_EDDSA_PARAMS: u8 phFlag, bytes contextData.</summary>
+public sealed record EdDsaParams(bool PhFlag, byte[] Context)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(16 + Context.Length);
+        Write(w, PhFlag, Context);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, bool phFlag, ReadOnlySpan<byte> context)
+    {
+        w.WriteBool(phFlag);
+        w.WriteBytes(context);
+    }
+
+    public static EdDsaParams Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new EdDsaParams(r.ReadBool(), r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}
+
+/// <summary>
+/// CK_HKDF_PARAMS: u8 bExtract, u8 bExpand, u64 prfHashMechanism, u64 ulSaltType, bytes salt, u64 hSaltKey, bytes info.
+/// </summary>
+public sealed record HkdfParams(bool Extract, bool Expand, ulong PrfHashMechanism, ulong SaltType, byte[] Salt, ulong SaltKey, byte[] Info)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(64 + Salt.Length + Info.Length);
+        Write(w, Extract, Expand, PrfHashMechanism, SaltType, Salt, SaltKey, Info);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, bool extract, bool expand, ulong prf, ulong saltType, ReadOnlySpan<byte> salt, ulong saltKey, ReadOnlySpan<byte> info)
+    {
+        w.WriteBool(extract);
+        w.WriteBool(expand);
+        w.WriteULong(prf);
+        w.WriteULong(saltType);
+        w.WriteBytes(salt);
+        w.WriteULong(saltKey);
+        w.WriteBytes(info);
+    }
+
+    public static HkdfParams Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new HkdfParams(r.ReadBool(), r.ReadBool(), r.ReadULong(), r.ReadULong(), r.ReadBytes(), r.ReadULong(), r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}
+
+/// <summary>
+/// CK_PKCS5_PBKD2_PARAMS2: u64 saltSource, bytes saltSourceData, u64 iterations, u64 prf, bytes prfData, bytes password.
+/// </summary>
+public sealed record Pbkdf2Params(ulong SaltSource, byte[] Salt, ulong Iterations, ulong Prf, byte[] PrfData, byte[] Password)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(64 + Salt.Length + PrfData.Length + Password.Length);
+        Write(w, SaltSource, Salt, Iterations, Prf, PrfData, Password);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, ulong saltSource, ReadOnlySpan<byte> salt, ulong iterations, ulong prf, ReadOnlySpan<byte> prfData, ReadOnlySpan<byte> password)
+    {
+        w.WriteULong(saltSource);
+        w.WriteBytes(salt);
+        w.WriteULong(iterations);
+        w.WriteULong(prf);
+        w.WriteBytes(prfData);
+        w.WriteBytes(password);
+    }
+
+    public static Pbkdf2Params Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new Pbkdf2Params(r.ReadULong(), r.ReadBytes(), r.ReadULong(), r.ReadULong(), r.ReadBytes(), r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}
+
+/// <summary>CK_SALSA20_CHACHA20_POLY1305_PARAMS: bytes nonce, bytes aad.</summary>
+public sealed record ChaCha20Poly1305Params(byte[] Nonce, byte[] Aad)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(16 + Nonce.Length + Aad.Length);
+        Write(w, Nonce, Aad);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad)
+    {
+        w.WriteBytes(nonce);
+        w.WriteBytes(aad);
+    }
+
+    public static ChaCha20Poly1305Params Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new ChaCha20Poly1305Params(r.ReadBytes(), r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}
+
+/// <summary>CK_CHACHA20_PARAMS: bytes blockCounter (its ulCounterBits / 8 bytes), u64 counterBits, bytes nonce (ulNonceBits / 8 bytes).</summary>
+public sealed record ChaCha20Params(byte[] BlockCounter, ulong CounterBits, byte[] Nonce)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(32 + BlockCounter.Length + Nonce.Length);
+        Write(w, BlockCounter, CounterBits, Nonce);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, ReadOnlySpan<byte> blockCounter, ulong counterBits, ReadOnlySpan<byte> nonce)
+    {
+        w.WriteBytes(blockCounter);
+        w.WriteULong(counterBits);
+        w.WriteBytes(nonce);
+    }
+
+    public static ChaCha20Params Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new ChaCha20Params(r.ReadBytes(), r.ReadULong(), r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}
+
+/// <summary>CK_RSA_AES_KEY_WRAP_PARAMS: u64 aesKeyBits, then the OAEP parameters in <see cref="OaepParams"/> form.</summary>
+public sealed record RsaAesKeyWrapParams(ulong AesKeyBits, OaepParams Oaep)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(64 + Oaep.SourceData.Length);
+        w.WriteULong(AesKeyBits);
+        OaepParams.Write(w, Oaep.HashAlg, Oaep.Mgf, Oaep.Source, Oaep.SourceData);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static RsaAesKeyWrapParams Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new RsaAesKeyWrapParams(r.ReadULong(), new OaepParams(r.ReadULong(), r.ReadULong(), r.ReadULong(), r.ReadBytes()));
         r.ExpectEnd();
         return p;
     }

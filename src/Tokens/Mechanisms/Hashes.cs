@@ -6,37 +6,59 @@ using Org.BouncyCastle.Crypto.Digests;
 
 namespace OpenCryptokiActors.Tokens.Mechanisms;
 
-/// <summary>A hash function as the mechanisms see it: its digest mechanism, MGF1 variant and implementations.</summary>
-public sealed record HashAlg(ulong Digest, ulong Mgf1, HashAlgorithmName Name, int Length, Func<IDigest> Bouncy)
+/// <summary>
+/// A hash function as the mechanisms see it: its digest mechanism, MGF1 variant (0 when the spec defines none), the
+/// DER DigestInfo prefix of PKCS#1 v1.5 signatures (RFC 8017 §9.2 note 1) and its implementations.
+/// </summary>
+public sealed record HashAlg(ulong Digest, ulong Mgf1, HashAlgorithmName Name, int Length, string DigestInfoHex, Func<IDigest> Bouncy)
 {
-    /// <summary>The DER DigestInfo prefix of PKCS#1 v1.5 signatures (RFC 8017 §9.2 note 1).</summary>
-    public byte[] DigestInfoPrefix => Digest switch
-    {
-        CKM.SHA_1 => Convert.FromHexString("3021300906052b0e03021a05000414"),
-        CKM.SHA224 => Convert.FromHexString("302d300d06096086480165030402040500041c"),
-        CKM.SHA256 => Convert.FromHexString("3031300d060960864801650304020105000420"),
-        CKM.SHA384 => Convert.FromHexString("3041300d060960864801650304020205000430"),
-        _ => Convert.FromHexString("3051300d060960864801650304020305000440"),
-    };
+    public byte[] DigestInfoPrefix => Convert.FromHexString(DigestInfoHex);
+
+    /// <summary>The input block size of the hash (HMAC, PBKDF2).</summary>
+    public int BlockSize => Bouncy().GetByteLength();
 }
 
-/// <summary>The SHA-1/SHA-2 family, looked up by digest mechanism (CKM_SHA256) or MGF (CKG_MGF1_SHA256).</summary>
+/// <summary>
+/// MD5, SHA-1, SHA-2 (with SHA-512/224 and SHA-512/256) and SHA-3, looked up by digest mechanism (CKM_SHA256) or
+/// MGF (CKG_MGF1_SHA256).
+/// </summary>
 public static class Hashes
 {
-    public static readonly HashAlg Sha1 = new(CKM.SHA_1, CKG.MGF1_SHA1, HashAlgorithmName.SHA1, 20, () => new Sha1Digest());
-    public static readonly HashAlg Sha224 = new(CKM.SHA224, CKG.MGF1_SHA224, new HashAlgorithmName("SHA224"), 28, () => new Sha224Digest());
-    public static readonly HashAlg Sha256 = new(CKM.SHA256, CKG.MGF1_SHA256, HashAlgorithmName.SHA256, 32, () => new Sha256Digest());
-    public static readonly HashAlg Sha384 = new(CKM.SHA384, CKG.MGF1_SHA384, HashAlgorithmName.SHA384, 48, () => new Sha384Digest());
-    public static readonly HashAlg Sha512 = new(CKM.SHA512, CKG.MGF1_SHA512, HashAlgorithmName.SHA512, 64, () => new Sha512Digest());
+    public static readonly HashAlg Md5 = new(CKM.MD5, 0, HashAlgorithmName.MD5, 16, "3020300c06082a864886f70d020505000410", () => new MD5Digest());
+    public static readonly HashAlg Sha1 = new(CKM.SHA_1, CKG.MGF1_SHA1, HashAlgorithmName.SHA1, 20, "3021300906052b0e03021a05000414", () => new Sha1Digest());
+    public static readonly HashAlg Sha224 = new(CKM.SHA224, CKG.MGF1_SHA224, new HashAlgorithmName("SHA224"), 28, "302d300d06096086480165030402040500041c", () => new Sha224Digest());
+    public static readonly HashAlg Sha256 = new(CKM.SHA256, CKG.MGF1_SHA256, HashAlgorithmName.SHA256, 32, "3031300d060960864801650304020105000420", () => new Sha256Digest());
+    public static readonly HashAlg Sha384 = new(CKM.SHA384, CKG.MGF1_SHA384, HashAlgorithmName.SHA384, 48, "3041300d060960864801650304020205000430", () => new Sha384Digest());
+    public static readonly HashAlg Sha512 = new(CKM.SHA512, CKG.MGF1_SHA512, HashAlgorithmName.SHA512, 64, "3051300d060960864801650304020305000440", () => new Sha512Digest());
+    public static readonly HashAlg Sha512_224 = new(CKM.SHA512_224, 0, new HashAlgorithmName("SHA512/224"), 28, "302d300d06096086480165030402050500041c", () => new Sha512tDigest(224));
+    public static readonly HashAlg Sha512_256 = new(CKM.SHA512_256, 0, new HashAlgorithmName("SHA512/256"), 32, "3031300d060960864801650304020605000420", () => new Sha512tDigest(256));
+    public static readonly HashAlg Sha3_224 = new(CKM.SHA3_224, CKG.MGF1_SHA3_224, new HashAlgorithmName("SHA3-224"), 28, "302d300d06096086480165030402070500041c", () => new Sha3Digest(224));
+    public static readonly HashAlg Sha3_256 = new(CKM.SHA3_256, CKG.MGF1_SHA3_256, HashAlgorithmName.SHA3_256, 32, "3031300d060960864801650304020805000420", () => new Sha3Digest(256));
+    public static readonly HashAlg Sha3_384 = new(CKM.SHA3_384, CKG.MGF1_SHA3_384, HashAlgorithmName.SHA3_384, 48, "3041300d060960864801650304020905000430", () => new Sha3Digest(384));
+    public static readonly HashAlg Sha3_512 = new(CKM.SHA3_512, CKG.MGF1_SHA3_512, HashAlgorithmName.SHA3_512, 64, "3051300d060960864801650304020a05000440", () => new Sha3Digest(512));
 
-    public static IReadOnlyList<HashAlg> All { get; } = [Sha1, Sha224, Sha256, Sha384, Sha512];
+    public static IReadOnlyList<HashAlg> All { get; } =
+        [Md5, Sha1, Sha224, Sha256, Sha384, Sha512, Sha512_224, Sha512_256, Sha3_224, Sha3_256, Sha3_384, Sha3_512];
 
     public static HashAlg? ByDigest(ulong mechanism) => All.FirstOrDefault(h => h.Digest == mechanism);
 
-    public static HashAlg? ByMgf(ulong mgf) => All.FirstOrDefault(h => h.Mgf1 == mgf);
+    public static HashAlg? ByMgf(ulong mgf) => mgf == 0 ? null : All.FirstOrDefault(h => h.Mgf1 == mgf);
 
-    /// <summary>.NET has no SHA-224: it goes through BouncyCastle.</summary>
-    public static bool NetSupports(HashAlg h) => h.Digest != CKM.SHA224;
+    /// <summary>
+    /// Whether .NET (OpenSSL) hashes and HMACs with it: SHA-224 and SHA-512/t are not exposed, SHA-3 only when the
+    /// OpenSSL build has it. The rest goes through BouncyCastle.
+    /// </summary>
+    public static bool NetSupports(HashAlg h) => h.Digest switch
+    {
+        CKM.MD5 or CKM.SHA_1 or CKM.SHA256 or CKM.SHA384 or CKM.SHA512 => true,
+        CKM.SHA3_256 => SHA3_256.IsSupported && HMACSHA3_256.IsSupported,
+        CKM.SHA3_384 => SHA3_384.IsSupported && HMACSHA3_384.IsSupported,
+        CKM.SHA3_512 => SHA3_512.IsSupported && HMACSHA3_512.IsSupported,
+        _ => false,
+    };
+
+    /// <summary>Whether .NET's RSA signs and pads (PKCS#1 v1.5, PSS, OAEP) with this hash: the SHA-1/SHA-2 ones.</summary>
+    public static bool NetRsaSupports(HashAlg h) => h.Digest is CKM.SHA_1 or CKM.SHA256 or CKM.SHA384 or CKM.SHA512;
 
     public static IHasher CreateHasher(HashAlg h) => NetSupports(h) ? new NetHasher(IncrementalHash.CreateHash(h.Name)) : new BouncyHasher(h.Bouncy());
 
@@ -46,6 +68,13 @@ public static class Hashes
     public static byte[] Hash(HashAlg h, ReadOnlySpan<byte> data)
     {
         var x = CreateHasher(h);
+        x.Append(data);
+        return x.Finish();
+    }
+
+    public static byte[] Hmac(HashAlg h, byte[] key, ReadOnlySpan<byte> data)
+    {
+        var x = CreateHmac(h, key);
         x.Append(data);
         return x.Finish();
     }

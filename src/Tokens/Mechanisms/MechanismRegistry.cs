@@ -18,6 +18,8 @@ public sealed class MechanismRegistry
         Aes.AesMechanisms.Register(r);
         Rsa.RsaMechanisms.Register(r);
         Ec.EcMechanisms.Register(r);
+        Ec.EdwardsMontgomery.Register(r);
+        Derive.KeyDerivationMechanisms.Register(r);
         return r;
     }
 

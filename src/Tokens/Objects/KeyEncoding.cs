@@ -55,7 +55,7 @@ public static class KeyEncoding
                     value = encoding[..(int)len];
                 }
 
-                if (value.Length == 0 || (keyType == CKK.AES && value.Length is not (16 or 24 or 32)))
+                if (value.Length == 0 || (ObjectTypes.SecretLengths(keyType) is { } lengths && !lengths.Contains(value.Length)))
                     throw new CkException(CKR.WRAPPED_KEY_INVALID, "wrapped key has the wrong length");
                 var a = new AttributeSet();
                 a.SetULong(CKA.CLASS, cls);

@@ -58,17 +58,22 @@ public static class KeyUsage
         }
     }
 
-    /// <summary>The one key type a mechanism works with, or null when several fit (HMAC: generic secret or its HMAC type).</summary>
+    /// <summary>
+    /// The one key type a mechanism works with, or null when several fit (HMAC: generic secret or its HMAC type; ECDH1_DERIVE:
+    /// EC or Montgomery; the generic derivations: any secret key). Used to answer CKR_KEY_TYPE_INCONSISTENT before key sizes.
+    /// </summary>
     public static ulong? RequiredKeyType(ulong mechanism) => mechanism switch
     {
-        CKM.RSA_PKCS or CKM.RSA_X_509 or CKM.RSA_PKCS_OAEP or CKM.RSA_PKCS_PSS
-            or CKM.SHA1_RSA_PKCS or CKM.SHA224_RSA_PKCS or CKM.SHA256_RSA_PKCS or CKM.SHA384_RSA_PKCS or CKM.SHA512_RSA_PKCS
-            or CKM.SHA1_RSA_PKCS_PSS or CKM.SHA224_RSA_PKCS_PSS or CKM.SHA256_RSA_PKCS_PSS or CKM.SHA384_RSA_PKCS_PSS
-            or CKM.SHA512_RSA_PKCS_PSS => CKK.RSA,
+        CKM.RSA_PKCS or CKM.RSA_X_509 or CKM.RSA_PKCS_OAEP or CKM.RSA_PKCS_PSS => CKK.RSA,
+        _ when Mechanisms.Rsa.RsaMechanisms.HashedMechanisms.Contains(mechanism) => CKK.RSA,
         CKM.ECDSA or CKM.ECDSA_SHA1 or CKM.ECDSA_SHA224 or CKM.ECDSA_SHA256 or CKM.ECDSA_SHA384 or CKM.ECDSA_SHA512
-            or CKM.ECDH1_DERIVE => CKK.EC,
+            or CKM.ECDSA_SHA3_224 or CKM.ECDSA_SHA3_256 or CKM.ECDSA_SHA3_384 or CKM.ECDSA_SHA3_512 or CKM.ECDH1_COFACTOR_DERIVE => CKK.EC,
+        CKM.EDDSA => CKK.EC_EDWARDS,
         CKM.AES_ECB or CKM.AES_CBC or CKM.AES_CBC_PAD or CKM.AES_CTR or CKM.AES_GCM or CKM.AES_KEY_WRAP
-            or CKM.AES_KEY_WRAP_PAD or CKM.AES_KEY_WRAP_KWP => CKK.AES,
+            or CKM.AES_KEY_WRAP_PAD or CKM.AES_KEY_WRAP_KWP or CKM.AES_CCM or CKM.AES_CTS or CKM.AES_OFB or CKM.AES_CFB1
+            or CKM.AES_CFB8 or CKM.AES_CFB128 or CKM.AES_MAC or CKM.AES_MAC_GENERAL or CKM.AES_CMAC or CKM.AES_CMAC_GENERAL
+            or CKM.AES_GMAC or CKM.AES_ECB_ENCRYPT_DATA or CKM.AES_CBC_ENCRYPT_DATA => CKK.AES,
+        CKM.AES_XTS => CKK.AES_XTS,
         _ => null,
     };
 
@@ -97,6 +102,8 @@ public static class KeyUsage
         {
             CKK.RSA => (ulong)ObjectTypes.BitLength(key.Get(CKA.MODULUS) ?? []),
             CKK.EC => (ulong)(key.Get(CKA.EC_PARAMS) is { } p && EcCurves.TryFromParams(p) is { } c ? c.Bits : 0),
+            CKK.EC_EDWARDS or CKK.EC_MONTGOMERY =>
+                (ulong)(key.Get(CKA.EC_PARAMS) is { } p && Mechanisms.Ec.EdwardsMontgomery.TryFromParams(p) is { } c ? c.Bits : 0),
             _ => 0,
         };
     }

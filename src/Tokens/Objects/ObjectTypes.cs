@@ -239,11 +239,27 @@ public static class ObjectTypes
         return d.Values;
     }
 
-    /// <summary>The key types of secret keys this token stores (HMAC key types behave like generic secrets).</summary>
+    /// <summary>The HMAC key types (§6.20 ff.): they behave like generic secrets bound to one hash.</summary>
+    public static readonly IReadOnlyList<ulong> HmacKeyTypes =
+    [
+        CKK.MD5_HMAC, CKK.SHA_1_HMAC, CKK.SHA224_HMAC, CKK.SHA256_HMAC, CKK.SHA384_HMAC, CKK.SHA512_HMAC, CKK.SHA512_224_HMAC,
+        CKK.SHA512_256_HMAC, CKK.SHA3_224_HMAC, CKK.SHA3_256_HMAC, CKK.SHA3_384_HMAC, CKK.SHA3_512_HMAC,
+    ];
+
+    /// <summary>The key types of secret keys this token stores.</summary>
     public static readonly IReadOnlyList<ulong> SecretKeyTypes =
     [
-        CKK.GENERIC_SECRET, CKK.AES, CKK.SHA_1_HMAC, CKK.SHA224_HMAC, CKK.SHA256_HMAC, CKK.SHA384_HMAC, CKK.SHA512_HMAC,
+        CKK.GENERIC_SECRET, CKK.AES, CKK.AES_XTS, CKK.HKDF, CKK.CHACHA20, CKK.POLY1305, .. HmacKeyTypes,
     ];
+
+    /// <summary>The value lengths (bytes) a secret key type admits, or null for any non-empty length.</summary>
+    public static int[]? SecretLengths(ulong keyType) => keyType switch
+    {
+        CKK.AES => [16, 24, 32],
+        CKK.AES_XTS => [32, 64],
+        CKK.CHACHA20 or CKK.POLY1305 => [32],
+        _ => null,
+    };
 
     private static readonly IReadOnlyList<ObjectType> All = Build();
 
@@ -261,11 +277,20 @@ public static class ObjectTypes
                 CheckEcParams),
             new("EC private key", CKO.PRIVATE_KEY, CKK.EC, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), EcPrivate()),
                 CheckEcParams),
+            // §6.3.5–6.3.8: Edwards and Montgomery keys have the EC attribute tables (CKA_EC_PARAMS names the curve).
+            new("Edwards public key", CKO.PUBLIC_KEY, CKK.EC_EDWARDS, Compose(CommonObject(), Storage(false), Key(), PublicKey(), EcPublic()),
+                CheckEcParams),
+            new("Edwards private key", CKO.PRIVATE_KEY, CKK.EC_EDWARDS, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), EcPrivate()),
+                CheckEcParams),
+            new("Montgomery public key", CKO.PUBLIC_KEY, CKK.EC_MONTGOMERY, Compose(CommonObject(), Storage(false), Key(), PublicKey(), EcPublic()),
+                CheckEcParams),
+            new("Montgomery private key", CKO.PRIVATE_KEY, CKK.EC_MONTGOMERY, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), EcPrivate()),
+                CheckEcParams),
         };
         foreach (var kt in SecretKeyTypes)
         {
             list.Add(new($"secret key 0x{kt:X}", CKO.SECRET_KEY, kt, Compose(CommonObject(), Storage(true), Key(), SecretKey(), SecretValue()),
-                kt == CKK.AES ? CheckAesValue : CheckSecretValue, CompleteSecret));
+                CheckSecretValue, CompleteSecret));
         }
 
         return list;
@@ -292,13 +317,6 @@ public static class ObjectTypes
 
     internal static ulong SubTypeAttribute(ulong cls) => cls == CKO.CERTIFICATE ? CKA.CERTIFICATE_TYPE : CKA.KEY_TYPE;
 
-    private static void CheckAesValue(AttributeSet a)
-    {
-        CheckSecretValue(a);
-        if (a.Get(CKA.VALUE) is { } v && v.Length is not (16 or 24 or 32))
-            throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "AES key length must be 16, 24 or 32 bytes");
-    }
-
     private static void CheckSecretValue(AttributeSet a)
     {
         if (a.Get(CKA.VALUE) is { } v)
@@ -306,6 +324,12 @@ public static class ObjectTypes
             if (v.Length == 0) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "empty secret key value");
             if (a.GetULong(CKA.VALUE_LEN) is { } len && len != (ulong)v.Length)
                 throw new CkException(CKR.TEMPLATE_INCONSISTENT, "CKA_VALUE_LEN does not match CKA_VALUE");
+            var kt = a.GetULong(CKA.KEY_TYPE) ?? CKK.GENERIC_SECRET;
+            if (SecretLengths(kt) is { } lengths && !lengths.Contains(v.Length))
+                throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"a key of type 0x{kt:X} must be {string.Join(" or ", lengths)} bytes long");
+            // IEEE 1619 §5.1 / SP 800-38E: the two halves of an XTS key must differ.
+            if (kt == CKK.AES_XTS && v.AsSpan(0, v.Length / 2).SequenceEqual(v.AsSpan(v.Length / 2)))
+                throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "the halves of an AES-XTS key must differ");
         }
     }
 

@@ -13,8 +13,10 @@ namespace OpenCryptokiActors.Tokens.Mechanisms.Aes;
 
 /// <summary>
 /// AES (PKCS#11 v3.0 §6.8, §6.12 ff.): CKM_AES_KEY_GEN, CKM_AES_ECB, CKM_AES_CBC, CKM_AES_CBC_PAD, CKM_AES_CTR,
-/// CKM_AES_GCM, CKM_AES_KEY_WRAP (RFC 3394), CKM_AES_KEY_WRAP_PAD and CKM_AES_KEY_WRAP_KWP (RFC 5649).
-/// Key sizes in bytes (16..32).
+/// CKM_AES_GCM, CKM_AES_CCM, CKM_AES_CTS (CS3, RFC 3962), CKM_AES_OFB, CKM_AES_CFB1/8/128, CKM_AES_XTS (+ key gen),
+/// CKM_AES_MAC(_GENERAL) (CBC-MAC), CKM_AES_CMAC(_GENERAL) (SP 800-38B), CKM_AES_GMAC, CKM_AES_KEY_WRAP (RFC 3394),
+/// CKM_AES_KEY_WRAP_PAD / _KWP (RFC 5649) and the derivations CKM_AES_ECB_ENCRYPT_DATA / CKM_AES_CBC_ENCRYPT_DATA.
+/// Key sizes in bytes (16..32; XTS 32..64, both halves).
 /// </summary>
 public sealed class AesMechanisms : IMechanism
 {
@@ -33,10 +35,26 @@ public sealed class AesMechanisms : IMechanism
         r.Add(CKM.AES_KEY_WRAP, new MechanismInfo(16, 32, cipher | wrap), Instance);
         r.Add(CKM.AES_KEY_WRAP_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance);
         r.Add(CKM.AES_KEY_WRAP_KWP, new MechanismInfo(16, 32, cipher | wrap), Instance);
+        r.Add(CKM.AES_CCM, new MechanismInfo(16, 32, cipher), Instance);
+        r.Add(CKM.AES_CTS, new MechanismInfo(16, 32, cipher), Instance);
+        r.Add(CKM.AES_OFB, new MechanismInfo(16, 32, cipher), Instance);
+        r.Add(CKM.AES_CFB1, new MechanismInfo(16, 32, cipher), Instance);
+        r.Add(CKM.AES_CFB8, new MechanismInfo(16, 32, cipher), Instance);
+        r.Add(CKM.AES_CFB128, new MechanismInfo(16, 32, cipher), Instance);
+        r.Add(CKM.AES_XTS, new MechanismInfo(32, 64, cipher), Instance);
+        r.Add(CKM.AES_XTS_KEY_GEN, new MechanismInfo(32, 64, CKF.GENERATE), Instance);
+        r.Add(CKM.AES_MAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.AES_MAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.AES_CMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.AES_CMAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.AES_GMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.AES_ECB_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance);
+        r.Add(CKM.AES_CBC_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance);
     }
 
     public AttributeSet GenerateKey(ulong mechanism, byte[]? parameter, AttributeSet template)
     {
+        if (mechanism == CKM.AES_XTS_KEY_GEN) return GenerateXtsKey(parameter, template);
         if (mechanism != CKM.AES_KEY_GEN) throw new CkException(CKR.MECHANISM_INVALID);
         Check.NoParameter(parameter);
         var len = template.GetULong(CKA.VALUE_LEN) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE, "CKA_VALUE_LEN is required");
@@ -47,6 +65,56 @@ public sealed class AesMechanisms : IMechanism
         a.Set(CKA.VALUE, RandomNumberGenerator.GetBytes((int)len));
         a.SetULong(CKA.VALUE_LEN, len);
         return a;
+    }
+
+    private static AttributeSet GenerateXtsKey(byte[]? parameter, AttributeSet template)
+    {
+        Check.NoParameter(parameter);
+        var len = template.GetULong(CKA.VALUE_LEN) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE, "CKA_VALUE_LEN is required");
+        if (len is not (32 or 64)) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "AES-XTS key length must be 32 or 64");
+        byte[] v;
+        do
+        {
+            v = RandomNumberGenerator.GetBytes((int)len);
+        }
+        while (v.AsSpan(0, v.Length / 2).SequenceEqual(v.AsSpan(v.Length / 2)));
+
+        return Generic.GenericSecretMechanisms.Secret(CKK.AES_XTS, v);
+    }
+
+    public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key) => AesMacs.Create(mechanism, parameter, KeyValue(key));
+
+    public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key) => AesMacs.Create(mechanism, parameter, KeyValue(key));
+
+    /// <summary>CKM_AES_ECB_ENCRYPT_DATA / CKM_AES_CBC_ENCRYPT_DATA (§6.14.x): the new key is the encryption of the data under the base key.</summary>
+    public AttributeSet Derive(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template)
+    {
+        var k = KeyValue(baseKey);
+        byte[] encrypted;
+        switch (mechanism)
+        {
+            case CKM.AES_ECB_ENCRYPT_DATA:
+            {
+                var p = Params.Decode(parameter, b => KeyDerivationStringData.Decode(b), "CK_KEY_DERIVATION_STRING_DATA");
+                if (p.Data.Length == 0 || p.Data.Length % 16 != 0) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "data must be a non-empty multiple of 16 bytes");
+                encrypted = Create(CKM.AES_ECB, null, k, encrypt: true).OneShot(p.Data);
+                break;
+            }
+
+            case CKM.AES_CBC_ENCRYPT_DATA:
+            {
+                var p = Params.Decode(parameter, b => AesCbcEncryptDataParams.Decode(b), "CK_AES_CBC_ENCRYPT_DATA_PARAMS");
+                if (p.Iv.Length != 16) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "a 16-byte IV is required");
+                if (p.Data.Length == 0 || p.Data.Length % 16 != 0) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "data must be a non-empty multiple of 16 bytes");
+                encrypted = Create(CKM.AES_CBC, p.Iv, k, encrypt: true).OneShot(p.Data);
+                break;
+            }
+
+            default:
+                throw new CkException(CKR.MECHANISM_INVALID);
+        }
+
+        return DerivedKey.FromMaterial(template, encrypted);
     }
 
     public ICipherOperation CreateEncrypt(ulong mechanism, byte[]? parameter, AttributeSet key) => Create(mechanism, parameter, key, encrypt: true);
@@ -93,6 +161,16 @@ public sealed class AesMechanisms : IMechanism
         return padded;
     }
 
+    private static byte[] XtsKeyValue(AttributeSet key)
+    {
+        if (key.GetULong(CKA.CLASS) != CKO.SECRET_KEY || key.GetULong(CKA.KEY_TYPE) != CKK.AES_XTS)
+            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "AES-XTS key expected");
+        var v = key.Get(CKA.VALUE) ?? throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "AES-XTS key without value");
+        if (v.Length is not (32 or 64)) throw new CkException(CKR.KEY_SIZE_RANGE, "AES-XTS key of a wrong length");
+        if (v.AsSpan(0, v.Length / 2).SequenceEqual(v.AsSpan(v.Length / 2))) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "AES-XTS key halves are equal");
+        return v;
+    }
+
     private static byte[] KeyValue(AttributeSet key, ulong typeRv = CKR.KEY_TYPE_INCONSISTENT, ulong sizeRv = CKR.KEY_SIZE_RANGE)
     {
         if (key.GetULong(CKA.CLASS) != CKO.SECRET_KEY || key.GetULong(CKA.KEY_TYPE) != CKK.AES)
@@ -103,7 +181,7 @@ public sealed class AesMechanisms : IMechanism
     }
 
     private static ICipherOperation Create(ulong mechanism, byte[]? parameter, AttributeSet key, bool encrypt) =>
-        Create(mechanism, parameter, KeyValue(key), encrypt);
+        mechanism == CKM.AES_XTS ? AesModes.Xts(XtsKeyValue(key), parameter, encrypt) : Create(mechanism, parameter, KeyValue(key), encrypt);
 
     private static ICipherOperation Create(ulong mechanism, byte[]? parameter, byte[] k, bool encrypt)
     {
@@ -141,6 +219,23 @@ public sealed class AesMechanisms : IMechanism
                 return new GcmOperation(k, encrypt, p.Iv, p.Aad, (int)p.TagBits / 8);
             }
 
+            case CKM.AES_CCM:
+            {
+                var p = Params.Decode(parameter, b => CcmParams.Decode(b), "CK_CCM_PARAMS");
+                if (p.Nonce.Length is < 7 or > 13) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CCM nonce length must be 7..13");
+                if (p.MacLen is < 4 or > 16 || p.MacLen % 2 != 0) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CCM MAC length must be 4, 6, ..., 16");
+                return new AesModes.CcmOperation(k, encrypt, p);
+            }
+
+            case CKM.AES_CTS:
+                if (parameter is not { Length: 16 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "a 16-byte IV is required");
+                return new AesModes.CtsOperation(k, encrypt, parameter);
+            case CKM.AES_OFB:
+            case CKM.AES_CFB1:
+            case CKM.AES_CFB8:
+            case CKM.AES_CFB128:
+                if (parameter is not { Length: 16 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "a 16-byte IV is required");
+                return new AesModes.FeedbackOperation(k, encrypt, mechanism, parameter);
             case CKM.AES_KEY_WRAP:
                 if (parameter is { Length: > 0 } and not { Length: 8 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "an 8-byte IV is expected");
                 return new WrapOperation(k, encrypt, pad: false, parameter is { Length: 8 } ? parameter : AesKeyWrap.DefaultIv);

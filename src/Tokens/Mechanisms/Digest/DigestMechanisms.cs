@@ -2,7 +2,7 @@ using OpenCryptokiActors.Cryptoki.Pkcs11;
 
 namespace OpenCryptokiActors.Tokens.Mechanisms.Digest;
 
-/// <summary>CKM_SHA_1, CKM_SHA224, CKM_SHA256, CKM_SHA384, CKM_SHA512 (PKCS#11 v3.0 §6.19–6.24): C_Digest*.</summary>
+/// <summary>CKM_MD5, CKM_SHA_1, CKM_SHA224/256/384/512, CKM_SHA512_224/256, CKM_SHA3_224/256/384/512 (PKCS#11 v3.0 §6.19 ff.): C_Digest*.</summary>
 public sealed class DigestMechanisms : IMechanism
 {
     private static readonly DigestMechanisms Instance = new();

@@ -7,33 +7,42 @@ using OpenCryptokiActors.Tokens.Objects;
 namespace OpenCryptokiActors.Tokens.Mechanisms.Ec;
 
 /// <summary>
-/// Elliptic curves over P-256, P-384 and P-521 (PKCS#11 v3.0 §6.3): CKM_EC_KEY_PAIR_GEN, CKM_ECDSA (raw r||s over a
-/// pre-hashed input), CKM_ECDSA_SHA1..SHA512 and CKM_ECDH1_DERIVE (CKD_NULL and the ANSI X9.63 KDFs CKD_SHA*_KDF).
+/// Elliptic curves in Weierstrass form (PKCS#11 v3.0 §6.3): P-192/224/256/384/521, secp256k1 and brainpool r1/t1
+/// 160..512. CKM_EC_KEY_PAIR_GEN, CKM_ECDSA (raw r||s over a pre-hashed input), CKM_ECDSA_SHA1..SHA512,
+/// CKM_ECDSA_SHA3_224..512, CKM_ECDH1_DERIVE and CKM_ECDH1_COFACTOR_DERIVE (every supported curve has cofactor 1, so
+/// both agree) with CKD_NULL and the ANSI X9.63 KDFs CKD_SHA*_KDF / CKD_SHA3_*_KDF. Public points are accepted
+/// compressed or uncompressed. ECDH1_DERIVE with a CKK_EC_MONTGOMERY key is X25519/X448 (<see cref="EdwardsMontgomery"/>).
 /// Key sizes in bits.
 /// </summary>
 public sealed class EcMechanisms : IMechanism
 {
-    private const ulong EcFlags = CKF.EC_F_P | CKF.EC_NAMEDCURVE | CKF.EC_UNCOMPRESS;
+    private const ulong EcFlags = CKF.EC_F_P | CKF.EC_NAMEDCURVE | CKF.EC_UNCOMPRESS | CKF.EC_COMPRESS;
+    public const ulong MinBits = 160;
+    public const ulong MaxBits = 521;
     private static readonly EcMechanisms Instance = new();
 
     private static readonly (ulong Mechanism, HashAlg Hash)[] Hashed =
     [
         (CKM.ECDSA_SHA1, Hashes.Sha1), (CKM.ECDSA_SHA224, Hashes.Sha224), (CKM.ECDSA_SHA256, Hashes.Sha256),
-        (CKM.ECDSA_SHA384, Hashes.Sha384), (CKM.ECDSA_SHA512, Hashes.Sha512),
+        (CKM.ECDSA_SHA384, Hashes.Sha384), (CKM.ECDSA_SHA512, Hashes.Sha512), (CKM.ECDSA_SHA3_224, Hashes.Sha3_224),
+        (CKM.ECDSA_SHA3_256, Hashes.Sha3_256), (CKM.ECDSA_SHA3_384, Hashes.Sha3_384), (CKM.ECDSA_SHA3_512, Hashes.Sha3_512),
     ];
 
     private static readonly (ulong Kdf, HashAlg Hash)[] Kdfs =
     [
         (CKD.SHA1_KDF, Hashes.Sha1), (CKD.SHA224_KDF, Hashes.Sha224), (CKD.SHA256_KDF, Hashes.Sha256),
-        (CKD.SHA384_KDF, Hashes.Sha384), (CKD.SHA512_KDF, Hashes.Sha512),
+        (CKD.SHA384_KDF, Hashes.Sha384), (CKD.SHA512_KDF, Hashes.Sha512), (CKD.SHA3_224_KDF, Hashes.Sha3_224),
+        (CKD.SHA3_256_KDF, Hashes.Sha3_256), (CKD.SHA3_384_KDF, Hashes.Sha3_384), (CKD.SHA3_512_KDF, Hashes.Sha3_512),
     ];
 
     public static void Register(MechanismRegistry r)
     {
-        r.Add(CKM.EC_KEY_PAIR_GEN, new MechanismInfo(256, 521, CKF.GENERATE_KEY_PAIR | EcFlags), Instance);
-        r.Add(CKM.ECDSA, new MechanismInfo(256, 521, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
-        foreach (var (m, _) in Hashed) r.Add(m, new MechanismInfo(256, 521, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
-        r.Add(CKM.ECDH1_DERIVE, new MechanismInfo(256, 521, CKF.DERIVE | EcFlags), Instance);
+        r.Add(CKM.EC_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR | EcFlags), Instance);
+        r.Add(CKM.ECDSA, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
+        foreach (var (m, _) in Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
+        // ECDH1_DERIVE also takes Montgomery keys (X25519 255 bits .. X448 448 bits), inside this range.
+        r.Add(CKM.ECDH1_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance);
+        r.Add(CKM.ECDH1_COFACTOR_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance);
     }
 
     public (AttributeSet Public, AttributeSet Private) GenerateKeyPair(ulong mechanism, byte[]? parameter, AttributeSet publicTemplate, AttributeSet privateTemplate)
@@ -89,17 +98,9 @@ public sealed class EcMechanisms : IMechanism
 
     public AttributeSet Derive(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template)
     {
-        if (mechanism != CKM.ECDH1_DERIVE) throw new CkException(CKR.MECHANISM_INVALID);
+        if (mechanism is not (CKM.ECDH1_DERIVE or CKM.ECDH1_COFACTOR_DERIVE)) throw new CkException(CKR.MECHANISM_INVALID);
         if (baseKey.GetULong(CKA.CLASS) != CKO.PRIVATE_KEY) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "ECDH needs an EC private key");
-        Ecdh1DeriveParams p;
-        try
-        {
-            p = Ecdh1DeriveParams.Decode(parameter ?? throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_ECDH1_DERIVE_PARAMS expected"));
-        }
-        catch (Exception e) when (e is WireFormatException or ArgumentException or InvalidOperationException)
-        {
-            throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_ECDH1_DERIVE_PARAMS expected");
-        }
+        var p = Params.Decode(parameter, b => Ecdh1DeriveParams.Decode(b), "CK_ECDH1_DERIVE_PARAMS");
 
         HashAlg? kdf = null;
         if (p.Kdf == CKD.NULL)
@@ -112,8 +113,16 @@ public sealed class EcMechanisms : IMechanism
                   ?? throw new CkException(CKR.MECHANISM_PARAM_INVALID, "unsupported KDF");
         }
 
+        var z = baseKey.GetULong(CKA.KEY_TYPE) == CKK.EC_MONTGOMERY && mechanism == CKM.ECDH1_DERIVE
+            ? EdwardsMontgomery.Agree(baseKey, p.PublicData)
+            : WeierstrassAgree(baseKey, p.PublicData);
+        return DeriveFromSecret(z, kdf, p.SharedData, template);
+    }
+
+    private static byte[] WeierstrassAgree(AttributeSet baseKey, byte[] publicData)
+    {
         var curve = EcKeys.CurveOf(baseKey);
-        var peer = EcCurves.DecodePoint(p.PublicData, curve, CKR.MECHANISM_PARAM_INVALID);
+        var peer = EcCurves.DecodePoint(publicData, curve, CKR.MECHANISM_PARAM_INVALID);
         byte[] z;
         using (var mine = EcKeys.ToEcdh(baseKey))
         {
@@ -131,6 +140,12 @@ public sealed class EcMechanisms : IMechanism
                 z = mine.DeriveRawSecretAgreement(other.PublicKey);
         }
 
+        return z;
+    }
+
+    /// <summary>The secret key of an ECDH derivation: Z itself (CKD_NULL) or Z through an X9.63 KDF.</summary>
+    internal static AttributeSet DeriveFromSecret(byte[] z, HashAlg? kdf, byte[] sharedData, AttributeSet template)
+    {
         var cls = template.GetULong(CKA.CLASS) ?? CKO.SECRET_KEY;
         if (cls != CKO.SECRET_KEY) throw new CkException(CKR.TEMPLATE_INCONSISTENT, "ECDH derives secret keys");
         var keyType = template.GetULong(CKA.KEY_TYPE) ?? CKK.GENERIC_SECRET;
@@ -138,10 +153,10 @@ public sealed class EcMechanisms : IMechanism
         var available = kdf is null ? z.Length : int.MaxValue;
         var len = template.GetULong(CKA.VALUE_LEN) is { } l ? (int)Math.Min(l, int.MaxValue) : DefaultLength(keyType, kdf is null ? z.Length : 32);
         if (len < 1 || len > available || len > 4096) throw new CkException(CKR.TEMPLATE_INCONSISTENT, "CKA_VALUE_LEN not possible for this derivation");
-        if (keyType == CKK.AES && len is not (16 or 24 or 32)) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "AES key length must be 16, 24 or 32");
+        if (ObjectTypes.SecretLengths(keyType) is { } lengths && !lengths.Contains(len)) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "wrong key length for the key type");
 
         // CKD_NULL: Z itself; shorter keys keep its trailing bytes (as SoftHSM does). KDFs: ANSI X9.63.
-        var value = kdf is null ? z[^len..] : X963Kdf(kdf, z, p.SharedData, len);
+        var value = kdf is null ? z[^len..] : X963Kdf(kdf, z, sharedData, len);
         CryptographicOperations.ZeroMemory(z);
         var a = new AttributeSet();
         a.SetULong(CKA.CLASS, CKO.SECRET_KEY);

@@ -5,21 +5,28 @@ using OpenCryptokiActors.Tokens.Objects;
 namespace OpenCryptokiActors.Tokens.Mechanisms.Hmac;
 
 /// <summary>
-/// CKM_SHA*_HMAC and CKM_SHA*_HMAC_GENERAL (PKCS#11 v3.0 §6.20 ff.): sign/verify with a generic secret or the
-/// matching SHA HMAC key type. Key sizes in bytes (the token accepts any key of at least one byte).
+/// CKM_MD5_HMAC, CKM_SHA*_HMAC, CKM_SHA512_224/256_HMAC, CKM_SHA3_*_HMAC and their _GENERAL forms (PKCS#11 v3.0
+/// §6.20 ff., §6.x SHA-3): sign/verify with a generic secret or the matching HMAC key type. Key sizes in bytes (the token accepts any key of at least one byte).
 /// _GENERAL takes a CK_MAC_GENERAL_PARAMS (one CK_ULONG output length, 1..L).
 /// </summary>
 public sealed class HmacMechanisms : IMechanism
 {
     private static readonly HmacMechanisms Instance = new();
 
-    private static readonly (ulong Mac, ulong General, HashAlg Hash, ulong KeyType)[] Table =
+    internal static readonly (ulong Mac, ulong General, HashAlg Hash, ulong KeyType)[] Table =
     [
+        (CKM.MD5_HMAC, CKM.MD5_HMAC_GENERAL, Hashes.Md5, CKK.MD5_HMAC),
         (CKM.SHA_1_HMAC, CKM.SHA_1_HMAC_GENERAL, Hashes.Sha1, CKK.SHA_1_HMAC),
         (CKM.SHA224_HMAC, CKM.SHA224_HMAC_GENERAL, Hashes.Sha224, CKK.SHA224_HMAC),
         (CKM.SHA256_HMAC, CKM.SHA256_HMAC_GENERAL, Hashes.Sha256, CKK.SHA256_HMAC),
         (CKM.SHA384_HMAC, CKM.SHA384_HMAC_GENERAL, Hashes.Sha384, CKK.SHA384_HMAC),
         (CKM.SHA512_HMAC, CKM.SHA512_HMAC_GENERAL, Hashes.Sha512, CKK.SHA512_HMAC),
+        (CKM.SHA512_224_HMAC, CKM.SHA512_224_HMAC_GENERAL, Hashes.Sha512_224, CKK.SHA512_224_HMAC),
+        (CKM.SHA512_256_HMAC, CKM.SHA512_256_HMAC_GENERAL, Hashes.Sha512_256, CKK.SHA512_256_HMAC),
+        (CKM.SHA3_224_HMAC, CKM.SHA3_224_HMAC_GENERAL, Hashes.Sha3_224, CKK.SHA3_224_HMAC),
+        (CKM.SHA3_256_HMAC, CKM.SHA3_256_HMAC_GENERAL, Hashes.Sha3_256, CKK.SHA3_256_HMAC),
+        (CKM.SHA3_384_HMAC, CKM.SHA3_384_HMAC_GENERAL, Hashes.Sha3_384, CKK.SHA3_384_HMAC),
+        (CKM.SHA3_512_HMAC, CKM.SHA3_512_HMAC_GENERAL, Hashes.Sha3_512, CKK.SHA3_512_HMAC),
     ];
 
     public static void Register(MechanismRegistry r)

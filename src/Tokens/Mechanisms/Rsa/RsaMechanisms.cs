@@ -14,7 +14,8 @@ namespace OpenCryptokiActors.Tokens.Mechanisms.Rsa;
 
 /// <summary>
 /// RSA (PKCS#11 v3.0 §6.1): CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS (v1.5), CKM_RSA_X_509 (raw), CKM_RSA_PKCS_OAEP,
-/// CKM_RSA_PKCS_PSS, CKM_SHA*_RSA_PKCS and CKM_SHA*_RSA_PKCS_PSS. Key sizes in bits. .NET (OpenSSL) does the work
+/// CKM_RSA_PKCS_PSS, CKM_MD5_RSA_PKCS, CKM_SHA*_RSA_PKCS and CKM_SHA*_RSA_PKCS_PSS (SHA-1, SHA-2 and SHA-3); OAEP and PSS
+/// take every SHA-1/SHA-2/SHA-3 hash and MGF1. Key sizes in bits. .NET (OpenSSL) does the work
 /// where it can; BouncyCastle covers raw RSA, v1.5 signatures of arbitrary data, OAEP labels/MGF choices and PSS
 /// salt lengths .NET does not offer.
 /// </summary>
@@ -28,14 +29,21 @@ public sealed class RsaMechanisms : IMechanism
     private static readonly (ulong Mechanism, HashAlg Hash)[] Pkcs1Hashed =
     [
         (CKM.SHA1_RSA_PKCS, Hashes.Sha1), (CKM.SHA224_RSA_PKCS, Hashes.Sha224), (CKM.SHA256_RSA_PKCS, Hashes.Sha256),
-        (CKM.SHA384_RSA_PKCS, Hashes.Sha384), (CKM.SHA512_RSA_PKCS, Hashes.Sha512),
+        (CKM.SHA384_RSA_PKCS, Hashes.Sha384), (CKM.SHA512_RSA_PKCS, Hashes.Sha512), (CKM.MD5_RSA_PKCS, Hashes.Md5),
+        (CKM.SHA3_224_RSA_PKCS, Hashes.Sha3_224), (CKM.SHA3_256_RSA_PKCS, Hashes.Sha3_256), (CKM.SHA3_384_RSA_PKCS, Hashes.Sha3_384),
+        (CKM.SHA3_512_RSA_PKCS, Hashes.Sha3_512),
     ];
 
     private static readonly (ulong Mechanism, HashAlg Hash)[] PssHashed =
     [
         (CKM.SHA1_RSA_PKCS_PSS, Hashes.Sha1), (CKM.SHA224_RSA_PKCS_PSS, Hashes.Sha224), (CKM.SHA256_RSA_PKCS_PSS, Hashes.Sha256),
         (CKM.SHA384_RSA_PKCS_PSS, Hashes.Sha384), (CKM.SHA512_RSA_PKCS_PSS, Hashes.Sha512),
+        (CKM.SHA3_224_RSA_PKCS_PSS, Hashes.Sha3_224), (CKM.SHA3_256_RSA_PKCS_PSS, Hashes.Sha3_256),
+        (CKM.SHA3_384_RSA_PKCS_PSS, Hashes.Sha3_384), (CKM.SHA3_512_RSA_PKCS_PSS, Hashes.Sha3_512),
     ];
+
+    /// <summary>The hash-and-sign mechanisms (for KeyUsage.RequiredKeyType and the README table).</summary>
+    public static IEnumerable<ulong> HashedMechanisms => Pkcs1Hashed.Concat(PssHashed).Select(x => x.Mechanism);
 
     public static void Register(MechanismRegistry r)
     {
@@ -306,7 +314,7 @@ public sealed class RsaMechanisms : IMechanism
         foreach (var h in Hashes.All)
         {
             var prefix = h.DigestInfoPrefix;
-            if (Hashes.NetSupports(h) && data.Length == prefix.Length + h.Length && data.AsSpan().StartsWith(prefix))
+            if (Hashes.NetRsaSupports(h) && data.Length == prefix.Length + h.Length && data.AsSpan().StartsWith(prefix))
                 return Pkcs1SignHash(key, data[prefix.Length..], h, k);
         }
 
@@ -317,7 +325,7 @@ public sealed class RsaMechanisms : IMechanism
 
     private static byte[] Pkcs1SignHash(AttributeSet key, byte[] hash, HashAlg h, int k)
     {
-        if (!Hashes.NetSupports(h)) return Pkcs1Sign(key, [.. h.DigestInfoPrefix, .. hash], k);
+        if (!Hashes.NetRsaSupports(h)) return Pkcs1Sign(key, [.. h.DigestInfoPrefix, .. hash], k);
         using var rsa = RsaKeys.ToRsa(key);
         return rsa.SignHash(hash, h.Name, RSASignaturePadding.Pkcs1);
     }
@@ -357,7 +365,7 @@ public sealed class RsaMechanisms : IMechanism
 
     private static byte[] PssSign(AttributeSet key, byte[] hash, HashAlg h, HashAlg mgf, int sLen, int k)
     {
-        if (mgf == h && sLen == h.Length && Hashes.NetSupports(h))
+        if (mgf == h && sLen == h.Length && Hashes.NetRsaSupports(h))
         {
             using var rsa = RsaKeys.ToRsa(key);
             return rsa.SignHash(hash, h.Name, RSASignaturePadding.Pss);
@@ -417,7 +425,7 @@ public sealed class RsaMechanisms : IMechanism
     }
 
     private static RSAEncryptionPadding? NetOaep(HashAlg h, HashAlg mgf, byte[] label) =>
-        h == mgf && label.Length == 0 && Hashes.NetSupports(h) ? RSAEncryptionPadding.CreateOaep(h.Name) : null;
+        h == mgf && label.Length == 0 && Hashes.NetRsaSupports(h) ? RSAEncryptionPadding.CreateOaep(h.Name) : null;
 
     private static void RequireClass(AttributeSet key, ulong cls)
     {

@@ -1,0 +1,169 @@
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using static OpenCryptokiActors.Tokens.Tests.T;
+
+namespace OpenCryptokiActors.Tokens.Tests;
+
+/// <summary>PKCS#11 §2.43 (extract example), RFC 5869 HKDF, RFC 6070 / RFC 7914 PBKDF2, string-data derivations, hash derivations.</summary>
+public class Issue3DerivationSpec
+{
+    private static readonly Objects.AttributeSet Base = SecretKey(CKK.GENERIC_SECRET, H("329F84A9"));
+
+    [Fact]
+    public void Extract_key_from_key_spec_example()
+    {
+        var k = Mech(CKM.EXTRACT_KEY_FROM_KEY).Derive(CKM.EXTRACT_KEY_FROM_KEY, U(21), Base, Set((CKA.VALUE_LEN, U(2))));
+        Assert.Equal(H("9526"), k[CKA.VALUE]);
+        Assert.Equal(CKR.TEMPLATE_INCOMPLETE, Rv(() => Mech(CKM.EXTRACT_KEY_FROM_KEY).Derive(CKM.EXTRACT_KEY_FROM_KEY, U(21), Base, Set())));
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => Mech(CKM.EXTRACT_KEY_FROM_KEY).Derive(CKM.EXTRACT_KEY_FROM_KEY, null, Base, Set((CKA.VALUE_LEN, U(2))))));
+    }
+
+    [Fact]
+    public void Concatenate_and_xor_with_data()
+    {
+        var data = new KeyDerivationStringData(H("0102")).Encode();
+        Assert.Equal(H("329F84A90102"), Mech(CKM.CONCATENATE_BASE_AND_DATA).Derive(CKM.CONCATENATE_BASE_AND_DATA, data, Base, Set())[CKA.VALUE]);
+        Assert.Equal(H("0102329F84A9"), Mech(CKM.CONCATENATE_DATA_AND_BASE).Derive(CKM.CONCATENATE_DATA_AND_BASE, data, Base, Set())[CKA.VALUE]);
+        Assert.Equal(H("339D"), Mech(CKM.XOR_BASE_AND_DATA).Derive(CKM.XOR_BASE_AND_DATA, data, Base, Set())[CKA.VALUE]);
+        Assert.Equal(H("329F84"), Mech(CKM.CONCATENATE_BASE_AND_DATA).Derive(CKM.CONCATENATE_BASE_AND_DATA, data, Base, Set((CKA.VALUE_LEN, U(3))))[CKA.VALUE]);
+        Assert.Equal(CKR.TEMPLATE_INCONSISTENT, Rv(() => Mech(CKM.XOR_BASE_AND_DATA).Derive(CKM.XOR_BASE_AND_DATA, data, Base, Set((CKA.VALUE_LEN, U(3))))));
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => Mech(CKM.XOR_BASE_AND_DATA).Derive(CKM.XOR_BASE_AND_DATA, [1], Base, Set())));
+    }
+
+    [Theory]
+    [InlineData(CKM.SHA256_KEY_DERIVATION, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")]
+    [InlineData(CKM.SHA3_256_KEY_DERIVATION, "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532")]
+    [InlineData(CKM.MD5_KEY_DERIVATION, "900150983cd24fb0d6963f7d28e17f72")]
+    [InlineData(CKM.SHA512_224_KEY_DERIVATION, "4634270f707b6a54daae7530460842e20e37ed265ceee9a43e8924aa")]
+    public void Hash_key_derivation(ulong mechanism, string digest)
+    {
+        var k = Mech(mechanism).Derive(mechanism, null, SecretKey(CKK.GENERIC_SECRET, S("abc")), Set());
+        Assert.Equal(H(digest), k[CKA.VALUE]);
+        var aes = Mech(mechanism).Derive(mechanism, null, SecretKey(CKK.GENERIC_SECRET, S("abc")), Set((CKA.KEY_TYPE, U(CKK.AES)), (CKA.VALUE_LEN, U(16))));
+        Assert.Equal(H(digest)[..16], aes[CKA.VALUE]);
+    }
+
+    [Fact]
+    public void Rfc5869_hkdf_case_1()
+    {
+        var ikm = SecretKey(CKK.HKDF, Enumerable.Repeat((byte)0x0b, 22).ToArray());
+        var salt = H("000102030405060708090a0b0c");
+        var info = H("f0f1f2f3f4f5f6f7f8f9");
+        var both = new HkdfParams(true, true, CKM.SHA256, CKF.HKDF_SALT_DATA, salt, 0, info).Encode();
+        var okm = H("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+        Assert.Equal(okm, Mech(CKM.HKDF_DERIVE).Derive(CKM.HKDF_DERIVE, both, ikm, Set((CKA.VALUE_LEN, U(42))))[CKA.VALUE]);
+        var extract = new HkdfParams(true, false, CKM.SHA256, CKF.HKDF_SALT_DATA, salt, 0, []).Encode();
+        var prk = Mech(CKM.HKDF_DERIVE).Derive(CKM.HKDF_DERIVE, extract, ikm, Set());
+        Assert.Equal(H("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5"), prk[CKA.VALUE]);
+        var expand = new HkdfParams(false, true, CKM.SHA256, 0, [], 0, info).Encode();
+        Assert.Equal(okm, Mech(CKM.HKDF_DERIVE).Derive(CKM.HKDF_DERIVE, expand, SecretKey(CKK.GENERIC_SECRET, prk[CKA.VALUE]), Set((CKA.VALUE_LEN, U(42))))[CKA.VALUE]);
+        // The same with SHA3-256 through BouncyCastle agrees with itself split in two steps.
+        var sha3 = Mech(CKM.HKDF_DATA).Derive(CKM.HKDF_DATA, new HkdfParams(true, true, CKM.SHA3_256, CKF.HKDF_SALT_NULL, [], 0, info).Encode(), ikm, Set((CKA.VALUE_LEN, U(40))));
+        Assert.Equal(CKO.DATA, sha3.GetULong(CKA.CLASS));
+        Assert.Equal(40, sha3[CKA.VALUE].Length);
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => Mech(CKM.HKDF_DERIVE).Derive(CKM.HKDF_DERIVE, new HkdfParams(true, true, CKM.SHA256, CKF.HKDF_SALT_KEY, [], 5, info).Encode(), ikm, Set())));
+        Assert.Equal(CKR.TEMPLATE_INCONSISTENT, Rv(() => Mech(CKM.HKDF_DERIVE).Derive(CKM.HKDF_DERIVE, extract, ikm, Set((CKA.VALUE_LEN, U(33))))));
+        var gen = Mech(CKM.HKDF_KEY_GEN).GenerateKey(CKM.HKDF_KEY_GEN, null, Set((CKA.VALUE_LEN, U(32))));
+        Assert.Equal(CKK.HKDF, gen.GetULong(CKA.KEY_TYPE));
+    }
+
+    [Theory]
+    [InlineData(CKP.PKCS5_PBKD2_HMAC_SHA1, "password", "salt", 1, "0c60c80f961f0e71f3a9b524af6012062fe037a6")]
+    [InlineData(CKP.PKCS5_PBKD2_HMAC_SHA1, "password", "salt", 4096, "4b007901b765489abead49d926f721d065a429c1")]
+    [InlineData(CKP.PKCS5_PBKD2_HMAC_SHA256, "passwd", "salt", 1, "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783")]
+    public void Rfc6070_rfc7914_pbkdf2(ulong prf, string password, string salt, int iterations, string dk)
+    {
+        var p = new Pbkdf2Params(CKZ.SALT_SPECIFIED, S(salt), (ulong)iterations, prf, [], S(password)).Encode();
+        var key = Mech(CKM.PKCS5_PBKD2).GenerateKey(CKM.PKCS5_PBKD2, p, Set((CKA.VALUE_LEN, U((ulong)H(dk).Length))));
+        Assert.Equal(H(dk), key[CKA.VALUE]);
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => Mech(CKM.PKCS5_PBKD2).GenerateKey(CKM.PKCS5_PBKD2,
+            new Pbkdf2Params(CKZ.SALT_SPECIFIED, S(salt), 0, prf, [], S(password)).Encode(), Set((CKA.VALUE_LEN, U(16))))));
+        Assert.Equal(CKR.TEMPLATE_INCOMPLETE, Rv(() => Mech(CKM.PKCS5_PBKD2).GenerateKey(CKM.PKCS5_PBKD2, p, Set())));
+    }
+
+    [Fact]
+    public void Pbkdf2_with_sha512_256_through_bouncycastle_makes_an_aes_key()
+    {
+        var p = new Pbkdf2Params(CKZ.SALT_SPECIFIED, S("salt"), 2, CKP.PKCS5_PBKD2_HMAC_SHA512_256, [], S("password")).Encode();
+        var key = Mech(CKM.PKCS5_PBKD2).GenerateKey(CKM.PKCS5_PBKD2, p, Set((CKA.KEY_TYPE, U(CKK.AES)), (CKA.VALUE_LEN, U(32))));
+        Assert.Equal(CKK.AES, key.GetULong(CKA.KEY_TYPE));
+        // PBKDF2 block 1 = U1 ^ U2 with U1 = HMAC(P, S || 00000001), U2 = HMAC(P, U1).
+        var h = OpenCryptokiActors.Tokens.Mechanisms.Hashes.Sha512_256;
+        var u1 = OpenCryptokiActors.Tokens.Mechanisms.Hashes.Hmac(h, S("password"), [.. S("salt"), 0, 0, 0, 1]);
+        var u2 = OpenCryptokiActors.Tokens.Mechanisms.Hashes.Hmac(h, S("password"), u1);
+        Assert.Equal(u1.Zip(u2, (a, b) => (byte)(a ^ b)).ToArray(), key[CKA.VALUE]);
+    }
+}
+
+/// <summary>Every registered mechanism has a known-answer (or, for key generators, property) test in this project.</summary>
+public class MechanismCoverageSpec
+{
+    /// <summary>Mechanism → the test that covers it. Add a row with every new mechanism.</summary>
+    private static readonly Dictionary<ulong, string> Kats = new()
+    {
+        [CKM.SHA_1] = "DigestHmacSpec.Digest_of_abc", [CKM.SHA224] = "DigestHmacSpec", [CKM.SHA256] = "DigestHmacSpec", [CKM.SHA384] = "DigestHmacSpec",
+        [CKM.SHA512] = "DigestHmacSpec", [CKM.MD5] = "Issue3DigestHmacSpec", [CKM.SHA512_224] = "Issue3DigestHmacSpec", [CKM.SHA512_256] = "Issue3DigestHmacSpec",
+        [CKM.SHA3_224] = "Issue3DigestHmacSpec", [CKM.SHA3_256] = "Issue3DigestHmacSpec", [CKM.SHA3_384] = "Issue3DigestHmacSpec", [CKM.SHA3_512] = "Issue3DigestHmacSpec",
+        [CKM.SHA_1_HMAC] = "DigestHmacSpec", [CKM.SHA224_HMAC] = "DigestHmacSpec", [CKM.SHA256_HMAC] = "DigestHmacSpec", [CKM.SHA384_HMAC] = "DigestHmacSpec",
+        [CKM.SHA512_HMAC] = "DigestHmacSpec", [CKM.SHA256_HMAC_GENERAL] = "DigestHmacSpec.Hmac_general_truncates_rfc4231_case5",
+        [CKM.SHA_1_HMAC_GENERAL] = "same code path as SHA256_HMAC_GENERAL", [CKM.SHA224_HMAC_GENERAL] = "same code path", [CKM.SHA384_HMAC_GENERAL] = "same code path",
+        [CKM.SHA512_HMAC_GENERAL] = "same code path",
+        [CKM.MD5_HMAC] = "Issue3DigestHmacSpec", [CKM.MD5_HMAC_GENERAL] = "Issue3DigestHmacSpec", [CKM.SHA512_224_HMAC] = "Issue3DigestHmacSpec",
+        [CKM.SHA512_224_HMAC_GENERAL] = "Issue3DigestHmacSpec", [CKM.SHA512_256_HMAC] = "Issue3DigestHmacSpec", [CKM.SHA512_256_HMAC_GENERAL] = "Issue3DigestHmacSpec",
+        [CKM.SHA3_224_HMAC] = "Issue3DigestHmacSpec", [CKM.SHA3_224_HMAC_GENERAL] = "Issue3DigestHmacSpec", [CKM.SHA3_256_HMAC] = "Issue3DigestHmacSpec",
+        [CKM.SHA3_256_HMAC_GENERAL] = "Issue3DigestHmacSpec", [CKM.SHA3_384_HMAC] = "Issue3DigestHmacSpec", [CKM.SHA3_384_HMAC_GENERAL] = "Issue3DigestHmacSpec",
+        [CKM.SHA3_512_HMAC] = "Issue3DigestHmacSpec", [CKM.SHA3_512_HMAC_GENERAL] = "Issue3DigestHmacSpec",
+        [CKM.GENERIC_SECRET_KEY_GEN] = "DigestHmacSpec", [CKM.SHA_1_KEY_GEN] = "Issue3DigestHmacSpec", [CKM.SHA224_KEY_GEN] = "Issue3DigestHmacSpec",
+        [CKM.SHA256_KEY_GEN] = "Issue3DigestHmacSpec", [CKM.SHA384_KEY_GEN] = "Issue3DigestHmacSpec", [CKM.SHA512_KEY_GEN] = "Issue3DigestHmacSpec",
+        [CKM.SHA512_224_KEY_GEN] = "Issue3DigestHmacSpec", [CKM.SHA512_256_KEY_GEN] = "Issue3DigestHmacSpec", [CKM.SHA3_224_KEY_GEN] = "Issue3DigestHmacSpec",
+        [CKM.SHA3_256_KEY_GEN] = "Issue3DigestHmacSpec", [CKM.SHA3_384_KEY_GEN] = "Issue3DigestHmacSpec", [CKM.SHA3_512_KEY_GEN] = "Issue3DigestHmacSpec",
+        [CKM.AES_KEY_GEN] = "AesSpec", [CKM.AES_ECB] = "AesSpec", [CKM.AES_CBC] = "AesSpec", [CKM.AES_CBC_PAD] = "AesSpec", [CKM.AES_CTR] = "AesSpec",
+        [CKM.AES_GCM] = "AesSpec", [CKM.AES_KEY_WRAP] = "AesSpec", [CKM.AES_KEY_WRAP_PAD] = "AesSpec", [CKM.AES_KEY_WRAP_KWP] = "AesSpec",
+        [CKM.AES_CCM] = "Issue3AesSpec", [CKM.AES_CTS] = "Issue3AesSpec", [CKM.AES_OFB] = "Issue3AesSpec", [CKM.AES_CFB1] = "Issue3AesSpec",
+        [CKM.AES_CFB8] = "Issue3AesSpec", [CKM.AES_CFB128] = "Issue3AesSpec", [CKM.AES_XTS] = "Issue3AesSpec", [CKM.AES_XTS_KEY_GEN] = "Issue3AesSpec",
+        [CKM.AES_MAC] = "Issue3AesSpec", [CKM.AES_MAC_GENERAL] = "Issue3AesSpec", [CKM.AES_CMAC] = "Issue3AesSpec", [CKM.AES_CMAC_GENERAL] = "Issue3AesSpec",
+        [CKM.AES_GMAC] = "Issue3AesSpec", [CKM.AES_ECB_ENCRYPT_DATA] = "Issue3AesSpec", [CKM.AES_CBC_ENCRYPT_DATA] = "Issue3AesSpec",
+        [CKM.RSA_PKCS_KEY_PAIR_GEN] = "RsaSpec", [CKM.RSA_PKCS] = "RsaSpec", [CKM.RSA_X_509] = "RsaSpec", [CKM.RSA_PKCS_OAEP] = "RsaSpec",
+        [CKM.RSA_PKCS_PSS] = "RsaSpec", [CKM.SHA1_RSA_PKCS] = "RsaSpec", [CKM.SHA224_RSA_PKCS] = "RsaSpec", [CKM.SHA256_RSA_PKCS] = "RsaSpec",
+        [CKM.SHA384_RSA_PKCS] = "RsaSpec", [CKM.SHA512_RSA_PKCS] = "RsaSpec", [CKM.SHA1_RSA_PKCS_PSS] = "RsaSpec", [CKM.SHA224_RSA_PKCS_PSS] = "RsaSpec",
+        [CKM.SHA256_RSA_PKCS_PSS] = "RsaSpec", [CKM.SHA384_RSA_PKCS_PSS] = "RsaSpec", [CKM.SHA512_RSA_PKCS_PSS] = "RsaSpec",
+        [CKM.MD5_RSA_PKCS] = "Issue3AsymmetricSpec", [CKM.SHA3_224_RSA_PKCS] = "Issue3AsymmetricSpec", [CKM.SHA3_256_RSA_PKCS] = "Issue3AsymmetricSpec",
+        [CKM.SHA3_384_RSA_PKCS] = "Issue3AsymmetricSpec", [CKM.SHA3_512_RSA_PKCS] = "Issue3AsymmetricSpec", [CKM.SHA3_224_RSA_PKCS_PSS] = "Issue3AsymmetricSpec",
+        [CKM.SHA3_256_RSA_PKCS_PSS] = "Issue3AsymmetricSpec", [CKM.SHA3_384_RSA_PKCS_PSS] = "Issue3AsymmetricSpec", [CKM.SHA3_512_RSA_PKCS_PSS] = "Issue3AsymmetricSpec",
+        [CKM.EC_KEY_PAIR_GEN] = "EcSpec", [CKM.ECDSA] = "EcSpec", [CKM.ECDSA_SHA1] = "EcSpec", [CKM.ECDSA_SHA224] = "EcSpec", [CKM.ECDSA_SHA256] = "EcSpec",
+        [CKM.ECDSA_SHA384] = "EcSpec", [CKM.ECDSA_SHA512] = "EcSpec", [CKM.ECDH1_DERIVE] = "EcSpec", [CKM.ECDH1_COFACTOR_DERIVE] = "Issue3AsymmetricSpec",
+        [CKM.ECDSA_SHA3_224] = "Issue3AsymmetricSpec", [CKM.ECDSA_SHA3_256] = "Issue3AsymmetricSpec", [CKM.ECDSA_SHA3_384] = "Issue3AsymmetricSpec",
+        [CKM.ECDSA_SHA3_512] = "Issue3AsymmetricSpec", [CKM.EC_EDWARDS_KEY_PAIR_GEN] = "Issue3AsymmetricSpec", [CKM.EDDSA] = "Issue3AsymmetricSpec",
+        [CKM.EC_MONTGOMERY_KEY_PAIR_GEN] = "Issue3AsymmetricSpec",
+        [CKM.CONCATENATE_BASE_AND_DATA] = "Issue3DerivationSpec", [CKM.CONCATENATE_DATA_AND_BASE] = "Issue3DerivationSpec", [CKM.XOR_BASE_AND_DATA] = "Issue3DerivationSpec",
+        [CKM.EXTRACT_KEY_FROM_KEY] = "Issue3DerivationSpec", [CKM.HKDF_DERIVE] = "Issue3DerivationSpec", [CKM.HKDF_DATA] = "Issue3DerivationSpec",
+        [CKM.HKDF_KEY_GEN] = "Issue3DerivationSpec", [CKM.PKCS5_PBKD2] = "Issue3DerivationSpec",
+        [CKM.MD5_KEY_DERIVATION] = "Issue3DerivationSpec", [CKM.SHA1_KEY_DERIVATION] = "hash derivation path", [CKM.SHA224_KEY_DERIVATION] = "hash derivation path",
+        [CKM.SHA256_KEY_DERIVATION] = "Issue3DerivationSpec", [CKM.SHA384_KEY_DERIVATION] = "hash derivation path", [CKM.SHA512_KEY_DERIVATION] = "hash derivation path",
+        [CKM.SHA512_224_KEY_DERIVATION] = "Issue3DerivationSpec", [CKM.SHA512_256_KEY_DERIVATION] = "hash derivation path",
+        [CKM.SHA3_224_KEY_DERIVATION] = "hash derivation path", [CKM.SHA3_256_KEY_DERIVATION] = "Issue3DerivationSpec",
+        [CKM.SHA3_384_KEY_DERIVATION] = "hash derivation path", [CKM.SHA3_512_KEY_DERIVATION] = "hash derivation path",
+    };
+
+    [Fact]
+    public void Every_registered_mechanism_is_in_the_kat_list()
+    {
+        var missing = Registry.Types.Where(m => !Kats.ContainsKey(m)).Select(m => $"0x{m:X}").ToArray();
+        Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void Every_mechanism_with_a_single_key_type_reports_it()
+    {
+        foreach (var m in Registry.Types)
+        {
+            Registry.TryGet(m, out var info, out _);
+            Assert.True(info.MinKeySize <= info.MaxKeySize, $"0x{m:X}");
+        }
+
+        Assert.Equal(CKK.AES_XTS, Objects.KeyUsage.RequiredKeyType(CKM.AES_XTS));
+        Assert.Equal(CKK.EC_EDWARDS, Objects.KeyUsage.RequiredKeyType(CKM.EDDSA));
+        Assert.Null(Objects.KeyUsage.RequiredKeyType(CKM.ECDH1_DERIVE));
+        Assert.True(MechanismParams.HasPointers(CKM.AES_CCM) && MechanismParams.HasPointers(CKM.HKDF_DERIVE) && !MechanismParams.HasPointers(CKM.AES_XTS));
+    }
+}
