@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# bench/run.sh - one command: build, prepare three tokens, benchmark them interleaved.
+#
+#   sudo bench/run.sh                 # 3 rounds, 1 s per case and module and round
+#   ROUNDS=5 SECONDS_PER_CASE=2 THREADS=1,2 ONLY=sha256-64B,rsa2048-sign bench/run.sh
+#
+# Modules: ours (libopencryptoki-actors.so + a private ock-slotd), SoftHSM2 (Debian
+# libsofthsm2, private SOFTHSM2_CONF) and openCryptoki's soft token (Debian opencryptoki,
+# its own pkcsslotd in a private mount+IPC namespace). Every case runs in a fresh
+# p11perf process per module; within a round the modules take turns case by case, and
+# the order of the modules rotates every round. Raw TSV: bench/results/<stamp>/raw.tsv;
+# summary: bench/results/<stamp>/summary.md, copied to bench/results/latest.md.
+# Needs root (apt-get, unshare, mounts for openCryptoki).
+set -euo pipefail
+
+bench=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$bench/.." && pwd)
+out="$bench/.out"
+rounds=${ROUNDS:-3}
+secs=${SECONDS_PER_CASE:-1}
+warmup=${WARMUP:-0.2}
+threads=${THREADS:-1,2}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+res="$bench/results/$stamp"
+mkdir -p "$res"
+log() { echo "[bench] $*" | tee -a "$res/run.log" >&2; }
+
+USER_PIN=1234
+SO_PIN=12345678
+OCK_FACTORY_SO_PIN=87654321
+
+# ------------------------------------------------------------------ prerequisites
+need=()
+for p in softhsm2 libsofthsm2 opencryptoki libp11-kit-dev opensc gcc make; do
+    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >> "$res/run.log" 2>&1
+fi
+
+# ------------------------------------------------------------------ build
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    log "building the module (NativeAOT, Release) and ock-slotd"
+    for proj in Native Host; do
+        dir=$([ $proj = Native ] && echo native || echo host)
+        dotnet publish "$repo/src/$proj" -c Release -o "$out/$dir" -nologo -v q >> "$res/run.log" 2>&1 ||
+            { log "build of src/$proj failed (last lines of $res/run.log follow; SKIP_BUILD=1 reuses bench/.out)"; tail -n 15 "$res/run.log" >&2; exit 1; }
+    done
+fi
+make -s -C "$bench" OUT="$out" >> "$res/run.log" 2>&1
+p11perf="$out/p11perf"
+ours_mod="$out/native/libopencryptoki-actors.so"
+softhsm_mod=$(dpkg -L libsofthsm2 | grep '/softhsm/libsofthsm2\.so$' | head -n1)
+ock_mod=$(dpkg -L opencryptoki | grep '/pkcs11/libopencryptoki\.so$' | head -n1)
+
+# ------------------------------------------------------------------ throwaway state
+work=$(mktemp -d -t ock-bench.XXXXXX)
+ours_pid=""
+slotd_pid=""
+stop_pid() { # pid: TERM, wait up to 5 s, then KILL - only pids this script started
+    local p=$1
+    [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 0
+    kill "$p" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+}
+cleanup() {
+    stop_pid "$ours_pid"
+    stop_pid "$slotd_pid"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ------------------------------------------------------------------ ours: ock-slotd
+mkdir -p "$work/ours"
+cat > "$work/ours/slotd.conf" <<EOF
+opencryptoki {
+  data-dir = "$work/ours/lib"
+  socket = "$work/ours/slotd.socket"
+  pid-file = "$work/ours/slotd.pid"
+  slots = [ { id = 0, token-type = soft, token-name = benchtok, description = "bench soft token", max-login-failures = 0 } ]
+}
+EOF
+dotnet "$out/host/ock-slotd.dll" --config "$work/ours/slotd.conf" > "$res/ock-slotd.log" 2>&1 &
+ours_pid=$!
+for _ in $(seq 200); do [ -S "$work/ours/slotd.socket" ] && break; sleep 0.05; done
+[ -S "$work/ours/slotd.socket" ] || { log "ock-slotd did not start:"; cat "$res/ock-slotd.log" >&2; exit 1; }
+export OPENCRYPTOKI_ACTORS_SOCKET="$work/ours/slotd.socket"
+pkcs11-tool --module "$ours_mod" --slot 0 --init-token --label bench --so-pin "$SO_PIN" >> "$res/run.log" 2>&1
+pkcs11-tool --module "$ours_mod" --slot 0 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >> "$res/run.log" 2>&1
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+ours_rss_idle=$(rss "$ours_pid")
+log "ours: ock-slotd pid $ours_pid, token 'bench' initialised, idle RSS ${ours_rss_idle} kB"
+
+# ------------------------------------------------------------------ SoftHSM2
+mkdir -p "$work/softhsm/tokens"
+printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
+    "$work/softhsm/tokens" > "$work/softhsm/softhsm2.conf"
+export SOFTHSM2_CONF="$work/softhsm/softhsm2.conf"
+softhsm2-util --init-token --free --label bench --pin "$USER_PIN" --so-pin "$SO_PIN" >> "$res/run.log" 2>&1
+log "softhsm2: $(softhsm2-util --version), token 'bench' in $work/softhsm"
+
+# ------------------------------------------------------------------ openCryptoki
+# Its state lives at fixed paths and one pkcsslotd is allowed per host, so ours runs in
+# a private mount + IPC namespace with /run, /dev/shm and /var/lib/opencryptoki private.
+ock_ok=0
+ock_why=""
+ock_setup() {
+    local w="$work/ock"
+    mkdir -p "$w/lib" "$w/log"
+    local t
+    for t in swtok tpm icsf lite ccatok ep11tok; do mkdir -p "$w/lib/$t/TOK_OBJ"; done
+    chgrp -R pkcs11 "$w" && chmod -R 770 "$w/lib"
+    unshare --mount --ipc --propagation private /bin/bash -c '
+        set -e
+        mount -t tmpfs -o mode=755 tmpfs /run
+        mkdir -p /run/lock/opencryptoki
+        for t in swtok tpm icsf lite ccatok ep11tok; do mkdir -p /run/lock/opencryptoki/$t; done
+        chgrp -R pkcs11 /run/lock/opencryptoki && chmod -R 770 /run/lock/opencryptoki
+        mount --bind "$1/lib" /var/lib/opencryptoki
+        mount --bind "$1/log" /var/log/opencryptoki 2>/dev/null || true
+        mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+        /usr/sbin/pkcsslotd
+        for _ in $(seq 100); do [ -s /run/pkcsslotd.pid ] && break; sleep 0.05; done
+        cat /run/pkcsslotd.pid > "$1/slotd.pid"
+    ' _ "$w" >> "$res/run.log" 2>&1 || { ock_why="pkcsslotd did not start in a private namespace (see run.log)"; return 1; }
+    slotd_pid=$(cat "$w/slotd.pid")
+    ock_slot=$(in_ock "$p11perf" --module "$ock_mod" --list | awk -F'\t' '/model="IBM SoftTok"/ {sub(/^slot /, "", $1); print $1; exit}')
+    [ -n "$ock_slot" ] || { ock_why="no slot with token model 'IBM SoftTok'"; return 1; }
+    { echo bench | in_ock pkcsconf -c "$ock_slot" -I -S "$OCK_FACTORY_SO_PIN" &&
+      in_ock pkcsconf -c "$ock_slot" -P -S "$OCK_FACTORY_SO_PIN" -n "$SO_PIN" &&
+      in_ock pkcsconf -c "$ock_slot" -u -S "$SO_PIN" -n "$USER_PIN"; } >> "$res/run.log" 2>&1 ||
+        { ock_why="pkcsconf token initialisation failed (see run.log)"; return 1; }
+}
+in_ock() { nsenter -t "$slotd_pid" -m -i --wd="$PWD" -- "$@"; }
+if ock_setup; then
+    ock_ok=1
+    log "opencryptoki: pkcsslotd pid $slotd_pid (private namespace), soft token in slot $ock_slot"
+else
+    log "opencryptoki: SKIPPED - $ock_why"
+fi
+
+# ------------------------------------------------------------------ run
+modules=(ours softhsm2)
+[ $ock_ok = 1 ] && modules+=(opencryptoki)
+drive() { # module case
+    local m=$1 c=$2
+    local common=(--pin "$USER_PIN" --threads "$threads" --seconds "$secs" --warmup "$warmup" --only "$c" --tag "$m")
+    case $m in
+    ours)         "$p11perf" --module "$ours_mod" --slot 0 "${common[@]}" ;;
+    softhsm2)     "$p11perf" --module "$softhsm_mod" --token-label bench "${common[@]}" ;;
+    opencryptoki) in_ock "$p11perf" --module "$ock_mod" --slot "$ock_slot" "${common[@]}" ;;
+    esac
+}
+
+cases=$("$p11perf" --list-cases | paste -sd' ')
+if [ -n "${ONLY:-}" ]; then cases=${ONLY//,/ }; fi
+raw="$res/raw.tsv"
+printf 'round\tmodule\tcase\tthreads\tstatus\tops\tseconds\tops_per_s\tmedian_us\tp99_us\tnote\n' > "$raw"
+: > "$res/meta.tsv"
+
+"$p11perf" --socket-floor --seconds "$secs" --warmup "$warmup" | sed 's/^/0\t/' >> "$raw"
+ours_rss_peak=0
+for r in $(seq 1 "$rounds"); do
+    # rotate the module order each round
+    n=${#modules[@]}
+    order=()
+    for i in $(seq 0 $((n - 1))); do order+=("${modules[$(( (i + r - 1) % n ))]}"); done
+    log "round $r/$rounds: order ${order[*]} (loadavg $(cut -d' ' -f1-3 /proc/loadavg))"
+    for c in $cases; do
+        for m in "${order[@]}"; do
+            drive "$m" "$c" 2>>"$res/p11perf.log" > "$work/one.tsv" || log "p11perf exit $? ($m $c)"
+            grep '^#' "$work/one.tsv" | sed "s/^# /$r\t/" >> "$res/meta.tsv" || true
+            grep -v '^#' "$work/one.tsv" | sed "s/^/$r\t/" >> "$raw" || true
+            if [ "$m" = ours ]; then
+                v=$(rss "$ours_pid"); [ "$v" != "?" ] && [ "$v" -gt "$ours_rss_peak" ] && ours_rss_peak=$v
+            fi
+        done
+    done
+    "$p11perf" --socket-floor --seconds "$secs" --warmup "$warmup" | sed "s/^/$r\t/" >> "$raw"
+done
+kill -0 "$ours_pid" 2>/dev/null || log "WARNING: ock-slotd (pid $ours_pid) is gone - see ock-slotd.log"
+
+{
+    echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), loadavg at end $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "rounds: $rounds, ${secs}s per case/module/round (+${warmup}s warm-up), threads $threads"
+    echo "versions: softhsm2 $(dpkg-query -W -f='${Version}' libsofthsm2), opencryptoki $(dpkg-query -W -f='${Version}' opencryptoki)$([ $ock_ok = 1 ] || echo " (SKIPPED: $ock_why)"), ours $(git -C "$repo" rev-parse --short HEAD 2>/dev/null)$(git -C "$repo" diff --quiet 2>/dev/null || echo '+dirty')$([ "${SKIP_BUILD:-0}" = 1 ] && echo " (SKIP_BUILD=1: binaries in bench/.out built $(date -u -r "$ours_mod" '+%H:%M UTC'), may predate HEAD)")"
+    echo "ock-slotd RSS: idle ${ours_rss_idle} kB after start, peak ${ours_rss_peak} kB sampled between cases"
+} > "$res/env.txt"
+
+python3 "$bench/summarize.py" "$raw" "$res/meta.tsv" "$res/env.txt" > "$res/summary.md"
+cp "$res/summary.md" "$bench/results/latest.md"
+cat "$res/summary.md"
+log "raw: $raw; summary: $res/summary.md (copied to bench/results/latest.md)"
