@@ -17,12 +17,16 @@ namespace OpenCryptokiActors.Actors;
 public sealed class OpenCryptokiDaemon : IAsyncDisposable
 {
     private readonly SocketServer _server;
+    private readonly AdminServer? _admin;
 
-    private OpenCryptokiDaemon(ActorSystem system, OpenCryptokiSettings settings, SocketServer server, IActorRef applications, SlotTable slots)
+    private OpenCryptokiDaemon(ActorSystem system, OpenCryptokiSettings settings, SocketServer server, AdminServer? admin,
+        IActorRef slotManager, IActorRef applications, SlotTable slots)
     {
         System = system;
         Settings = settings;
         _server = server;
+        _admin = admin;
+        SlotManager = slotManager;
         Applications = applications;
         Slots = slots;
     }
@@ -33,9 +37,15 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
 
     public IActorRef Applications { get; }
 
+    public IActorRef SlotManager { get; }
+
+    /// <summary>The slot table at start; it changes at run time through the admin socket.</summary>
     public SlotTable Slots { get; }
 
     public string SocketPath => _server.SocketPath;
+
+    /// <summary>The admin socket's path, or null when opencryptoki.admin.socket is empty.</summary>
+    public string? AdminSocketPath => _admin?.SocketPath;
 
     /// <summary>
     /// Full configuration: <paramref name="config"/> over the embedded reference.conf and the SQL plugin's
@@ -44,23 +54,45 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
     public static Config Compose(Config? config)
     {
         var merged = (config ?? Config.Empty).WithFallback(OpenCryptokiSettings.Reference);
-        if (!merged.HasPath("akka.persistence.journal.sql.connection-string"))
+        const string journal = "akka.persistence.journal.sql";
+        const string snapshots = "akka.persistence.snapshot-store.sql";
+        string? cs = null, provider = null;
+        var storeCs = merged.GetString("opencryptoki.store.connection-string", "");
+        if (!string.IsNullOrWhiteSpace(storeCs))
+        {
+            cs = storeCs;
+            provider = merged.GetString("opencryptoki.store.provider-name", "SQLite.MS");
+        }
+        else if (merged.HasPath($"{journal}.connection-string") && !string.IsNullOrWhiteSpace(merged.GetString($"{journal}.connection-string")))
+        {
+            // configured on the journal: the snapshot store follows unless configured itself
+            if (!merged.HasPath($"{snapshots}.connection-string") || string.IsNullOrWhiteSpace(merged.GetString($"{snapshots}.connection-string")))
+                merged = ConfigurationFactory.ParseString(
+                    $"{snapshots}.connection-string = {Quote(merged.GetString($"{journal}.connection-string"))}\n" +
+                    $"{snapshots}.provider-name = {Quote(merged.GetString($"{journal}.provider-name"))}").WithFallback(merged);
+        }
+        else
         {
             var dataDir = Path.GetFullPath(merged.GetString("opencryptoki.data-dir"));
-            var cs = $"Data Source={Path.Combine(dataDir, "tokens.db")};Pooling=True";
-            var quoted = "\"" + cs.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-            merged = ConfigurationFactory.ParseString(
-                $"akka.persistence.journal.sql.connection-string = {quoted}\nakka.persistence.snapshot-store.sql.connection-string = {quoted}")
-                .WithFallback(merged);
+            cs = $"Data Source={Path.Combine(dataDir, "tokens.db")};Pooling=True";
+            provider = "SQLite.MS";
         }
+
+        if (cs is not null)
+            merged = ConfigurationFactory.ParseString(
+                $"{journal}.connection-string = {Quote(cs)}\n{snapshots}.connection-string = {Quote(cs)}\n" +
+                $"{journal}.provider-name = {Quote(provider!)}\n{snapshots}.provider-name = {Quote(provider!)}")
+                .WithFallback(merged);
 
         return merged.WithFallback(SqlPersistence.DefaultConfiguration);
     }
 
-    public static async Task<OpenCryptokiDaemon> StartAsync(Config? config, CancellationToken cancellationToken = default)
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    public static async Task<OpenCryptokiDaemon> StartAsync(Config? config, CancellationToken cancellationToken = default, string? configFile = null)
     {
         var full = Compose(config);
-        var settings = OpenCryptokiSettings.From(full);
+        var settings = OpenCryptokiSettings.From(full) with { ConfigFile = configFile is null ? null : Path.GetFullPath(configFile) };
         PrepareStore(full, settings);
 
         var system = ActorSystem.Create("ock", full);
@@ -68,16 +100,49 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
         {
             var slotManager = system.ActorOf(SlotManagerActor.Props(settings), "slot-manager");
             var slots = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, TimeSpan.FromSeconds(60), cancellationToken);
-            var applications = system.ActorOf(ApplicationsActor.Props(slots), "applications");
-            var server = new SocketServer(settings, applications, Logging.GetLogger(system, "ock-slotd"));
+            var applications = system.ActorOf(ApplicationsActor.Props(slots, slotManager), "applications");
+            var log = Logging.GetLogger(system, "ock-slotd");
+            var server = new SocketServer(settings, applications, log);
             server.Start();
-            return new OpenCryptokiDaemon(system, settings, server, applications, slots);
+            AdminServer? admin = null;
+            if (settings.Admin is { } adminSettings)
+            {
+                admin = new AdminServer(adminSettings, slotManager, applications, () => ReloadSlots(settings), StoreDescription(full, settings), log);
+                try
+                {
+                    admin.Start();
+                }
+                catch
+                {
+                    server.Dispose();
+                    throw;
+                }
+            }
+
+            return new OpenCryptokiDaemon(system, settings, server, admin, slotManager, applications, slots);
         }
         catch
         {
             await system.Terminate();
             throw;
         }
+    }
+
+    /// <summary>The slot table of the configuration file the daemon was started with, re-read (ock slot reload).</summary>
+    private static IReadOnlyList<SlotSettings> ReloadSlots(OpenCryptokiSettings settings)
+    {
+        if (settings.ConfigFile is not { } file)
+            throw new InvalidOperationException("ock-slotd was started without a configuration file (--config FILE): there is nothing to reload");
+        var config = ConfigurationFactory.ParseString(File.ReadAllText(file)).WithFallback(OpenCryptokiSettings.Reference);
+        return OpenCryptokiSettings.ParseSlots(config.GetConfig("opencryptoki"));
+    }
+
+    private static string StoreDescription(Config full, OpenCryptokiSettings settings)
+    {
+        var provider = full.GetString("akka.persistence.journal.sql.provider-name");
+        return provider.StartsWith("SQLite", StringComparison.Ordinal)
+            ? $"{provider} {Path.Combine(Path.GetFullPath(settings.DataDir), "tokens.db")}"
+            : provider;
     }
 
     /// <summary>Creates the data directory (mode 0700) and the SQLite database in WAL mode.</summary>
@@ -98,6 +163,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
     /// <summary>Closes the socket and every connection, then stops the actor system; acknowledged writes are already journaled.</summary>
     public async ValueTask DisposeAsync()
     {
+        _admin?.Dispose();
         _server.Dispose();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
     }

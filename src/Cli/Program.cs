@@ -1,74 +1,55 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
+using OpenCryptokiActors.Cli.Commands;
+using OpenCryptokiActors.Cli.Core;
 
 namespace OpenCryptokiActors.Cli;
 
-/// <summary>ock: the admin tool. This first cut lists the module, its slots and tokens; more verbs follow.</summary>
+// ock: the admin and key-management tool (pkcsconf + p11sak + pkcsstats) for any PKCS#11 module.
+//
+// HOW TO ADD A COMMAND GROUP (the pattern every group follows):
+//   1. Add src/Cli/Commands/<Group>Commands.cs with
+//        public static class SlotCommands { public static Command Create(Globals g) { ... } }
+//      returning the group's Command ("slot") with its subcommands. Top-level verbs that are not a group
+//      (info, slots, ...) return IEnumerable<Command> instead (see ModuleCommands).
+//   2. Each subcommand: options as locals, a description that ends with an "Examples:" block, and
+//        cmd.SetAction(p => Ock.Run(p, g, ock => { ...; return 0; }));
+//      Ock.Run maps failures to exit codes: 0 ok, 1 usage (UsageException, bad files), 2 PKCS#11 error
+//      (Pkcs11Exception, printed with its CKR name). Never print or take a PIN on the command line: use
+//      ock.Open(readWrite, CKU.CKU_USER) / ock.GetPin(...) / Pins.Get(...) (file, $OCK_*PIN, no-echo prompt).
+//   3. Listings take g.Json and print through Output.Table (Spectre.Console) or Output.Json.
+//      Select the token with ock.SelectSlot() (--slot, --token LABEL|pkcs11: URI), objects with ObjectSelection.
+//   4. Wire it below with one line, and add a row to docs/ock.md.
+// Global options (--module, --slot, --token, --pin-file) live in Globals and are Recursive.
 public static class Program
 {
-    public static int Main(string[] args)
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+
+    public static RootCommand BuildRoot()
     {
-        NativeLibrary.SetDllImportResolver(typeof(Pkcs11InteropFactories).Assembly,
-            (name, _, _) => name == "libdl" ? NativeLibrary.Load("libdl.so.2") : IntPtr.Zero);
+        var g = new Globals();
+        var root = new RootCommand("""
+            ock — OpenCryptokiActors admin and key-management tool, for any PKCS#11 module.
 
-        var module = new Option<string>("--module")
-        {
-            Description = "PKCS#11 module to load (default: the OpenCryptokiActors module next to this tool, or $OCK_MODULE)",
-            Recursive = true,
-        };
-        var root = new RootCommand("ock — OpenCryptokiActors admin tool") { module };
+            Tokens, slots and objects are named by --slot, --token LABEL or PKCS#11 URIs (RFC 7512).
+            PINs come from --pin-file, $OCK_PIN / $OCK_SO_PIN / $OCK_NEW_PIN, or a no-echo prompt.
+            Exit codes: 0 ok, 1 usage error, 2 PKCS#11 error (the CKR name is printed).
 
-        var info = new Command("info", "Show the module's CK_INFO.\nExample: ock info --module /usr/lib/softhsm/libsofthsm2.so");
-        info.SetAction(parse => Run(parse.GetValue(module), lib =>
-        {
-            var i = lib.GetInfo();
-            Console.WriteLine($"library:      {i.LibraryDescription} {i.LibraryVersion}");
-            Console.WriteLine($"manufacturer: {i.ManufacturerId}");
-            Console.WriteLine($"cryptoki:     {i.CryptokiVersion}");
-        }));
-        root.Subcommands.Add(info);
+            Examples:
+              ock slots
+              ock token init --slot 0 --label mytoken
+              ock key generate ec --curve p256 --label sig1 --token mytoken
+              ock key list --token 'pkcs11:token=mytoken' --long
+            """);
+        g.AddTo(root);
 
-        var slots = new Command("slots", "List slots and their tokens.\nExample: ock slots");
-        slots.SetAction(parse => Run(parse.GetValue(module), lib =>
-        {
-            foreach (var slot in lib.GetSlotList(SlotsType.WithOrWithoutTokenPresent))
-            {
-                var s = slot.GetSlotInfo();
-                Console.WriteLine($"slot {slot.SlotId}: {s.SlotDescription}");
-                if (!s.SlotFlags.TokenPresent) continue;
-                var t = slot.GetTokenInfo();
-                var label = t.TokenFlags.TokenInitialized ? t.Label : "(uninitialized)";
-                Console.WriteLine($"  token: {label}  model {t.Model}  serial {t.SerialNumber}  sessions {t.SessionCount}/{t.RwSessionCount} rw");
-                Console.WriteLine($"  uri:   pkcs11:token={Uri.EscapeDataString(t.Label)};serial={t.SerialNumber}");
-            }
-        }));
-        root.Subcommands.Add(slots);
-
-        return root.Parse(args).Invoke();
-    }
-
-    private static int Run(string? modulePath, Action<IPkcs11Library> action)
-    {
-        var path = modulePath ?? Environment.GetEnvironmentVariable("OCK_MODULE")
-            ?? Path.Combine(AppContext.BaseDirectory, "libopencryptoki-actors.so");
-        try
-        {
-            using var lib = new Pkcs11InteropFactories().Pkcs11LibraryFactory.LoadPkcs11Library(
-                new Pkcs11InteropFactories(), path, AppType.MultiThreaded);
-            action(lib);
-            return 0;
-        }
-        catch (Pkcs11Exception e)
-        {
-            Console.Error.WriteLine($"ock: {e.Method} failed: {e.RV}");
-            return 2;
-        }
-        catch (Exception e) when (e is UnmanagedException or DllNotFoundException)
-        {
-            Console.Error.WriteLine($"ock: cannot load module '{path}': {e.Message}");
-            return 2;
-        }
+        foreach (var c in ModuleCommands.Create(g)) root.Subcommands.Add(c);
+        root.Subcommands.Add(TokenCommands.Create(g));
+        root.Subcommands.Add(PinCommands.Create(g));
+        root.Subcommands.Add(KeyCommands.Create(g));
+        root.Subcommands.Add(CertCommands.Create(g));
+        foreach (var c in SlotCommands.Create(g)) root.Subcommands.Add(c);
+        root.Subcommands.Add(AuditCommands.Create(g));
+        Help.Install(root);
+        return root;
     }
 }

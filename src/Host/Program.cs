@@ -49,7 +49,7 @@ public static class Program
         OpenCryptokiDaemon daemon;
         try
         {
-            daemon = await OpenCryptokiDaemon.StartAsync(config);
+            daemon = await OpenCryptokiDaemon.StartAsync(config, configFile: configPath);
         }
         catch (Exception e) when (e is ConfigurationException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {

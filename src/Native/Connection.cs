@@ -56,9 +56,11 @@ internal sealed unsafe class Connection
     public bool Broken => _broken;
 
     /// <summary>Where the daemon listens: env, then ./var/run/slotd.socket if it exists, then the system path.</summary>
+    public const string SocketVariable = "OPENCRYPTOKI_ACTORS_SOCKET";
+
     public static string ResolveSocketPath()
     {
-        var env = Environment.GetEnvironmentVariable("OPENCRYPTOKI_ACTORS_SOCKET");
+        var env = Environment.GetEnvironmentVariable(SocketVariable);
         if (!string.IsNullOrEmpty(env)) return env;
         const string local = "./var/run/slotd.socket";
         try
@@ -83,10 +85,9 @@ internal sealed unsafe class Connection
         var error = ConnectSocket(path, deadline, out var fd);
         if (error != IoOk)
         {
-            var hint = error is Libc.EACCES or Libc.EPERM
-                ? "permission denied: the user must be root or in the daemon's group"
-                : error == IoTimeout ? "timed out" : Libc.ErrorText(error);
-            Trace.Error($"C_Initialize: cannot connect to ock-slotd at {path}: {hint}. Is ock-slotd running? Set OPENCRYPTOKI_ACTORS_SOCKET to its socket path.");
+            Trace.Error("C_Initialize: " + (error == IoTimeout
+                ? ConnectHelp.Timeout(path, HandshakeTimeoutMs)
+                : ConnectHelp.ConnectFailed(path, error, SocketVariable, (int)Libc.GetUid(), Libc.FileGroup(path), Libc.ErrorText(error))));
             return CKR.DEVICE_ERROR;
         }
 
@@ -100,15 +101,14 @@ internal sealed unsafe class Connection
         {
             if (c._broken)
             {
-                Trace.Error($"C_Initialize: no Hello reply from ock-slotd at {path} within {HandshakeTimeoutMs} ms. Is ock-slotd running? Set OPENCRYPTOKI_ACTORS_SOCKET to its socket path.");
+                Trace.Error("C_Initialize: no Hello reply: " + ConnectHelp.Timeout(path, HandshakeTimeoutMs));
                 return CKR.DEVICE_ERROR;
             }
 
             if (rv != CKR.OK)
             {
                 var reason = reply.Remaining >= 4 ? Encoding.UTF8.GetString(reply.ReadBytesSpan()) : "(no reason given)";
-                var hint = rv == CKR.FUNCTION_FAILED ? " (the user must be root or in the daemon's group?)" : "";
-                Trace.Error($"C_Initialize: ock-slotd at {path} refused Hello: {CkRvNames.Name(rv)}: {reason}{hint}");
+                Trace.Error($"C_Initialize: {ConnectHelp.Refused(path, reason)} ({CkRvNames.Name(rv)})");
                 c.Drop();
                 return rv == CKR.FUNCTION_FAILED ? CKR.FUNCTION_FAILED : CKR.DEVICE_ERROR;
             }
@@ -117,7 +117,7 @@ internal sealed unsafe class Connection
             c.ApplicationId = reply.ReadULong();
             if (version != Frame.ProtocolVersion)
             {
-                Trace.Error($"C_Initialize: ock-slotd at {path} speaks protocol version {version}, the module {Frame.ProtocolVersion}");
+                Trace.Error("C_Initialize: " + ConnectHelp.VersionMismatch(path, version, Frame.ProtocolVersion, "this module"));
                 c.Drop();
                 return CKR.DEVICE_ERROR;
             }

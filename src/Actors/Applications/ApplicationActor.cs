@@ -12,29 +12,63 @@ namespace OpenCryptokiActors.Actors.Applications;
 /// <summary>
 /// One connected process. Answers slot-table questions itself, routes session calls to its session
 /// actors (operation state) or to the slot's token (login, objects, keys), and owns its sessions: they
-/// stop with it, and the tokens forget the application when its connection ends.
+/// stop with it, and the tokens forget the application when its connection ends. Sees only the slots its
+/// process may see (a slot's <c>group</c>), follows run-time changes of the slot table, and queues slot events
+/// for C_WaitForSlotEvent.
 /// </summary>
 public sealed class ApplicationActor : ReceiveActor
 {
     private readonly ulong _appId;
-    private readonly SlotTable _slots;
+    private readonly PeerCredentials _peer;
+    private readonly uint _daemonUid = Libc.geteuid();
+    private SlotTable _slots;
     private readonly Dictionary<ulong, (SlotEntry Slot, IActorRef Actor)> _sessions = new();
+    private readonly List<ulong> _events = new();
     private readonly WireWriter _out = new();
     private ulong _nextHandle = 1;
 
     public ApplicationActor(ulong appId, PeerCredentials peer, IReplySink sink, SlotTable slots)
     {
         _appId = appId;
+        _peer = peer;
         _slots = slots;
-        _ = peer;
         _ = sink;
         Receive<ClientRequest>(Route);
         Receive<SessionOpenResult>(Opened);
+        Receive<SlotTableChanged>(TableChanged);
+        Receive<Describe>(_ => Sender.Tell(new ApplicationInfo(_appId, _peer.Pid, _peer.Uid, _peer.Gid,
+            _sessions.Values.GroupBy(s => s.Slot.Settings.Id).ToDictionary(g => g.Key, g => g.Count()), _events.Count)));
         Receive<ConnectionClosed>(_ =>
         {
             foreach (var slot in _slots.Slots.Values) slot.Token.Tell(new ApplicationGone(_appId));
             Context.Stop(Self);
         });
+    }
+
+    private bool Visible(SlotEntry slot) => slot.VisibleTo(_peer, _daemonUid);
+
+    /// <summary>
+    /// A new slot table: sessions on slots that went away (or were replaced, or hidden) end; each changed slot this
+    /// process may see, or saw, becomes a pending slot event.
+    /// </summary>
+    private void TableChanged(SlotTableChanged changed)
+    {
+        var old = _slots;
+        _slots = changed.Table;
+        foreach (var (handle, s) in _sessions.ToList())
+        {
+            if (_slots.Slots.TryGetValue(s.Slot.Settings.Id, out var now) && now.Token.Equals(s.Slot.Token) && Visible(now)) continue;
+            _sessions.Remove(handle);
+            Context.Stop(s.Actor);
+            if (now is not null && now.Token.Equals(s.Slot.Token)) now.Token.Tell(new ApplicationGone(_appId));
+        }
+
+        foreach (var id in changed.Events)
+        {
+            var seen = (old.Slots.TryGetValue(id, out var before) && Visible(before))
+                       || (_slots.Slots.TryGetValue(id, out var after) && Visible(after));
+            if (seen && !_events.Contains(id)) _events.Add(id);
+        }
     }
 
     public static Props Props(ulong appId, PeerCredentials peer, IReplySink sink, SlotTable slots) =>
@@ -65,7 +99,7 @@ public sealed class ApplicationActor : ReceiveActor
                     return;
                 }
 
-                s.Slot.Token.Tell(new Request(req, _appId, s.Actor));
+                s.Slot.Token.Tell(new Request(req, _appId, s.Actor, _peer));
                 if (req.Opcode == Opcode.CloseSession)
                 {
                     _sessions.Remove(req.SessionHandle);
@@ -83,7 +117,7 @@ public sealed class ApplicationActor : ReceiveActor
         }
     }
 
-    private SlotEntry Slot(ulong id) => _slots.Slots.TryGetValue(id, out var s) ? s : throw new SlotInvalid();
+    private SlotEntry Slot(ulong id) => _slots.Slots.TryGetValue(id, out var s) && Visible(s) ? s : throw new SlotInvalid();
 
     private sealed class SlotInvalid : Exception;
 
@@ -98,7 +132,7 @@ public sealed class ApplicationActor : ReceiveActor
                     r.ReadBool();
                     r.ExpectEnd();
                     _out.Reset();
-                    _out.WriteULongs(_slots.SlotIds.ToArray());
+                    _out.WriteULongs(_slots.SlotIds.Where(id => Visible(_slots.Slots[id])).ToArray());
                     req.Reply(CKR.OK, _out);
                     break;
                 case Opcode.GetSlotInfo:
@@ -148,7 +182,7 @@ public sealed class ApplicationActor : ReceiveActor
 
                 case Opcode.GetTokenInfo:
                 case Opcode.InitToken:
-                    Slot(r.ReadULong()).Token.Tell(new Request(req, _appId, null));
+                    Slot(r.ReadULong()).Token.Tell(new Request(req, _appId, null, _peer));
                     break;
 
                 case Opcode.OpenSession:
@@ -156,7 +190,7 @@ public sealed class ApplicationActor : ReceiveActor
                     var slot = Slot(r.ReadULong());
                     var flags = r.ReadULong();
                     r.ExpectEnd();
-                    slot.Token.Tell(new OpenSession(req, _appId, _nextHandle++, flags));
+                    slot.Token.Tell(new OpenSession(req, _appId, _nextHandle++, flags, _peer));
                     break;
                 }
 
@@ -171,7 +205,25 @@ public sealed class ApplicationActor : ReceiveActor
                         Context.Stop(s.Actor);
                     }
 
-                    slot.Token.Tell(new Request(req, _appId, null));
+                    slot.Token.Tell(new Request(req, _appId, null, _peer));
+                    break;
+                }
+
+                case Opcode.WaitForSlotEvent:
+                {
+                    r.ReadULong(); // flags: the daemon always answers at once (the module polls for a blocking wait)
+                    r.ExpectEnd();
+                    if (_events.Count == 0)
+                    {
+                        req.Reply(CKR.NO_EVENT);
+                        break;
+                    }
+
+                    var slotId = _events[0];
+                    _events.RemoveAt(0);
+                    _out.Reset();
+                    _out.WriteULong(slotId);
+                    req.Reply(CKR.OK, _out);
                     break;
                 }
 
@@ -194,7 +246,14 @@ public sealed class ApplicationActor : ReceiveActor
             return;
         }
 
-        var slot = _slots.Slots.Values.First(s => s.Token.Equals(Sender));
+        var slot = _slots.Slots.Values.FirstOrDefault(s => s.Token.Equals(Sender));
+        if (slot is null)
+        {
+            // The slot was removed while the session was being opened: its token is going away.
+            result.Client.Reply(CKR.DEVICE_REMOVED);
+            return;
+        }
+
         var actor = Context.ActorOf(SessionActor.Props(_appId, result.Handle, slot.Mechanisms, slot.Token), $"session-{result.Handle}");
         _sessions[result.Handle] = (slot, actor);
         _out.Reset();

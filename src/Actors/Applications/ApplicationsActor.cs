@@ -6,25 +6,72 @@ namespace OpenCryptokiActors.Actors.Applications;
 
 /// <summary>
 /// /user/applications: one child per connected process. Replaces openCryptoki's process table and its
-/// garbage collector: a child stops with its connection, and its sessions with it.
+/// garbage collector: a child stops with its connection, and its sessions with it. Keeps the latest slot table
+/// (from the slot manager, when given one) for new children and passes every change and token event to all of them.
 /// </summary>
 public sealed class ApplicationsActor : ReceiveActor
 {
     private ulong _nextAppId = 1;
+    private SlotTable _slots;
 
-    public ApplicationsActor(SlotTable slots)
+    public ApplicationsActor(SlotTable slots, IActorRef? slotManager)
     {
+        _slots = slots;
         Receive<Connect>(c =>
         {
             var id = _nextAppId++;
-            var app = Context.ActorOf(ApplicationActor.Props(id, c.Peer, c.Sink, slots), $"app-{c.Peer.Pid}-{id}");
+            var app = Context.ActorOf(ApplicationActor.Props(id, c.Peer, c.Sink, _slots), $"app-{c.Peer.Pid}-{id}");
             Sender.Tell(new Connected(id, app));
         });
         Receive<GetCount>(_ => Sender.Tell(Context.GetChildren().Count()));
+        Receive<SlotTableChanged>(changed =>
+        {
+            _slots = changed.Table;
+            foreach (var child in Context.GetChildren()) child.Tell(changed);
+        });
+        Receive<TokenChanged>(t =>
+        {
+            if (!_slots.Slots.ContainsKey(t.SlotId)) return;
+            var changed = new SlotTableChanged(_slots, [t.SlotId]);
+            foreach (var child in Context.GetChildren()) child.Tell(changed);
+        });
+        Receive<ListApplications>(_ => Gather(Context.GetChildren().ToList()).PipeTo(Sender));
+        slotManager?.Tell(new SlotManagerProtocol.SubscribeSlotTable(Self));
+    }
+
+    private static async Task<ApplicationList> Gather(IReadOnlyList<IActorRef> children)
+    {
+        static async Task<ApplicationInfo?> One(IActorRef child)
+        {
+            try
+            {
+                return await child.Ask<ApplicationInfo>(Describe.Instance, TimeSpan.FromSeconds(5));
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            {
+                return null; // stopped meanwhile
+            }
+        }
+
+        var infos = await Task.WhenAll(children.Select(One));
+        return new ApplicationList(infos.OfType<ApplicationInfo>().OrderBy(a => a.AppId).ToList());
+    }
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(TokenChanged));
+        base.PreStart();
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        base.PostStop();
     }
 
     /// <summary>An application's failure is its own: stop it (its connection is closed by the server), never restart.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    public static Props Props(SlotTable slots) => Akka.Actor.Props.Create(() => new ApplicationsActor(slots));
+    public static Props Props(SlotTable slots, IActorRef? slotManager = null) =>
+        Akka.Actor.Props.Create(() => new ApplicationsActor(slots, slotManager));
 }

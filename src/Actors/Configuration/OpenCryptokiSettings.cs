@@ -2,8 +2,25 @@ using Akka.Configuration;
 
 namespace OpenCryptokiActors.Actors.Configuration;
 
-/// <summary>One slot of the slot table (HOCON opencryptoki.slots).</summary>
-public sealed record SlotSettings(ulong Id, string TokenType, string TokenName, string Description, int MaxLoginFailures);
+/// <summary>
+/// One slot of the slot table (HOCON opencryptoki.slots). <paramref name="Group"/>: when set, only root, the
+/// daemon's own user and members of this Unix group see the slot (others: not in C_GetSlotList, CKR_SLOT_ID_INVALID).
+/// </summary>
+public sealed record SlotSettings(ulong Id, string TokenType, string TokenName, string Description, int MaxLoginFailures, string? Group = null)
+{
+    /// <summary>Checks one slot as a configuration line would: the message says which slot and what is wrong.</summary>
+    public static SlotSettings Validate(SlotSettings s)
+    {
+        if (s.TokenType != "soft") throw new ConfigurationException($"slot {s.Id}: unknown token-type '{s.TokenType}' (known: soft)");
+        if (string.IsNullOrWhiteSpace(s.TokenName) || s.TokenName.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            throw new ConfigurationException($"slot {s.Id}: token-name '{s.TokenName}' must be letters, digits, '-', '_' or '.'");
+        if (s.MaxLoginFailures < 0) throw new ConfigurationException($"slot {s.Id}: max-login-failures must be 0 or more");
+        return s;
+    }
+}
+
+/// <summary>The admin socket (ock slot add|remove|reload|list, ock status).</summary>
+public sealed record AdminSettings(string Socket, string SocketMode, string Group);
 
 /// <summary>The opencryptoki section of the configuration, parsed once.</summary>
 public sealed record OpenCryptokiSettings(
@@ -18,6 +35,12 @@ public sealed record OpenCryptokiSettings(
     int SnapshotEvery,
     IReadOnlyList<SlotSettings> Slots)
 {
+    /// <summary>The admin socket; null when opencryptoki.admin.socket is empty (no run-time administration).</summary>
+    public AdminSettings? Admin { get; init; }
+
+    /// <summary>The configuration file the daemon was started with (for `ock slot reload`); null when none.</summary>
+    public string? ConfigFile { get; init; }
+
     /// <summary>The embedded reference.conf holding every default.</summary>
     public static Config Reference { get; } = LoadReference();
 
@@ -32,21 +55,8 @@ public sealed record OpenCryptokiSettings(
     public static OpenCryptokiSettings From(Config config)
     {
         var c = config.GetConfig("opencryptoki") ?? throw new InvalidOperationException("no opencryptoki section in configuration");
-        var slots = new List<SlotSettings>();
-        foreach (var s in c.GetValue("slots").GetArray())
-        {
-            var o = s.GetObject();
-            string Str(string key, string dflt) => o.Items.TryGetValue(key, out var v) ? v.GetString() : dflt;
-            var id = ulong.Parse(Str("id", "0"));
-            var name = Str("token-name", $"token{id}");
-            slots.Add(new SlotSettings(id, Str("token-type", "soft"), name, Str("description", name), int.Parse(Str("max-login-failures", "10"))));
-        }
-
-        if (slots.Select(s => s.Id).Distinct().Count() != slots.Count) throw new ConfigurationException("opencryptoki.slots: slot ids must be unique");
-        if (slots.Select(s => s.TokenName).Distinct().Count() != slots.Count) throw new ConfigurationException("opencryptoki.slots: token names must be unique");
-        foreach (var s in slots)
-            if (s.TokenType != "soft") throw new ConfigurationException($"opencryptoki.slots: slot {s.Id}: unknown token-type '{s.TokenType}' (known: soft)");
-
+        var slots = ParseSlots(c);
+        var adminSocket = c.HasPath("admin.socket") ? c.GetString("admin.socket") : "";
         return new OpenCryptokiSettings(
             c.GetString("data-dir"),
             c.GetString("socket"),
@@ -57,6 +67,38 @@ public sealed record OpenCryptokiSettings(
             c.GetInt("min-pin-length"),
             c.GetInt("max-pin-length"),
             c.GetInt("snapshot-every"),
-            slots);
+            slots)
+        {
+            Admin = string.IsNullOrEmpty(adminSocket)
+                ? null
+                : new AdminSettings(adminSocket, c.GetString("admin.socket-mode", "0660"), c.GetString("admin.group", "")),
+        };
+    }
+
+    /// <summary>The slot table of an opencryptoki section, checked: unique ids and token names, known token types.</summary>
+    public static IReadOnlyList<SlotSettings> ParseSlots(Config opencryptoki)
+    {
+        var slots = new List<SlotSettings>();
+        foreach (var s in opencryptoki.GetValue("slots").GetArray())
+        {
+            var o = s.GetObject();
+            string Str(string key, string dflt) => o.Items.TryGetValue(key, out var v) ? v.GetString() : dflt;
+            var id = ulong.Parse(Str("id", "0"));
+            var name = Str("token-name", $"token{id}");
+            var group = Str("group", "");
+            try
+            {
+                slots.Add(SlotSettings.Validate(new SlotSettings(id, Str("token-type", "soft"), name, Str("description", name),
+                    int.Parse(Str("max-login-failures", "10")), group.Length == 0 ? null : group)));
+            }
+            catch (ConfigurationException e)
+            {
+                throw new ConfigurationException("opencryptoki.slots: " + e.Message);
+            }
+        }
+
+        if (slots.Select(s => s.Id).Distinct().Count() != slots.Count) throw new ConfigurationException("opencryptoki.slots: slot ids must be unique");
+        if (slots.Select(s => s.TokenName).Distinct().Count() != slots.Count) throw new ConfigurationException("opencryptoki.slots: token names must be unique");
+        return slots;
     }
 }

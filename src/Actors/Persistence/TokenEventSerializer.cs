@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Serialization;
+using OpenCryptokiActors.Cryptoki.Audit;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens.Objects;
 using OpenCryptokiActors.Tokens.State;
@@ -9,13 +10,20 @@ namespace OpenCryptokiActors.Actors.Persistence;
 /// <summary>
 /// Explicit, versioned binary form of token events and snapshots (the journal outlives the code).
 /// Manifests are short and stable; a new layout gets a new manifest, old ones stay readable.
+/// Since the audit trail every event is journaled inside an <see cref="AuditedEvent"/> (Audited.v1, see
+/// <see cref="AuditRecord"/>) whose record carries the inner event's manifest and bytes; v1 events written
+/// before stay readable as they are. Snapshots: TokenSnapshot.v2 = head of the audit chain + the v1 layout.
 /// </summary>
 public sealed class TokenEventSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public override int Identifier => 7411;
 
-    public override string Manifest(object o) => o switch
+    public override string Manifest(object o) => ManifestOf(o);
+
+    public static string ManifestOf(object o) => o switch
     {
+        AuditedEvent => AuditRecord.Manifest,
+        LoginSucceeded => "LoginSucceeded.v1",
         TokenInitialized => "TokenInitialized.v1",
         SoPinSet => "SoPinSet.v1",
         UserPinSet => "UserPinSet.v1",
@@ -24,15 +32,20 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         ObjectDestroyed => "ObjectDestroyed.v1",
         LoginFailed => "LoginFailed.v1",
         LoginFailuresReset => "LoginFailuresReset.v1",
-        TokenSnapshot => "TokenSnapshot.v1",
+        TokenSnapshot => "TokenSnapshot.v2",
         _ => throw new ArgumentException($"cannot serialize {o.GetType().Name}"),
     };
 
-    public override byte[] ToBinary(object obj)
+    public override byte[] ToBinary(object obj) => Encode(obj);
+
+    /// <summary>The bytes of an event or snapshot under <see cref="ManifestOf"/>.</summary>
+    public static byte[] Encode(object obj)
     {
+        if (obj is AuditedEvent a) return a.Record.ToBinary();
         using var w = new WireWriter();
         switch (obj)
         {
+            case LoginSucceeded l: w.WriteULong(l.UserType); break;
             case TokenInitialized t:
                 w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(t.Label));
                 WritePin(w, t.SoPin);
@@ -52,6 +65,7 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
             case LoginFailed f: w.WriteULong(f.UserType); break;
             case LoginFailuresReset r: w.WriteULong(r.UserType); break;
             case TokenSnapshot s:
+                w.WriteBytes(s.LastHash ?? AuditRecord.Genesis);
                 w.WriteBool(s.Initialized);
                 w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(s.Label));
                 WriteOptionalPin(w, s.SoPin);
@@ -73,11 +87,22 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         return w.WrittenSpan.ToArray();
     }
 
-    public override object FromBinary(byte[] bytes, string manifest)
+    public override object FromBinary(byte[] bytes, string manifest) => Decode(bytes, manifest);
+
+    public static object Decode(byte[] bytes, string manifest)
     {
+        if (manifest == AuditRecord.Manifest)
+        {
+            var record = AuditRecord.Parse(bytes, out _);
+            if (record.EventManifest == AuditRecord.Manifest || record.EventManifest.StartsWith("TokenSnapshot", StringComparison.Ordinal))
+                throw new ArgumentException($"audited event cannot hold '{record.EventManifest}'");
+            return new AuditedEvent((ITokenEvent)Decode(record.EventPayload, record.EventManifest), record);
+        }
+
         var r = new WireReader(bytes);
         object result = manifest switch
         {
+            "LoginSucceeded.v1" => new LoginSucceeded(r.ReadULong()),
             "TokenInitialized.v1" => new TokenInitialized(
                 System.Text.Encoding.UTF8.GetString(r.ReadBytesSpan()), ReadPin(ref r), DateTimeOffset.FromUnixTimeMilliseconds((long)r.ReadULong())),
             "SoPinSet.v1" => new SoPinSet(ReadPin(ref r)),
@@ -87,14 +112,15 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
             "ObjectDestroyed.v1" => new ObjectDestroyed(r.ReadULong()),
             "LoginFailed.v1" => new LoginFailed(r.ReadULong()),
             "LoginFailuresReset.v1" => new LoginFailuresReset(r.ReadULong()),
-            "TokenSnapshot.v1" => ReadSnapshot(ref r),
+            "TokenSnapshot.v1" => ReadSnapshot(ref r, null),
+            "TokenSnapshot.v2" => ReadSnapshot(ref r, r.ReadBytes()),
             _ => throw new ArgumentException($"unknown token event manifest '{manifest}'"),
         };
         r.ExpectEnd();
         return result;
     }
 
-    private static TokenSnapshot ReadSnapshot(ref WireReader r)
+    private static TokenSnapshot ReadSnapshot(ref WireReader r, byte[]? lastHash)
     {
         var initialized = r.ReadBool();
         var label = System.Text.Encoding.UTF8.GetString(r.ReadBytesSpan());
@@ -111,7 +137,7 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
             objects.Add(new(id, ReadAttributes(ref r)));
         }
 
-        return new TokenSnapshot(initialized, label, so, user, soFailures, userFailures, next, objects);
+        return new TokenSnapshot(initialized, label, so, user, soFailures, userFailures, next, objects, lastHash);
     }
 
     private static void WritePin(WireWriter w, PinRecord p)

@@ -94,6 +94,7 @@ internal sealed class Connection : IReplySink
             }
 
             var peer = _server.PeerOf(_socket);
+            peer = peer with { Groups = UnixGroups.GroupsOf(peer.Pid) };
             var refusal = Admit(peer, payload);
             if (refusal is not null)
             {
@@ -146,10 +147,10 @@ internal sealed class Connection : IReplySink
         var version = r.ReadUInt32();
         if (magic != Frame.Magic) return (CKR.DEVICE_ERROR, "not an OpenCryptokiActors client");
         if (version != Frame.ProtocolVersion)
-            return (CKR.DEVICE_ERROR, $"protocol version {version} is not supported: ock-slotd speaks version {Frame.ProtocolVersion}; use the module that came with this daemon");
+            return (CKR.DEVICE_ERROR, ConnectHelp.VersionMismatch(_server.SocketPath, Frame.ProtocolVersion, version, "the module"));
         return _server.IsAdmitted(peer)
             ? null
-            : (CKR.FUNCTION_FAILED, $"uid {peer.Uid} is not allowed: the user must be root or a member of group '{_server.GroupName}'");
+            : (CKR.FUNCTION_FAILED, ConnectHelp.NotInGroup(peer.Uid, _server.GroupName, _server.GroupExists, "ock-slotd"));
     }
 
     /// <summary>Reads the rest of a request whose header is in <paramref name="header"/>; null payload = bad framing (connection closes).</summary>

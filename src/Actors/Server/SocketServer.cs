@@ -32,6 +32,8 @@ public sealed class SocketServer : IDisposable
 
     internal string GroupName => _settings.Group;
 
+    internal bool GroupExists => _groupId is not null;
+
     public string SocketPath => Path.GetFullPath(_settings.Socket);
 
     public void Start()
@@ -91,7 +93,7 @@ public sealed class SocketServer : IDisposable
     {
         if (peer.Uid == 0 || (uint)peer.Uid == _ownUid) return true;
         if (_groupId is not { } gid) return false;
-        return peer.Gid == gid || UnixGroups.GroupsOf(peer.Pid).Contains(gid);
+        return peer.Gid == gid || (peer.Groups ?? UnixGroups.GroupsOf(peer.Pid)).Contains(gid);
     }
 
     /// <summary>Stops accepting, closes every connection (their applications clean up) and removes the socket file.</summary>

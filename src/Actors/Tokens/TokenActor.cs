@@ -2,8 +2,11 @@ using System.Text;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using OpenCryptokiActors.Actors.Applications;
 using OpenCryptokiActors.Actors.Configuration;
+using OpenCryptokiActors.Actors.Persistence;
 using OpenCryptokiActors.Actors.Server;
+using OpenCryptokiActors.Cryptoki.Audit;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens;
@@ -18,6 +21,13 @@ namespace OpenCryptokiActors.Actors.Tokens;
 /// the keeper of what belongs to it in memory only: open sessions and their find state, session objects,
 /// login state per application and, while someone is logged in, the master key. Every change of a token
 /// object is journaled before the reply. Crypto does not run here: keys go to sessions as snapshots.
+/// <para>
+/// Group commit: a write is validated against the committed state and its events are journaled with
+/// PersistAllAsync; while that write is in flight, further writes wait in <see cref="_deferred"/> (reads go
+/// on), and when it commits, everything waiting that does not touch the same object is validated and
+/// journaled as one batch. Every reply still goes out only after its own events are committed.
+/// Every event is journaled as an <see cref="AuditedEvent"/>: time, pid, uid, session, hash-chained.
+/// </para>
 /// </summary>
 public sealed class TokenActor : ReceivePersistentActor
 {
@@ -30,6 +40,29 @@ public sealed class TokenActor : ReceivePersistentActor
     private readonly TokenState _state = new();
     private readonly Dictionary<(ulong App, ulong Handle), SessionEntry> _sessions = new();
     private readonly Dictionary<ulong, SessionObject> _sessionObjects = new();
+    private readonly ObjectIndex _sessionIndex = new();
+    private readonly Dictionary<ulong, ApplicationProtocol.PeerCredentials> _peers = new();
+
+    // group commit
+    private readonly Queue<(ITokenCommand Command, IActorRef Sender)> _deferred = new();
+    private readonly Dictionary<ulong, int> _deferredPerApp = new();
+    private readonly List<PendingWrite> _batch = new();
+    private readonly List<PendingWrite> _inFlight = new();
+    private readonly HashSet<ulong> _batchTouched = new();
+    private readonly HashSet<ulong> _batchApps = new();
+    private bool _batchExclusive;
+    private int _inFlightCursor;
+    private bool _writing;
+    private bool _collecting;
+    private byte[] _chainHead = AuditRecord.Genesis;
+    private long _eventsSinceSnapshot;
+    private long _batches;
+    private long _batchedEvents;
+    private ulong _contextApp;
+    private ulong _contextSession;
+
+    /// <summary>Touch key of token-level state (PINs, failure counters); object ids are below it.</summary>
+    private const ulong TokenKey = ulong.MaxValue;
     private readonly Dictionary<ulong, ulong> _logins = new();
     private readonly Dictionary<ulong, AttributeSet> _unsealed = new();
     private readonly WireWriter _out = new();
@@ -47,11 +80,17 @@ public sealed class TokenActor : ReceivePersistentActor
         Recover<SnapshotOffer>(offer =>
         {
             if (offer.Snapshot is TokenSnapshot s) _state.Apply(s);
+            _eventsSinceSnapshot = 0;
         });
-        Recover<ITokenEvent>(e => _state.Apply(e));
+        Recover<ITokenEvent>(e =>
+        {
+            _state.Apply(e);
+            _eventsSinceSnapshot++;
+        });
         Recover<RecoveryCompleted>(_ =>
         {
             _ready = true;
+            _chainHead = _state.LastHash;
             foreach (var waiter in _awaitingReady) waiter.Tell(new Ready(_slot.Id));
             _awaitingReady.Clear();
             _log.Info("token {0} (slot {1}) recovered: {2} objects", _slot.TokenName, _slot.Id, _state.Objects.Count);
@@ -62,10 +101,14 @@ public sealed class TokenActor : ReceivePersistentActor
             if (_ready) Sender.Tell(new Ready(_slot.Id));
             else _awaitingReady.Add(Sender);
         });
-        Command<Request>(Handle);
-        Command<OpenSession>(HandleOpenSession);
-        Command<ApplicationGone>(g => DropApplication(g.AppId));
-        Command<StoreNewObjects>(HandleStoreNew);
+        Command<Request>(r => { if (!Defer(r)) Handle(r); });
+        Command<OpenSession>(o => { if (!Defer(o)) HandleOpenSession(o, Sender); });
+        Command<ApplicationGone>(g => { if (!Defer(g)) DropApplication(g.AppId); });
+        Command<StoreNewObjects>(m => { if (!Defer(m)) HandleStoreNew(m); });
+        Command<GetUsage>(_ => Sender.Tell(new TokenUsage(_slot.Id, _state.Initialized, _state.Initialized ? _state.Label : "",
+            _sessions.Count, _sessions.Values.Count(x => x.ReadWrite), _sessionObjects.Count, _logins.Count,
+            _sessions.Values.Select(x => x.App).Distinct().Count())));
+        Command<GetStoreStats>(_ => Sender.Tell(new StoreStats(_batches, _batchedEvents, _state.Objects.Count, LastSequenceNr)));
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("token {0}: snapshot failed: {1}", _slot.TokenName, f.Cause.Message));
     }
@@ -87,6 +130,15 @@ public sealed class TokenActor : ReceivePersistentActor
 
     private sealed record SessionObject(ulong App, ulong Session, AttributeSet Attributes);
 
+    /// <summary>The events of one command and what to do once they are all committed.</summary>
+    private sealed class PendingWrite(ClientRequest client, int events, Action committed)
+    {
+        public ClientRequest Client { get; } = client;
+        public Action Committed { get; } = committed;
+        public int Remaining { get; set; } = events;
+        public bool Failed { get; set; }
+    }
+
     protected override void PostStop()
     {
         Forget();
@@ -100,6 +152,9 @@ public sealed class TokenActor : ReceivePersistentActor
     {
         var req = r.Client;
         _currentSession = r.Session;
+        if (r.Peer is not null) _peers[r.AppId] = r.Peer;
+        _contextApp = r.AppId;
+        _contextSession = req.Opcode is Opcode.InitToken or Opcode.GetTokenInfo or Opcode.CloseAllSessions ? 0 : req.SessionHandle;
         try
         {
             switch (req.Opcode)
@@ -232,11 +287,7 @@ public sealed class TokenActor : ReceivePersistentActor
             var mk = PinCrypto.TryUnwrap(_state.SoPin, pin);
             if (mk is null)
             {
-                Persist(new LoginFailed(CKU.SO), e =>
-                {
-                    _state.Apply(e);
-                    req.Reply(CKR.PIN_INCORRECT);
-                });
+                Commit(req, TokenKey, [new LoginFailed(CKU.SO)], () => req.Reply(CKR.PIN_INCORRECT));
                 return;
             }
 
@@ -246,14 +297,14 @@ public sealed class TokenActor : ReceivePersistentActor
         var masterKey = PinCrypto.NewMasterKey();
         var record = PinCrypto.Wrap(masterKey, pin, _settings.Pbkdf2Iterations);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(masterKey);
-        Persist(new TokenInitialized(label, record, DateTimeOffset.UtcNow), e =>
+        _batchExclusive = true;
+        Commit(req, TokenKey, [new TokenInitialized(label, record, DateTimeOffset.UtcNow)], () =>
         {
-            _state.Apply(e);
             Forget();
             _logins.Clear();
             _log.Info("token {0} (slot {1}) initialized", _slot.TokenName, _slot.Id);
             req.Ok();
-            MaybeSnapshot();
+            Context.System.EventStream.Publish(new Applications.ApplicationProtocol.TokenChanged(_slot.Id, "initialized"));
         });
     }
 
@@ -284,28 +335,15 @@ public sealed class TokenActor : ReceivePersistentActor
         var mk = PinCrypto.TryUnwrap(record, pin);
         if (mk is null)
         {
-            Persist(new LoginFailed(userType), e =>
-            {
-                _state.Apply(e);
-                req.Reply(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT);
-            });
+            Commit(req, TokenKey, [new LoginFailed(userType)], () => req.Reply(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT));
             return;
         }
 
-        _masterKey ??= mk;
+        if (_masterKey is null) _masterKey = mk;
+        else System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
         var context = req.Opcode == Opcode.Login && current != ulong.MaxValue;
         if (!context) _logins[s.App] = userType;
-        if (_state.Failures(userType) > 0)
-        {
-            Persist(new LoginFailuresReset(userType), e =>
-            {
-                _state.Apply(e);
-                req.Ok();
-            });
-            return;
-        }
-
-        req.Ok();
+        Commit(req, TokenKey, [new LoginSucceeded(userType)], req.Ok);
     }
 
     private void Logout(ClientRequest req, SessionEntry s)
@@ -342,11 +380,7 @@ public sealed class TokenActor : ReceivePersistentActor
         if (SessionState(s) != CKS.RW_SO_FUNCTIONS) throw new CkException(s.ReadWrite ? CKR.USER_NOT_LOGGED_IN : CKR.SESSION_READ_ONLY);
         CheckPinLength(pin);
         var record = PinCrypto.Wrap(_masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN), pin, _settings.Pbkdf2Iterations);
-        Persist(new UserPinSet(record), e =>
-        {
-            _state.Apply(e);
-            req.Ok();
-        });
+        Commit(req, TokenKey, [new UserPinSet(record)], req.Ok);
     }
 
     private void SetPin(ClientRequest req, SessionEntry s, ref WireReader r)
@@ -363,28 +397,21 @@ public sealed class TokenActor : ReceivePersistentActor
         var mk = PinCrypto.TryUnwrap(record, oldPin);
         if (mk is null)
         {
-            Persist(new LoginFailed(userType), e =>
-            {
-                _state.Apply(e);
-                req.Reply(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT);
-            });
+            Commit(req, TokenKey, [new LoginFailed(userType)], () => req.Reply(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT));
             return;
         }
 
         var fresh = PinCrypto.Wrap(mk, newPin, _settings.Pbkdf2Iterations);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
         ITokenEvent evt = userType == CKU.SO ? new SoPinSet(fresh) : new UserPinSet(fresh);
-        Persist(evt, e =>
-        {
-            _state.Apply(e);
-            req.Ok();
-        });
+        Commit(req, TokenKey, [evt], req.Ok);
     }
 
     // ------------------------------------------------------------------ sessions
 
-    private void HandleOpenSession(OpenSession o)
+    private void HandleOpenSession(OpenSession o, IActorRef replyTo)
     {
+        if (o.Peer is not null) _peers[o.AppId] = o.Peer;
         ulong rv;
         var rw = (o.Flags & CKF.RW_SESSION) != 0;
         if ((o.Flags & CKF.SERIAL_SESSION) == 0) rv = CKR.SESSION_PARALLEL_NOT_SUPPORTED;
@@ -396,7 +423,7 @@ public sealed class TokenActor : ReceivePersistentActor
             rv = CKR.OK;
         }
 
-        Sender.Tell(new SessionOpenResult(o.Client, o.Handle, rv));
+        replyTo.Tell(new SessionOpenResult(o.Client, o.Handle, rv));
     }
 
     private void GetSessionInfo(ClientRequest req, SessionEntry s)
@@ -420,7 +447,7 @@ public sealed class TokenActor : ReceivePersistentActor
     {
         _sessions.Remove((s.App, s.Handle));
         foreach (var id in _sessionObjects.Where(kv => kv.Value.App == s.App && kv.Value.Session == s.Handle).Select(kv => kv.Key).ToList())
-            _sessionObjects.Remove(id);
+            RemoveSessionObject(id);
     }
 
     private void CloseAllSessions(ClientRequest req, ulong app)
@@ -433,6 +460,19 @@ public sealed class TokenActor : ReceivePersistentActor
     {
         foreach (var s in _sessions.Values.Where(s => s.App == app).ToList()) RemoveSession(s);
         if (_logins.Remove(app)) DropKeyIfNoLogin();
+        _peers.Remove(app);
+    }
+
+    private void PutSessionObject(ulong id, SessionObject o)
+    {
+        _sessionObjects[id] = o;
+        _sessionIndex.Set(id, o.Attributes);
+    }
+
+    private void RemoveSessionObject(ulong id)
+    {
+        _sessionObjects.Remove(id);
+        _sessionIndex.Remove(id);
     }
 
     // ------------------------------------------------------------------ objects
@@ -516,7 +556,7 @@ public sealed class TokenActor : ReceivePersistentActor
             {
                 var id = _nextSessionObject++;
                 o.Set(CKA.UNIQUE_ID, Encoding.ASCII.GetBytes("s" + id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                _sessionObjects[id] = new SessionObject(s.App, s.Handle, o);
+                PutSessionObject(id, new SessionObject(s.App, s.Handle, o));
                 handles[i] = id;
             }
         }
@@ -534,20 +574,14 @@ public sealed class TokenActor : ReceivePersistentActor
             return;
         }
 
-        var pending = events.Count;
-        PersistAll(events, e =>
-        {
-            _state.Apply(e);
-            if (--pending == 0)
-            {
-                Answer();
-                MaybeSnapshot();
-            }
-        });
+        Commit(req, null, events, Answer);
     }
 
     private void HandleStoreNew(StoreNewObjects m)
     {
+        _currentSession = null;
+        _contextApp = m.AppId;
+        _contextSession = m.SessionHandle;
         try
         {
             if (!_sessions.TryGetValue((m.AppId, m.SessionHandle), out var s)) throw new CkException(CKR.SESSION_HANDLE_INVALID);
@@ -586,17 +620,15 @@ public sealed class TokenActor : ReceivePersistentActor
         if (attrs.GetBool(CKA.DESTROYABLE) == false) throw new CkException(CKR.ACTION_PROHIBITED);
         if (!isTokenObject)
         {
-            _sessionObjects.Remove(handle);
+            RemoveSessionObject(handle);
             req.Ok();
             return;
         }
 
-        Persist(new ObjectDestroyed(handle), e =>
+        Commit(req, handle, [new ObjectDestroyed(handle)], () =>
         {
-            _state.Apply(e);
             _unsealed.Remove(handle);
             req.Ok();
-            MaybeSnapshot();
         });
     }
 
@@ -675,17 +707,15 @@ public sealed class TokenActor : ReceivePersistentActor
         if (!isTokenObject)
         {
             var so = _sessionObjects[handle];
-            _sessionObjects[handle] = so with { Attributes = updated };
+            PutSessionObject(handle, so with { Attributes = updated });
             req.Ok();
             return;
         }
 
-        Persist(new ObjectChanged(handle, Seal(handle, updated)), e =>
+        Commit(req, handle, [new ObjectChanged(handle, Seal(handle, updated))], () =>
         {
-            _state.Apply(e);
             _unsealed.Remove(handle);
             req.Ok();
-            MaybeSnapshot();
         });
     }
 
@@ -694,11 +724,15 @@ public sealed class TokenActor : ReceivePersistentActor
         var template = AttributeSet.FromTemplate(r.ReadTemplate());
         r.ExpectEnd();
         if (s.FindResults is not null) throw new CkException(CKR.OPERATION_ACTIVE);
-        var results = new List<ulong>();
-        foreach (var (id, attrs) in _state.Objects)
-            if ((!attrs.IsTrue(CKA.PRIVATE) || IsUser(s.App)) && TemplateValidator.Matches(attrs, template)) results.Add(id);
-        foreach (var (id, so) in _sessionObjects)
-            if (so.App == s.App && (!so.Attributes.IsTrue(CKA.PRIVATE) || IsUser(s.App)) && TemplateValidator.Matches(so.Attributes, template)) results.Add(id);
+        var user = IsUser(s.App);
+        var results = _state.Index.Find(template, user ? null : static (_, attrs) => !attrs.IsTrue(CKA.PRIVATE));
+        if (_sessionIndex.Count > 0)
+        {
+            var app = s.App;
+            results.AddRange(_sessionIndex.Find(template, (id, attrs) =>
+                _sessionObjects[id].App == app && (user || !attrs.IsTrue(CKA.PRIVATE))));
+        }
+
         s.FindResults = results.ToArray();
         s.FindPosition = 0;
         req.Ok();
@@ -778,6 +812,209 @@ public sealed class TokenActor : ReceivePersistentActor
 
     private void MaybeSnapshot()
     {
-        if (_settings.SnapshotEvery > 0 && LastSequenceNr % _settings.SnapshotEvery == 0) SaveSnapshot(_state.ToSnapshot());
+        if (_settings.SnapshotEvery <= 0 || _eventsSinceSnapshot < _settings.SnapshotEvery) return;
+        SaveSnapshot(_state.ToSnapshot());
+        _eventsSinceSnapshot = 0;
+    }
+
+    // ------------------------------------------------------------------ group commit and audit
+
+    private static bool IsWrite(ITokenCommand c) => c switch
+    {
+        StoreNewObjects => true,
+        Request r => r.Client.Opcode is Opcode.InitToken or Opcode.Login or Opcode.InitPIN or Opcode.SetPIN
+            or Opcode.CreateObject or Opcode.CopyObject or Opcode.DestroyObject or Opcode.SetAttributeValue,
+        _ => false,
+    };
+
+    private static ulong AppOf(ITokenCommand c) => c switch
+    {
+        Request r => r.AppId,
+        OpenSession o => o.AppId,
+        ApplicationGone g => g.AppId,
+        StoreNewObjects m => m.AppId,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// While a write is in flight, writes (and anything of an application that already has something
+    /// waiting, to keep its order) wait for the batch after it. Reads of committed state go on.
+    /// </summary>
+    private bool Defer(ITokenCommand c)
+    {
+        if (!_writing) return false;
+        var app = AppOf(c);
+        if (!IsWrite(c) && !_deferredPerApp.ContainsKey(app)) return false;
+        _deferred.Enqueue((c, Sender));
+        _deferredPerApp[app] = _deferredPerApp.GetValueOrDefault(app) + 1;
+        return true;
+    }
+
+    /// <summary>Whether a waiting command must go to a later batch than the one being collected.</summary>
+    private bool Conflicts(ITokenCommand c)
+    {
+        if (_batch.Count == 0) return false;
+        if (_batchExclusive) return true;
+        if (!IsWrite(c)) return _batchApps.Contains(AppOf(c));
+        if (c is StoreNewObjects) return false;
+        var r = (Request)c;
+        switch (r.Client.Opcode)
+        {
+            case Opcode.InitToken: return true;
+            case Opcode.Login or Opcode.InitPIN or Opcode.SetPIN: return _batchTouched.Contains(TokenKey);
+            case Opcode.CreateObject: return false;
+            default:
+                // CopyObject, DestroyObject, SetAttributeValue: u64 session, u64 object, ...
+                var p = r.Client.Payload;
+                return p.Length < 16 || _batchTouched.Contains(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(p.AsSpan(8)));
+        }
+    }
+
+    private void Dispatch(ITokenCommand c, IActorRef sender)
+    {
+        switch (c)
+        {
+            case Request r: Handle(r); break;
+            case OpenSession o: HandleOpenSession(o, sender); break;
+            case ApplicationGone g: DropApplication(g.AppId); break;
+            case StoreNewObjects m: HandleStoreNew(m); break;
+        }
+    }
+
+    /// <summary>
+    /// Journals <paramref name="events"/> of one command (stamped, hash-chained) in the current batch and
+    /// runs <paramref name="committed"/> once all of them are committed and applied. <paramref name="touches"/>:
+    /// the object id (or <see cref="TokenKey"/>) whose committed state the command's validation read.
+    /// </summary>
+    private void Commit(ClientRequest client, ulong? touches, IReadOnlyList<ITokenEvent> events, Action committed)
+    {
+        var peer = _peers.GetValueOrDefault(_contextApp);
+        var at = DateTimeOffset.UtcNow;
+        foreach (var e in events)
+        {
+            var record = AuditRecord.Create(_chainHead, at, peer?.Pid ?? -1, peer?.Uid ?? -1, _contextSession,
+                TokenEventSerializer.ManifestOf(e), TokenEventSerializer.Encode(e));
+            _chainHead = record.Hash;
+            _pendingEvents.Add(new AuditedEvent(e, record));
+        }
+
+        _batch.Add(new PendingWrite(client, events.Count, committed));
+        if (touches is { } t) _batchTouched.Add(t);
+        _batchApps.Add(_contextApp);
+        if (!_collecting) Flush();
+    }
+
+    private readonly List<ITokenEvent> _pendingEvents = new();
+
+    /// <summary>Sends the collected batch to the journal (one write) unless one is in flight.</summary>
+    private void Flush()
+    {
+        if (_writing || _batch.Count == 0) return;
+        _inFlight.AddRange(_batch);
+        _inFlightCursor = 0;
+        _batch.Clear();
+        _batchTouched.Clear();
+        _batchApps.Clear();
+        _batchExclusive = false;
+        var events = _pendingEvents.ToArray();
+        _pendingEvents.Clear();
+        _writing = true;
+        _batches++;
+        _batchedEvents += events.Length;
+        PersistAllAsync(events, e =>
+        {
+            _state.Apply(e);
+            _eventsSinceSnapshot++;
+            EventDone();
+        });
+    }
+
+    private void EventDone()
+    {
+        var w = _inFlight[_inFlightCursor];
+        if (--w.Remaining > 0) return;
+        _inFlightCursor++;
+        if (w.Failed) w.Client.Reply(CKR.DEVICE_ERROR);
+        else
+        {
+            try
+            {
+                w.Committed();
+            }
+            catch (CkException e)
+            {
+                w.Client.Reply(e.Rv);
+            }
+        }
+
+        if (_inFlightCursor < _inFlight.Count) return;
+        _inFlight.Clear();
+        _inFlightCursor = 0;
+        _writing = false;
+        MaybeSnapshot();
+        Drain();
+    }
+
+    /// <summary>Validates the waiting commands against the now committed state and journals them as one batch.</summary>
+    private void Drain()
+    {
+        while (!_writing)
+        {
+            if (_deferred.Count == 0)
+            {
+                Flush();
+                return;
+            }
+
+            _collecting = true;
+            try
+            {
+                while (_deferred.Count > 0 && !Conflicts(_deferred.Peek().Command) && !_batchExclusive)
+                {
+                    var (c, sender) = _deferred.Dequeue();
+                    var app = AppOf(c);
+                    if (--_deferredPerApp[app] == 0) _deferredPerApp.Remove(app);
+                    Dispatch(c, sender);
+                }
+            }
+            finally
+            {
+                _collecting = false;
+            }
+
+            Flush();
+        }
+    }
+
+    /// <summary>The journal failed (the actor stops after this): every waiting caller gets CKR_DEVICE_ERROR rather than silence.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "token {0}: journal write failed at sequence {1}", _slot.TokenName, sequenceNr);
+        for (var i = _inFlightCursor; i < _inFlight.Count; i++) _inFlight[i].Client.Reply(CKR.DEVICE_ERROR);
+        foreach (var w in _batch) w.Client.Reply(CKR.DEVICE_ERROR);
+        foreach (var (c, _) in _deferred)
+        {
+            switch (c)
+            {
+                case Request r: r.Client.Reply(CKR.DEVICE_ERROR); break;
+                case StoreNewObjects m: m.Client.Reply(CKR.DEVICE_ERROR); break;
+            }
+        }
+
+        _inFlight.Clear();
+        _batch.Clear();
+        _deferred.Clear();
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    /// <summary>The journal refused one event (serialization): its command fails, the state stays as it was.</summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "token {0}: journal rejected event at sequence {1}", _slot.TokenName, sequenceNr);
+        if (_inFlightCursor < _inFlight.Count)
+        {
+            _inFlight[_inFlightCursor].Failed = true;
+            EventDone();
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using OpenCryptokiActors.Actors.Applications;
 using OpenCryptokiActors.Actors.Server;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens.Objects;
@@ -11,11 +12,14 @@ public static class TokenProtocol
     /// <summary>Marker of every command the TokenActor serves.</summary>
     public interface ITokenCommand;
 
-    /// <summary>A client request for this token. <paramref name="Session"/> is the session actor for session-scoped calls.</summary>
-    public sealed record Request(ClientRequest Client, ulong AppId, IActorRef? Session) : ITokenCommand;
+    /// <summary>
+    /// A client request for this token. <paramref name="Session"/> is the session actor for session-scoped calls;
+    /// <paramref name="Peer"/> the application's peer credentials (pid, uid) for the audit trail.
+    /// </summary>
+    public sealed record Request(ClientRequest Client, ulong AppId, IActorRef? Session, ApplicationProtocol.PeerCredentials? Peer = null) : ITokenCommand;
 
     /// <summary>C_OpenSession: the application allocated <paramref name="Handle"/>; the token answers the application with <see cref="SessionOpenResult"/>.</summary>
-    public sealed record OpenSession(ClientRequest Client, ulong AppId, ulong Handle, ulong Flags) : ITokenCommand;
+    public sealed record OpenSession(ClientRequest Client, ulong AppId, ulong Handle, ulong Flags, ApplicationProtocol.PeerCredentials? Peer = null) : ITokenCommand;
 
     public sealed record SessionOpenResult(ClientRequest Client, ulong Handle, ulong Rv);
 
@@ -32,6 +36,22 @@ public static class TokenProtocol
     }
 
     public sealed record Ready(ulong SlotId);
+
+    /// <summary>Answered with <see cref="StoreStats"/>: how many journal writes (batches) carried how many events since the token started.</summary>
+    public sealed record GetStoreStats : ITokenCommand
+    {
+        public static readonly GetStoreStats Instance = new();
+    }
+
+    public sealed record StoreStats(long Batches, long Events, int Objects, long LastSequenceNr);
+
+    /// <summary>For `ock status` and tests: answered with <see cref="TokenUsage"/> (what the token holds in memory).</summary>
+    public sealed record GetUsage : ITokenCommand
+    {
+        public static readonly GetUsage Instance = new();
+    }
+
+    public sealed record TokenUsage(ulong SlotId, bool Initialized, string Label, int Sessions, int RwSessions, int SessionObjects, int LoggedInApplications, int Applications);
 
     // ---- to the session actor ----
 

@@ -70,4 +70,7 @@ public enum Opcode : ushort
 
     SeedRandom = 90,
     GenerateRandom = 91,
+
+    /// <summary>C_WaitForSlotEvent: request u64 flags; reply u64 slot (CKR_OK) or CKR_NO_EVENT, always at once.</summary>
+    WaitForSlotEvent = 100,
 }

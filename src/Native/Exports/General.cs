@@ -183,6 +183,30 @@ internal static unsafe class General
         }
     }
 
+    /// <summary>Interval of a blocking C_WaitForSlotEvent's polls: the longest an event waits to be seen.</summary>
+    private const int SlotEventPollMs = 50;
+
+    private static ulong PollSlotEvent(ulong* pSlot)
+    {
+        var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        try
+        {
+            c.Begin(Cryptoki.Wire.Opcode.WaitForSlotEvent).WriteULong(CKF.DONT_BLOCK);
+            rv = c.Call(out var reply);
+            if (rv != CKR.OK) return rv;
+            var slot = reply.ReadULong();
+            reply.ExpectEnd();
+            *pSlot = slot;
+            if (Trace.On(Trace.Arguments)) Trace.Args(nameof(C_WaitForSlotEvent), $"event on slot {slot}");
+            return CKR.OK;
+        }
+        finally
+        {
+            c.Release();
+        }
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "C_WaitForSlotEvent")]
     public static ulong C_WaitForSlotEvent(ulong flags, ulong* pSlot, void* pReserved)
     {
@@ -192,8 +216,14 @@ internal static unsafe class General
             if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"flags={Trace.Hex(flags)}");
             if (!Module.IsInitialized) return call.Return(CKR.CRYPTOKI_NOT_INITIALIZED);
             if (pSlot is null || pReserved is not null) return call.Return(CKR.ARGUMENTS_BAD);
-            // No slot events yet: never an event without blocking, and blocking is not offered.
-            return call.Return((flags & CKF.DONT_BLOCK) != 0 ? CKR.NO_EVENT : CKR.FUNCTION_NOT_SUPPORTED);
+            // The daemon answers at once (an event, or CKR_NO_EVENT). A blocking wait polls it, taking the connection's
+            // lock only for each short round trip, so the other threads' calls go on; C_Finalize ends the wait.
+            while (true)
+            {
+                var rv = PollSlotEvent(pSlot);
+                if (rv != CKR.NO_EVENT || (flags & CKF.DONT_BLOCK) != 0) return call.Return(rv);
+                Thread.Sleep(SlotEventPollMs);
+            }
         }
         catch (Exception e)
         {

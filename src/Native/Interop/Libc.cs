@@ -61,6 +61,20 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "getsockopt", SetLastError = true)]
     public static partial int GetSockOpt(int fd, int level, int name, int* value, uint* length);
 
+    [LibraryImport(Lib, EntryPoint = "getuid")]
+    public static partial uint GetUid();
+
+    [LibraryImport(Lib, EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Stat(string path, byte* buffer);
+
+    /// <summary>The owning group of a file (x86_64 struct stat: st_gid at offset 32), or null.</summary>
+    public static int? FileGroup(string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (Stat(path, buffer) != 0) return null;
+        return *(int*)(buffer + 32);
+    }
+
     [LibraryImport(Lib, EntryPoint = "close")]
     public static partial int Close(int fd);
 

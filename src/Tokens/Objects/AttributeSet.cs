@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections;
+using System.Collections.Concurrent;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 
@@ -9,10 +10,15 @@ namespace OpenCryptokiActors.Tokens.Objects;
 /// The attributes of one object (or one template): CKA type → value in its native LP64 layout
 /// (CK_ULONG = 8 bytes little-endian, CK_BBOOL = 1 byte). Mutable while being built; treat as
 /// immutable once stored (copy with <see cref="Clone"/> before changing a stored set).
+/// A stored key's instance also carries the crypto objects prepared from it (<see cref="Prepared{T}"/>): they live
+/// and die with the instance, so a changed key (a new instance) starts with none and a destroyed key drops them.
 /// </summary>
 public sealed class AttributeSet : IEnumerable<KeyValuePair<ulong, byte[]>>
 {
     private readonly Dictionary<ulong, byte[]> _values;
+
+    /// <summary>Prepared crypto objects by slot; created on first use, cleared by any change of the values.</summary>
+    private ConcurrentDictionary<object, object>? _prepared;
 
     public AttributeSet() => _values = new Dictionary<ulong, byte[]>();
 
@@ -44,16 +50,24 @@ public sealed class AttributeSet : IEnumerable<KeyValuePair<ulong, byte[]>>
     public byte[] this[ulong type]
     {
         get => _values[type];
-        set => _values[type] = value;
+        set => Set(type, value);
     }
 
-    public void Set(ulong type, byte[] value) => _values[type] = value;
+    public void Set(ulong type, byte[] value)
+    {
+        _values[type] = value;
+        Changed();
+    }
 
-    public void SetULong(ulong type, ulong value) => _values[type] = Attr.ULong(value);
+    public void SetULong(ulong type, ulong value) => Set(type, Attr.ULong(value));
 
-    public void SetBool(ulong type, bool value) => _values[type] = Attr.Bool(value);
+    public void SetBool(ulong type, bool value) => Set(type, Attr.Bool(value));
 
-    public bool Remove(ulong type) => _values.Remove(type);
+    public bool Remove(ulong type)
+    {
+        Changed();
+        return _values.Remove(type);
+    }
 
     /// <summary>CK_ULONG value; CKR_ATTRIBUTE_VALUE_INVALID when the length is not 8.</summary>
     public ulong? GetULong(ulong type) => _values.TryGetValue(type, out var v) ? Attr.AsULong(type, v) : null;
@@ -62,6 +76,38 @@ public sealed class AttributeSet : IEnumerable<KeyValuePair<ulong, byte[]>>
     public bool? GetBool(ulong type) => _values.TryGetValue(type, out var v) ? Attr.AsBool(type, v) : null;
 
     public bool IsTrue(ulong type) => GetBool(type) == true;
+
+    /// <summary>
+    /// The object prepared from these attributes for <paramref name="slot"/> (an imported RSA key, a curve point, key
+    /// parameters ...), made by <paramref name="create"/> on first use and shared by every thread using this instance,
+    /// so it must be safe for concurrent use (immutable, or a pool). A clone starts without prepared objects.
+    /// When two threads race to create it, one result is kept and the other disposed.
+    /// </summary>
+    public T Prepared<T>(object slot, Func<AttributeSet, T> create)
+        where T : class
+    {
+        var cache = Volatile.Read(ref _prepared);
+        if (cache is null)
+        {
+            Interlocked.CompareExchange(ref _prepared, new ConcurrentDictionary<object, object>(), null);
+            cache = Volatile.Read(ref _prepared)!;
+        }
+
+        if (cache.TryGetValue(slot, out var found)) return (T)found;
+        var made = create(this);
+        var kept = cache.GetOrAdd(slot, made);
+        if (!ReferenceEquals(kept, made)) (made as IDisposable)?.Dispose();
+        return (T)kept;
+    }
+
+    /// <summary>Number of prepared objects (tests).</summary>
+    internal int PreparedCount => Volatile.Read(ref _prepared)?.Count ?? 0;
+
+    /// <summary>A set is only changed while being built; a change still drops whatever was prepared from the old values.</summary>
+    private void Changed()
+    {
+        if (Volatile.Read(ref _prepared) is not null) Volatile.Write(ref _prepared, null);
+    }
 
     public AttributeSet Clone() => new(_values.Select(kv => new KeyValuePair<ulong, byte[]>(kv.Key, (byte[])kv.Value.Clone())));
 

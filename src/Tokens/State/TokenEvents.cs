@@ -32,7 +32,23 @@ public sealed record LoginFailed(ulong UserType) : ITokenEvent;
 /// <summary>A correct PIN after failures: the failure count goes back to zero.</summary>
 public sealed record LoginFailuresReset(ulong UserType) : ITokenEvent;
 
-/// <summary>The whole persistent state of a token, for snapshots.</summary>
+/// <summary>A correct PIN (C_Login): the failure count of that user type goes back to zero.</summary>
+public sealed record LoginSucceeded(ulong UserType) : ITokenEvent;
+
+/// <summary>Who caused an event and when: the application's peer credentials and its session handle (0: none).</summary>
+public sealed record AuditStamp(DateTimeOffset At, int Pid, int Uid, ulong Session);
+
+/// <summary>
+/// The journal form of every event since the audit trail (manifest Audited.v1): the event, its stamp and
+/// its place in the token's hash chain. <paramref name="Record"/> holds the event's serialized bytes and
+/// the hashes (Cryptoki.Audit.AuditRecord); <paramref name="Event"/> is the same event decoded.
+/// </summary>
+public sealed record AuditedEvent(ITokenEvent Event, OpenCryptokiActors.Cryptoki.Audit.AuditRecord Record) : ITokenEvent
+{
+    public AuditStamp Stamp => new(Record.At, Record.Pid, Record.Uid, Record.Session);
+}
+
+/// <summary>The whole persistent state of a token, for snapshots. <paramref name="LastHash"/>: head of the audit hash chain (v2).</summary>
 public sealed record TokenSnapshot(
     bool Initialized,
     string Label,
@@ -41,4 +57,5 @@ public sealed record TokenSnapshot(
     int SoFailures,
     int UserFailures,
     ulong NextObjectId,
-    IReadOnlyList<KeyValuePair<ulong, AttributeSet>> Objects) : ITokenEvent;
+    IReadOnlyList<KeyValuePair<ulong, AttributeSet>> Objects,
+    byte[]? LastHash = null) : ITokenEvent;

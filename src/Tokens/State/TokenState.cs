@@ -24,7 +24,13 @@ public sealed class TokenState
     /// <summary>Next token object id; never reused, even across C_InitToken.</summary>
     public ulong NextObjectId { get; private set; } = 1;
 
-    public Dictionary<ulong, AttributeSet> Objects { get; } = new();
+    /// <summary>Token objects by id, indexed for C_FindObjects (<see cref="ObjectIndex"/>).</summary>
+    public ObjectIndex Index { get; } = new();
+
+    public IReadOnlyDictionary<ulong, AttributeSet> Objects => Index.Objects;
+
+    /// <summary>Hash of the last audited event (head of the token's audit chain).</summary>
+    public byte[] LastHash { get; private set; } = OpenCryptokiActors.Cryptoki.Audit.AuditRecord.Genesis;
 
     public int Failures(ulong userType) => userType == CKU.SO ? SoFailures : UserFailures;
 
@@ -39,7 +45,7 @@ public sealed class TokenState
                 UserPin = null;
                 SoFailures = 0;
                 UserFailures = 0;
-                Objects.Clear();
+                Index.Clear();
                 break;
             case SoPinSet s:
                 SoPin = s.SoPin;
@@ -50,18 +56,26 @@ public sealed class TokenState
                 UserFailures = 0;
                 break;
             case ObjectCreated c:
-                Objects[c.Id] = c.Attributes;
+                Index.Set(c.Id, c.Attributes);
                 NextObjectId = Math.Max(NextObjectId, c.Id + 1);
                 break;
             case ObjectChanged c:
-                Objects[c.Id] = c.Attributes;
+                Index.Set(c.Id, c.Attributes);
                 break;
             case ObjectDestroyed d:
-                Objects.Remove(d.Id);
+                Index.Remove(d.Id);
                 break;
             case LoginFailed f:
                 if (f.UserType == CKU.SO) SoFailures++;
                 else UserFailures++;
+                break;
+            case AuditedEvent a:
+                Apply(a.Event);
+                LastHash = a.Record.Hash;
+                break;
+            case LoginSucceeded r:
+                if (r.UserType == CKU.SO) SoFailures = 0;
+                else UserFailures = 0;
                 break;
             case LoginFailuresReset r:
                 if (r.UserType == CKU.SO) SoFailures = 0;
@@ -75,8 +89,9 @@ public sealed class TokenState
                 SoFailures = s.SoFailures;
                 UserFailures = s.UserFailures;
                 NextObjectId = s.NextObjectId;
-                Objects.Clear();
-                foreach (var (id, attrs) in s.Objects) Objects[id] = attrs;
+                Index.Clear();
+                foreach (var (id, attrs) in s.Objects) Index.Set(id, attrs);
+                LastHash = s.LastHash ?? OpenCryptokiActors.Cryptoki.Audit.AuditRecord.Genesis;
                 break;
             default:
                 throw new ArgumentException($"unknown token event {e.GetType().Name}");
@@ -84,7 +99,7 @@ public sealed class TokenState
     }
 
     public TokenSnapshot ToSnapshot() =>
-        new(Initialized, Label, SoPin, UserPin, SoFailures, UserFailures, NextObjectId, Objects.ToList());
+        new(Initialized, Label, SoPin, UserPin, SoFailures, UserFailures, NextObjectId, Objects.ToList(), LastHash);
 
     /// <summary>Reserves the next token object id (the event that uses it advances the counter on Apply).</summary>
     public ulong AllocateObjectId() => NextObjectId++;

@@ -104,7 +104,13 @@ public sealed class RunningProcess : IDisposable
 
     public void Signal(int signal) => Libc.Kill(_process.Id, signal);
 
-    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    /// <summary>Waits for the exit and, once exited, for the redirected output to be read to its end.</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        _process.WaitForExit(); // drains the asynchronous stdout/stderr readers
+        return true;
+    }
 
     public void Dispose()
     {

@@ -18,7 +18,9 @@ public sealed class SlotDaemon : IDisposable
     private Process? _process;
 
     /// <summary>A daemon on a generated config (--config) under <paramref name="baseDir"/>.</summary>
-    public SlotDaemon(string baseDir, IReadOnlyList<SlotConfig> slots, int pbkdf2Iterations = 1000)
+    /// <param name="group">opencryptoki.group: who besides root may connect.</param>
+    /// <param name="extraConfig">More HOCON lines inside the opencryptoki block (e.g. socket-mode, admin settings).</param>
+    public SlotDaemon(string baseDir, IReadOnlyList<SlotConfig> slots, int pbkdf2Iterations = 1000, string group = "pkcs11", string extraConfig = "")
     {
         BaseDir = baseDir;
         DataDir = Path.Combine(baseDir, "lib");
@@ -28,8 +30,20 @@ public sealed class SlotDaemon : IDisposable
         var configFile = Path.Combine(baseDir, "opencryptoki.conf");
         ConfigFile = configFile;
         Directory.CreateDirectory(DataDir);
+        _group = group;
+        _extraConfig = extraConfig;
         File.WriteAllText(configFile, RenderConfig(slots, pbkdf2Iterations));
     }
+
+    private readonly string _group = "pkcs11";
+    private readonly string _extraConfig = "";
+
+    /// <summary>The admin socket (opencryptoki.admin.socket defaults to ./var/run/slotd-admin.socket in the working directory).</summary>
+    public string AdminSocketPath => Path.Combine(BaseDir, "var", "run", "slotd-admin.socket");
+
+    /// <summary>Rewrites the configuration file's slot table (for `ock slot reload`); takes effect on reload or restart.</summary>
+    public void RewriteSlots(IReadOnlyList<SlotConfig> slots, int pbkdf2Iterations = 1000) =>
+        File.WriteAllText(ConfigFile ?? throw new InvalidOperationException("no configuration file"), RenderConfig(slots, pbkdf2Iterations));
 
     private SlotDaemon(string workingDir)
     {
@@ -240,17 +254,19 @@ public sealed class SlotDaemon : IDisposable
         sb.Append($"  data-dir = \"{DataDir}\"\n");
         sb.Append($"  socket   = \"{SocketPath}\"\n");
         sb.Append($"  pid-file = \"{PidFile}\"\n");
-        sb.Append("  group    = \"pkcs11\"\n");
+        sb.Append($"  group    = \"{_group}\"\n");
+        if (_extraConfig.Length > 0) sb.Append(_extraConfig).Append('\n');
         sb.Append($"  pbkdf2-iterations = {pbkdf2Iterations}\n");
         sb.Append("  slots = [\n");
         foreach (var s in slots)
         {
             sb.Append($"    {{ id = {s.Id}, token-type = soft, token-name = {s.TokenName}, " +
-                      $"description = \"{s.Description}\", max-login-failures = {s.MaxLoginFailures} }}\n");
+                      $"description = \"{s.Description}\", max-login-failures = {s.MaxLoginFailures}" +
+                      (s.Group is null ? "" : $", group = \"{s.Group}\"") + " }\n");
         }
         sb.Append("  ]\n}\n");
         return sb.ToString();
     }
 }
 
-public sealed record SlotConfig(ulong Id, string TokenName, string Description, int MaxLoginFailures = 10);
+public sealed record SlotConfig(ulong Id, string TokenName, string Description, int MaxLoginFailures = 10, string? Group = null);

@@ -11,6 +11,12 @@
  *                                            "get default=<M.m> v240=<M.m>"
  *   p11client MODULE fork                    C_Initialize, fork; the child prints what it gets before
  *                                            and after its own C_Initialize
+ *   p11client MODULE init-token SLOT SOPIN LABEL   C_InitToken
+ *   p11client MODULE burst SLOT PREFIX N     creates public token data objects PREFIX-0 .. PREFIX-(N-1) (CKA_VALUE =
+ *                                            the label) on one R/W session, one at a time; prints "OK <label> <handle>"
+ *                                            after each CKR_OK (stdout line-buffered), "FAIL ..." at the first error
+ *   p11client MODULE dump SLOT               every public object: "OBJ <handle> <label> <intact|damaged>" (intact:
+ *                                            CKA_VALUE equals the label), then "count=<n>"
  *
  * Exit status 0 on success; on a failing call prints "FAIL <function> rv=0x<rv>" and exits 2.
  */
@@ -181,6 +187,75 @@ static int cmd_fork(void)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 4;
 }
 
+static int cmd_init_token(CK_SLOT_ID slot, const char *so_pin, const char *label)
+{
+    CK_UTF8CHAR padded[32];
+    size_t n = strlen(label);
+    memset(padded, ' ', sizeof padded);
+    memcpy(padded, label, n > 32 ? 32 : n);
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_InitToken(slot, (CK_UTF8CHAR_PTR)so_pin, strlen(so_pin), padded), "C_InitToken");
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    printf("initialized\n");
+    return 0;
+}
+
+static int cmd_burst(CK_SLOT_ID slot, const char *prefix, long n)
+{
+    CK_SESSION_HANDLE s;
+    CK_OBJECT_CLASS cls = CKO_DATA;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    char label[128];
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), "C_OpenSession");
+    printf("READY\n");
+    for (long i = 0; i < n; i++) {
+        CK_OBJECT_HANDLE h;
+        snprintf(label, sizeof label, "%s-%ld", prefix, i);
+        CK_ATTRIBUTE tmpl[] = {
+            { CKA_CLASS, &cls, sizeof cls },
+            { CKA_TOKEN, &yes, sizeof yes },
+            { CKA_PRIVATE, &no, sizeof no },
+            { CKA_LABEL, label, strlen(label) },
+            { CKA_VALUE, label, strlen(label) },
+        };
+        CHECK(p11->C_CreateObject(s, tmpl, 5, &h), "C_CreateObject");
+        printf("OK %s %lu\n", label, (unsigned long)h);
+    }
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static int cmd_dump(CK_SLOT_ID slot)
+{
+    CK_SESSION_HANDLE s;
+    CK_OBJECT_HANDLE found[256];
+    CK_ULONG n = 0, total = 0;
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), "C_OpenSession");
+    CHECK(p11->C_FindObjectsInit(s, NULL, 0), "C_FindObjectsInit");
+    do {
+        CHECK(p11->C_FindObjects(s, found, 256, &n), "C_FindObjects");
+        for (CK_ULONG i = 0; i < n; i++) {
+            char label[256], value[256];
+            CK_ATTRIBUTE a[] = { { CKA_LABEL, label, sizeof label - 1 }, { CKA_VALUE, value, sizeof value - 1 } };
+            CK_RV rv = p11->C_GetAttributeValue(s, found[i], a, 2);
+            if (rv != CKR_OK) {
+                printf("OBJ %lu ? damaged rv=0x%lx\n", (unsigned long)found[i], (unsigned long)rv);
+                continue;
+            }
+            label[a[0].ulValueLen] = 0;
+            value[a[1].ulValueLen] = 0;
+            printf("OBJ %lu %s %s\n", (unsigned long)found[i], label, strcmp(label, value) == 0 ? "intact" : "damaged");
+        }
+        total += n;
+    } while (n > 0);
+    CHECK(p11->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+    printf("count=%lu\n", (unsigned long)total);
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -202,6 +277,12 @@ int main(int argc, char **argv)
         return cmd_interfaces();
     if (strcmp(cmd, "fork") == 0)
         return cmd_fork();
+    if (strcmp(cmd, "init-token") == 0 && argc == 6)
+        return cmd_init_token(strtoul(argv[3], NULL, 10), argv[4], argv[5]);
+    if (strcmp(cmd, "burst") == 0 && argc == 6)
+        return cmd_burst(strtoul(argv[3], NULL, 10), argv[4], atol(argv[5]));
+    if (strcmp(cmd, "dump") == 0 && argc == 4)
+        return cmd_dump(strtoul(argv[3], NULL, 10));
     fprintf(stderr, "unknown command %s\n", cmd);
     return 1;
 }

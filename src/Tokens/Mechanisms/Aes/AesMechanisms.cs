@@ -97,7 +97,7 @@ public sealed class AesMechanisms : IMechanism
             {
                 var p = Params.Decode(parameter, b => KeyDerivationStringData.Decode(b), "CK_KEY_DERIVATION_STRING_DATA");
                 if (p.Data.Length == 0 || p.Data.Length % 16 != 0) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "data must be a non-empty multiple of 16 bytes");
-                encrypted = Create(CKM.AES_ECB, null, k, encrypt: true).OneShot(p.Data);
+                encrypted = Create(CKM.AES_ECB, null, baseKey, k, encrypt: true).OneShot(p.Data);
                 break;
             }
 
@@ -106,7 +106,7 @@ public sealed class AesMechanisms : IMechanism
                 var p = Params.Decode(parameter, b => AesCbcEncryptDataParams.Decode(b), "CK_AES_CBC_ENCRYPT_DATA_PARAMS");
                 if (p.Iv.Length != 16) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "a 16-byte IV is required");
                 if (p.Data.Length == 0 || p.Data.Length % 16 != 0) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "data must be a non-empty multiple of 16 bytes");
-                encrypted = Create(CKM.AES_CBC, p.Iv, k, encrypt: true).OneShot(p.Data);
+                encrypted = Create(CKM.AES_CBC, p.Iv, baseKey, k, encrypt: true).OneShot(p.Data);
                 break;
             }
 
@@ -129,7 +129,7 @@ public sealed class AesMechanisms : IMechanism
         var k = KeyValue(wrappingKey, CKR.WRAPPING_KEY_TYPE_INCONSISTENT, CKR.WRAPPING_KEY_SIZE_RANGE);
         try
         {
-            return Create(mechanism, parameter, k, encrypt: true).OneShot(data);
+            return Create(mechanism, parameter, wrappingKey, k, encrypt: true).OneShot(data);
         }
         catch (CkException e) when (e.Rv is CKR.DATA_LEN_RANGE)
         {
@@ -142,7 +142,7 @@ public sealed class AesMechanisms : IMechanism
         var k = KeyValue(unwrappingKey, CKR.UNWRAPPING_KEY_TYPE_INCONSISTENT, CKR.UNWRAPPING_KEY_SIZE_RANGE);
         try
         {
-            return Create(mechanism, parameter, k, encrypt: false).OneShot(wrapped);
+            return Create(mechanism, parameter, unwrappingKey, k, encrypt: false).OneShot(wrapped);
         }
         catch (CkException e) when (e.Rv is CKR.ENCRYPTED_DATA_LEN_RANGE)
         {
@@ -181,25 +181,26 @@ public sealed class AesMechanisms : IMechanism
     }
 
     private static ICipherOperation Create(ulong mechanism, byte[]? parameter, AttributeSet key, bool encrypt) =>
-        mechanism == CKM.AES_XTS ? AesModes.Xts(XtsKeyValue(key), parameter, encrypt) : Create(mechanism, parameter, KeyValue(key), encrypt);
+        mechanism == CKM.AES_XTS ? AesModes.Xts(XtsKeyValue(key), parameter, encrypt) : Create(mechanism, parameter, key, KeyValue(key), encrypt);
 
-    private static ICipherOperation Create(ulong mechanism, byte[]? parameter, byte[] k, bool encrypt)
+    /// <summary>An operation with the AES key <paramref name="k"/>, the CKA_VALUE of <paramref name="key"/> (whose prepared objects it uses).</summary>
+    private static ICipherOperation Create(ulong mechanism, byte[]? parameter, AttributeSet key, byte[] k, bool encrypt)
     {
         switch (mechanism)
         {
             case CKM.AES_ECB:
                 Check.NoParameter(parameter);
-                return new BlockOperation(k, encrypt, null, pad: false);
+                return new BlockOperation(PreparedAes.Of(key, k), encrypt, null, pad: false);
             case CKM.AES_CBC:
             case CKM.AES_CBC_PAD:
                 if (parameter is not { Length: 16 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "a 16-byte IV is required");
-                return new BlockOperation(k, encrypt, (byte[])parameter.Clone(), pad: mechanism == CKM.AES_CBC_PAD);
+                return new BlockOperation(PreparedAes.Of(key, k), encrypt, (byte[])parameter.Clone(), pad: mechanism == CKM.AES_CBC_PAD);
             case CKM.AES_CTR:
             {
                 if (parameter is not { Length: 24 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_AES_CTR_PARAMS expected");
                 var bits = MechanismParams.ULongAt(parameter, 0);
                 if (bits is 0 or > 128) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "counter bits out of range");
-                return new CtrOperation(k, (int)bits, parameter[8..24]);
+                return new CtrOperation(PreparedAes.Of(key, k), (int)bits, parameter[8..24]);
             }
 
             case CKM.AES_GCM:
@@ -216,7 +217,7 @@ public sealed class AesMechanisms : IMechanism
 
                 if (p.Iv.Length is 0 or > 256) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "GCM IV length out of range");
                 if (p.TagBits is < 32 or > 128 || p.TagBits % 8 != 0) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "GCM tag length out of range");
-                return new GcmOperation(k, encrypt, p.Iv, p.Aad, (int)p.TagBits / 8);
+                return new GcmOperation(PreparedAes.Of(key, k), encrypt, p.Iv, p.Aad, (int)p.TagBits / 8);
             }
 
             case CKM.AES_CCM:
@@ -251,15 +252,15 @@ public sealed class AesMechanisms : IMechanism
     /// <summary>ECB and CBC (with or without PKCS#7 padding), streamed per block. CBC_PAD decryption holds back the last block.</summary>
     private sealed class BlockOperation : ICipherOperation
     {
-        private readonly NetAes _aes = NetAes.Create();
+        private readonly PreparedAes _key;
         private readonly bool _encrypt;
         private readonly bool _pad;
         private byte[]? _iv;
         private byte[] _pending = [];
 
-        public BlockOperation(byte[] key, bool encrypt, byte[]? iv, bool pad)
+        public BlockOperation(PreparedAes key, bool encrypt, byte[]? iv, bool pad)
         {
-            _aes.Key = key;
+            _key = key;
             _encrypt = encrypt;
             _iv = iv;
             _pad = pad;
@@ -274,7 +275,16 @@ public sealed class AesMechanisms : IMechanism
 
         public byte[] Update(ReadOnlySpan<byte> input)
         {
-            var all = _pending.Length == 0 ? input.ToArray() : [.. _pending, .. input];
+            if (_pending.Length == 0)
+            {
+                // No copy of the input: transform its whole blocks in place, keep the tail.
+                var keep = input.Length % 16;
+                if (!_encrypt && _pad && keep == 0) keep = Math.Min(16, input.Length);
+                _pending = input[^keep..].ToArray();
+                return Transform(input[..^keep]);
+            }
+
+            var all = (byte[])[.. _pending, .. input];
             var hold = all.Length % 16;
             if (!_encrypt && _pad && hold == 0) hold = Math.Min(16, all.Length);
             _pending = all[^hold..];
@@ -312,15 +322,17 @@ public sealed class AesMechanisms : IMechanism
         private byte[] Transform(ReadOnlySpan<byte> blocks)
         {
             if (blocks.IsEmpty) return [];
-            if (_iv is null) return _encrypt ? _aes.EncryptEcb(blocks, PaddingMode.None) : _aes.DecryptEcb(blocks, PaddingMode.None);
+            using var lease = _key.Aes.Rent();
+            var aes = lease.Item;
+            if (_iv is null) return _encrypt ? aes.EncryptEcb(blocks, PaddingMode.None) : aes.DecryptEcb(blocks, PaddingMode.None);
             if (_encrypt)
             {
-                var c = _aes.EncryptCbc(blocks, _iv, PaddingMode.None);
+                var c = aes.EncryptCbc(blocks, _iv, PaddingMode.None);
                 _iv = c[^16..];
                 return c;
             }
 
-            var p = _aes.DecryptCbc(blocks, _iv, PaddingMode.None);
+            var p = aes.DecryptCbc(blocks, _iv, PaddingMode.None);
             _iv = blocks[^16..].ToArray();
             return p;
         }
@@ -329,15 +341,15 @@ public sealed class AesMechanisms : IMechanism
     /// <summary>CTR (SP 800-38A §6.5): the low <c>counterBits</c> bits of the block are the big-endian counter; streamed per byte.</summary>
     private sealed class CtrOperation : ICipherOperation
     {
-        private readonly NetAes _aes = NetAes.Create();
+        private readonly PreparedAes _key;
         private readonly int _counterBits;
         private readonly byte[] _counter;
         private byte[] _keystream = [];
         private int _used;
 
-        public CtrOperation(byte[] key, int counterBits, byte[] counterBlock)
+        public CtrOperation(PreparedAes key, int counterBits, byte[] counterBlock)
         {
-            _aes.Key = key;
+            _key = key;
             _counterBits = counterBits;
             _counter = counterBlock;
         }
@@ -372,7 +384,7 @@ public sealed class AesMechanisms : IMechanism
                 Increment();
             }
 
-            _keystream = _aes.EncryptEcb(counters, PaddingMode.None);
+            using (var lease = _key.Aes.Rent()) _keystream = lease.Item.EncryptEcb(counters, PaddingMode.None);
             _used = 0;
         }
 
@@ -391,7 +403,7 @@ public sealed class AesMechanisms : IMechanism
     }
 
     /// <summary>GCM (SP 800-38D): buffers until Final. Output of encryption is ciphertext || tag.</summary>
-    private sealed class GcmOperation(byte[] key, bool encrypt, byte[] iv, byte[] aad, int tagBytes) : ICipherOperation
+    private sealed class GcmOperation(PreparedAes key, bool encrypt, byte[] iv, byte[] aad, int tagBytes) : ICipherOperation
     {
         private readonly DataBuffer _data = new();
 
@@ -413,7 +425,8 @@ public sealed class AesMechanisms : IMechanism
             if (!encrypt && data.Length < tagBytes) throw new CkException(CKR.ENCRYPTED_DATA_LEN_RANGE);
             if (iv.Length == 12 && tagBytes >= 12)
             {
-                using var gcm = new AesGcm(key, tagBytes);
+                using var lease = key.Gcm(tagBytes).Rent();
+                var gcm = lease.Item;
                 if (encrypt)
                 {
                     var output = new byte[data.Length + tagBytes];
@@ -436,7 +449,7 @@ public sealed class AesMechanisms : IMechanism
 
             // Other IV and tag lengths: BouncyCastle.
             var cipher = new GcmBlockCipher(new AesEngine());
-            cipher.Init(encrypt, new AeadParameters(new KeyParameter(key), tagBytes * 8, iv, aad));
+            cipher.Init(encrypt, new AeadParameters(new KeyParameter(key.Value), tagBytes * 8, iv, aad));
             var result = new byte[cipher.GetOutputSize(data.Length)];
             try
             {
@@ -481,5 +494,49 @@ public sealed class AesMechanisms : IMechanism
             return (pad ? AesKeyWrap.UnwrapPad(key, data, iv) : AesKeyWrap.Unwrap(key, data, iv))
                 ?? throw new CkException(CKR.ENCRYPTED_DATA_INVALID, "AES key wrap integrity check failed");
         }
+    }
+}
+
+/// <summary>
+/// An AES key ready for use: pools of .NET Aes (ECB/CBC/CTR one-shots) and AesGcm (per tag length) with the key set,
+/// kept in the key instance's prepared slot.
+/// </summary>
+internal sealed class PreparedAes : IDisposable
+{
+    private static readonly object Slot = new();
+
+    private readonly Pool<AesGcm>?[] _gcm = new Pool<AesGcm>?[17];
+
+    private PreparedAes(byte[] value)
+    {
+        Value = value;
+        Aes = new Pool<NetAes>(() =>
+        {
+            var aes = NetAes.Create();
+            aes.Key = Value;
+            return aes;
+        });
+    }
+
+    public byte[] Value { get; }
+
+    public Pool<NetAes> Aes { get; }
+
+    /// <summary>The prepared form of <paramref name="key"/>, whose CKA_VALUE (already checked) is <paramref name="value"/>.</summary>
+    public static PreparedAes Of(AttributeSet key, byte[] value) => key.Prepared(Slot, _ => new PreparedAes(value));
+
+    /// <summary>The AesGcm pool for a tag of <paramref name="tagBytes"/> (12..16) bytes.</summary>
+    public Pool<AesGcm> Gcm(int tagBytes)
+    {
+        var pool = Volatile.Read(ref _gcm[tagBytes]);
+        if (pool is not null) return pool;
+        Interlocked.CompareExchange(ref _gcm[tagBytes], new Pool<AesGcm>(() => new AesGcm(Value, tagBytes)), null);
+        return Volatile.Read(ref _gcm[tagBytes])!;
+    }
+
+    public void Dispose()
+    {
+        Aes.Dispose();
+        foreach (var p in _gcm) p?.Dispose();
     }
 }

@@ -78,22 +78,22 @@ public sealed class EcMechanisms : IMechanism
         if (key.GetULong(CKA.CLASS) != (signing ? CKO.PRIVATE_KEY : CKO.PUBLIC_KEY))
             throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "wrong EC key class for this function");
         var curve = EcKeys.CurveOf(key);
-        IHasher accumulator = mechanism == CKM.ECDSA
-            ? new RawAccumulator()
-            : Hashed.Where(x => x.Mechanism == mechanism).Select(x => Hashes.CreateHasher(x.Hash)).FirstOrDefault()
-              ?? throw new CkException(CKR.MECHANISM_INVALID);
+        IHasher accumulator = mechanism == CKM.ECDSA ? new RawAccumulator() : Hashes.CreateHasher(HashOf(mechanism));
         return new SignOperation(accumulator,
-            hash =>
-            {
-                using var ec = EcKeys.ToEcdsa(key);
-                return ec.SignHash(hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-            },
-            (hash, sig) =>
-            {
-                using var ec = EcKeys.ToEcdsa(key);
-                return ec.VerifyHash(hash, sig, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-            },
+            hash => EcKeys.Prepare(key).Ecdsa(hash, static (ec, h) => ec.SignHash(h, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)),
+            (hash, sig) => EcKeys.Prepare(key).Ecdsa((hash, sig),
+                static (ec, a) => ec.VerifyHash(a.hash, a.sig, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)),
             2 * curve.FieldBytes);
+    }
+
+    private static HashAlg HashOf(ulong mechanism)
+    {
+        foreach (var (m, h) in Hashed)
+        {
+            if (m == mechanism) return h;
+        }
+
+        throw new CkException(CKR.MECHANISM_INVALID);
     }
 
     public AttributeSet Derive(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template)
@@ -123,24 +123,19 @@ public sealed class EcMechanisms : IMechanism
     {
         var curve = EcKeys.CurveOf(baseKey);
         var peer = EcCurves.DecodePoint(publicData, curve, CKR.MECHANISM_PARAM_INVALID);
-        byte[] z;
-        using (var mine = EcKeys.ToEcdh(baseKey))
+        var mine = EcKeys.Prepare(baseKey);
+        ECDiffieHellman other;
+        try
         {
-            ECDiffieHellman other;
-            try
-            {
-                other = ECDiffieHellman.Create(new ECParameters { Curve = curve.Curve, Q = peer });
-            }
-            catch (CryptographicException)
-            {
-                throw new CkException(CKR.MECHANISM_PARAM_INVALID, "peer public point is not on the curve");
-            }
-
-            using (other)
-                z = mine.DeriveRawSecretAgreement(other.PublicKey);
+            other = ECDiffieHellman.Create(new ECParameters { Curve = curve.Curve, Q = peer });
+        }
+        catch (CryptographicException)
+        {
+            throw new CkException(CKR.MECHANISM_PARAM_INVALID, "peer public point is not on the curve");
         }
 
-        return z;
+        using (other)
+            return mine.Ecdh(other.PublicKey, static (ec, peerKey) => ec.DeriveRawSecretAgreement(peerKey));
     }
 
     /// <summary>The secret key of an ECDH derivation: Z itself (CKD_NULL) or Z through an X9.63 KDF.</summary>

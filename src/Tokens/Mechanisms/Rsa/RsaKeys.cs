@@ -65,12 +65,21 @@ public static class RsaKeys
         };
     }
 
-    public static RSA ToRsa(AttributeSet key)
+    /// <summary>A new .NET RSA of the key (the caller owns it). Mechanisms use <see cref="Prepare"/> instead.</summary>
+    public static RSA ToRsa(AttributeSet key) => Import(Prepare(key).Parameters);
+
+    /// <summary>The key as BouncyCastle parameters (CRT form for private keys), made once per key instance.</summary>
+    public static RsaKeyParameters ToBouncy(AttributeSet key) => Prepare(key).Bouncy;
+
+    /// <summary>The crypto objects of this key instance, prepared on first use and shared by every session using it.</summary>
+    public static PreparedRsa Prepare(AttributeSet key) => key.Prepared(PreparedRsa.Slot, k => new PreparedRsa(ToParameters(k)));
+
+    internal static RSA Import(RSAParameters p)
     {
         var rsa = RSA.Create();
         try
         {
-            rsa.ImportParameters(ToParameters(key));
+            rsa.ImportParameters(p);
         }
         catch (CryptographicException)
         {
@@ -81,10 +90,8 @@ public static class RsaKeys
         return rsa;
     }
 
-    /// <summary>The key as BouncyCastle parameters (CRT form for private keys).</summary>
-    public static RsaKeyParameters ToBouncy(AttributeSet key)
+    internal static RsaKeyParameters ToBouncy(RSAParameters p)
     {
-        var p = ToParameters(key);
         if (p.D is null) return new RsaKeyParameters(false, Bc(p.Modulus!), Bc(p.Exponent!));
         return new RsaPrivateCrtKeyParameters(Bc(p.Modulus!), Bc(p.Exponent!), Bc(p.D), Bc(p.P!), Bc(p.Q!), Bc(p.DP!), Bc(p.DQ!), Bc(p.InverseQ!));
     }
@@ -178,4 +185,38 @@ public static class RsaKeys
         v.CopyTo(r, length - v.Length);
         return r;
     }
+}
+
+/// <summary>
+/// An RSA key ready for use: its parameters (CRT values recovered once), a pool of imported .NET keys and, made on first
+/// use, the BouncyCastle key parameters (immutable, shared) for what .NET lacks (raw RSA, v1.5 of arbitrary data, OAEP
+/// labels, PSS salt lengths). Lives in the key instance's prepared slot.
+/// </summary>
+public sealed class PreparedRsa : IDisposable
+{
+    internal static readonly object Slot = new();
+
+    private readonly Pool<RSA> _net;
+    private readonly Lazy<RsaKeyParameters> _bouncy;
+
+    internal PreparedRsa(RSAParameters parameters)
+    {
+        Parameters = parameters;
+        ModulusBytes = (ObjectTypes.BitLength(parameters.Modulus!) + 7) / 8;
+        _net = new Pool<RSA>(() => RsaKeys.Import(Parameters));
+        _bouncy = new Lazy<RsaKeyParameters>(() => RsaKeys.ToBouncy(Parameters), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public RSAParameters Parameters { get; }
+
+    public int ModulusBytes { get; }
+
+    public bool IsPrivate => Parameters.D is not null;
+
+    public RsaKeyParameters Bouncy => _bouncy.Value;
+
+    /// <summary>Runs <paramref name="action"/> on an imported .NET RSA of the key, owned by this call only.</summary>
+    public TResult Net<TArg, TResult>(TArg arg, Func<RSA, TArg, TResult> action) => _net.Use(arg, action);
+
+    public void Dispose() => _net.Dispose();
 }

@@ -42,6 +42,8 @@ public sealed class RsaMechanisms : IMechanism
         (CKM.SHA3_384_RSA_PKCS_PSS, Hashes.Sha3_384), (CKM.SHA3_512_RSA_PKCS_PSS, Hashes.Sha3_512),
     ];
 
+    private static readonly HashAlg[] NetRsaHashes = Hashes.All.Where(Hashes.NetRsaSupports).ToArray();
+
     /// <summary>The hash-and-sign mechanisms (for KeyUsage.RequiredKeyType and the README table).</summary>
     public static IEnumerable<ulong> HashedMechanisms => Pkcs1Hashed.Concat(PssHashed).Select(x => x.Mechanism);
 
@@ -108,8 +110,7 @@ public sealed class RsaMechanisms : IMechanism
                 return new RsaCipher(data =>
                 {
                     if (data.Length > k - 11) throw new CkException(CKR.DATA_LEN_RANGE);
-                    using var rsa = RsaKeys.ToRsa(key);
-                    return rsa.Encrypt(data, RSAEncryptionPadding.Pkcs1);
+                    return RsaKeys.Prepare(key).Net(data, static (rsa, d) => rsa.Encrypt(d, RSAEncryptionPadding.Pkcs1));
                 });
             case CKM.RSA_X_509:
                 Check.NoParameter(parameter);
@@ -117,17 +118,15 @@ public sealed class RsaMechanisms : IMechanism
             case CKM.RSA_PKCS_OAEP:
             {
                 var (h, mgf, label) = Oaep(parameter);
+                var padding = NetOaep(h, mgf, label);
                 return new RsaCipher(data =>
                 {
                     if (data.Length > k - 2 * h.Length - 2) throw new CkException(CKR.DATA_LEN_RANGE);
-                    if (NetOaep(h, mgf, label) is { } padding)
-                    {
-                        using var rsa = RsaKeys.ToRsa(key);
-                        return rsa.Encrypt(data, padding);
-                    }
+                    var prepared = RsaKeys.Prepare(key);
+                    if (padding is not null) return prepared.Net((data, padding), static (rsa, a) => rsa.Encrypt(a.data, a.padding));
 
                     var enc = new OaepEncoding(new RsaEngine(), h.Bouncy(), mgf.Bouncy(), label);
-                    enc.Init(true, RsaKeys.ToBouncy(key));
+                    enc.Init(true, prepared.Bouncy);
                     return RsaKeys.Pad(enc.ProcessBlock(data, 0, data.Length), k);
                 });
             }
@@ -148,10 +147,10 @@ public sealed class RsaMechanisms : IMechanism
                 return new RsaCipher(data =>
                 {
                     if (data.Length != k) throw new CkException(CKR.ENCRYPTED_DATA_LEN_RANGE);
-                    using var rsa = RsaKeys.ToRsa(key);
+                    var prepared = RsaKeys.Prepare(key);
                     try
                     {
-                        return rsa.Decrypt(data, RSAEncryptionPadding.Pkcs1);
+                        return prepared.Net(data, static (rsa, d) => rsa.Decrypt(d, RSAEncryptionPadding.Pkcs1));
                     }
                     catch (CryptographicException)
                     {
@@ -164,19 +163,17 @@ public sealed class RsaMechanisms : IMechanism
             case CKM.RSA_PKCS_OAEP:
             {
                 var (h, mgf, label) = Oaep(parameter);
+                var padding = NetOaep(h, mgf, label);
                 return new RsaCipher(data =>
                 {
                     if (data.Length != k) throw new CkException(CKR.ENCRYPTED_DATA_LEN_RANGE);
+                    var prepared = RsaKeys.Prepare(key);
                     try
                     {
-                        if (NetOaep(h, mgf, label) is { } padding)
-                        {
-                            using var rsa = RsaKeys.ToRsa(key);
-                            return rsa.Decrypt(data, padding);
-                        }
+                        if (padding is not null) return prepared.Net((data, padding), static (rsa, a) => rsa.Decrypt(a.data, a.padding));
 
                         var enc = new OaepEncoding(new RsaBlindedEngine(), h.Bouncy(), mgf.Bouncy(), label);
-                        enc.Init(false, RsaKeys.ToBouncy(key));
+                        enc.Init(false, prepared.Bouncy);
                         return enc.ProcessBlock(data, 0, data.Length);
                     }
                     catch (Exception e) when (e is CryptographicException or InvalidCipherTextException or DataLengthException)
@@ -265,8 +262,7 @@ public sealed class RsaMechanisms : IMechanism
         {
             case CKM.RSA_PKCS:
                 Check.NoParameter(parameter);
-                return new SignOperation(new RawAccumulator(), data => Pkcs1Sign(key, data, k),
-                    (data, sig) => Pkcs1Open(key, sig) is { } m && Check.Equal(m, data), k);
+                return new SignOperation(new RawAccumulator(), data => Pkcs1Sign(key, data, k), (data, sig) => Pkcs1Verify(key, data, sig), k);
             case CKM.RSA_X_509:
                 Check.NoParameter(parameter);
                 return new SignOperation(new RawAccumulator(), data => Raw(key, data, CKR.DATA_LEN_RANGE),
@@ -288,8 +284,7 @@ public sealed class RsaMechanisms : IMechanism
         {
             if (m != mechanism) continue;
             Check.NoParameter(parameter);
-            return new SignOperation(Hashes.CreateHasher(h), hash => Pkcs1SignHash(key, hash, h, k),
-                (hash, sig) => Pkcs1Open(key, sig) is { } digestInfo && Check.Equal(digestInfo, [.. h.DigestInfoPrefix, .. hash]), k);
+            return new SignOperation(Hashes.CreateHasher(h), hash => Pkcs1SignHash(key, hash, h, k), (hash, sig) => Pkcs1VerifyHash(key, hash, sig, h), k);
         }
 
         foreach (var (m, h) in PssHashed)
@@ -311,23 +306,42 @@ public sealed class RsaMechanisms : IMechanism
     {
         if (data.Length > k - 11) throw new CkException(CKR.DATA_LEN_RANGE);
         // A DigestInfo of a hash .NET knows: let OpenSSL sign it (same bytes, faster).
-        foreach (var h in Hashes.All)
-        {
-            var prefix = h.DigestInfoPrefix;
-            if (Hashes.NetRsaSupports(h) && data.Length == prefix.Length + h.Length && data.AsSpan().StartsWith(prefix))
-                return Pkcs1SignHash(key, data[prefix.Length..], h, k);
-        }
+        if (NetDigestInfo(data) is { } h) return Pkcs1SignHash(key, data[h.DigestInfoPrefix.Length..], h, k);
 
         var enc = new Pkcs1Encoding(new RsaBlindedEngine());
-        enc.Init(true, RsaKeys.ToBouncy(key));
+        enc.Init(true, RsaKeys.Prepare(key).Bouncy);
         return RsaKeys.Pad(enc.ProcessBlock(data, 0, data.Length), k);
+    }
+
+    /// <summary>The hash whose DigestInfo <paramref name="data"/> is, when .NET's RSA signs with it.</summary>
+    private static HashAlg? NetDigestInfo(byte[] data)
+    {
+        foreach (var h in NetRsaHashes)
+        {
+            var prefix = h.DigestInfoPrefix;
+            if (data.Length == prefix.Length + h.Length && data.AsSpan().StartsWith(prefix)) return h;
+        }
+
+        return null;
     }
 
     private static byte[] Pkcs1SignHash(AttributeSet key, byte[] hash, HashAlg h, int k)
     {
         if (!Hashes.NetRsaSupports(h)) return Pkcs1Sign(key, [.. h.DigestInfoPrefix, .. hash], k);
-        using var rsa = RsaKeys.ToRsa(key);
-        return rsa.SignHash(hash, h.Name, RSASignaturePadding.Pkcs1);
+        return RsaKeys.Prepare(key).Net((hash, h.Name), static (rsa, a) => rsa.SignHash(a.hash, a.Name, RSASignaturePadding.Pkcs1));
+    }
+
+    /// <summary>CKM_RSA_PKCS verification: the signature opens to exactly <paramref name="data"/>.</summary>
+    private static bool Pkcs1Verify(AttributeSet key, byte[] data, byte[] signature) =>
+        NetDigestInfo(data) is { } h
+            ? Pkcs1VerifyHash(key, data[h.DigestInfoPrefix.Length..], signature, h)
+            : Pkcs1Open(key, signature) is { } m && Check.Equal(m, data);
+
+    /// <summary>v1.5 verification of a hash: the signature opens to its DigestInfo (OpenSSL compares the whole encoding too).</summary>
+    private static bool Pkcs1VerifyHash(AttributeSet key, byte[] hash, byte[] signature, HashAlg h)
+    {
+        if (!Hashes.NetRsaSupports(h)) return Pkcs1Open(key, signature) is { } digestInfo && Check.Equal(digestInfo, [.. h.DigestInfoPrefix, .. hash]);
+        return RsaKeys.Prepare(key).Net((hash, signature, h.Name), static (rsa, a) => NetVerify(rsa, a.hash, a.signature, a.Name, RSASignaturePadding.Pkcs1));
     }
 
     /// <summary>Opens a v1.5 signature with the public key: the signed data, or null when the padding is wrong.</summary>
@@ -336,7 +350,7 @@ public sealed class RsaMechanisms : IMechanism
         try
         {
             var enc = new Pkcs1Encoding(new RsaEngine());
-            enc.Init(false, RsaKeys.ToBouncy(key));
+            enc.Init(false, RsaKeys.Prepare(key).Bouncy);
             return enc.ProcessBlock(signature, 0, signature.Length);
         }
         catch (Exception e) when (e is InvalidCipherTextException or DataLengthException)
@@ -350,7 +364,7 @@ public sealed class RsaMechanisms : IMechanism
     {
         var k = RsaKeys.ModulusBytes(key);
         if (input.Length > k) throw new CkException(rvTooLarge);
-        var p = RsaKeys.ToBouncy(key);
+        var p = RsaKeys.Prepare(key).Bouncy;
         var engine = p.IsPrivate ? (IAsymmetricBlockCipher)new RsaBlindedEngine() : new RsaEngine();
         engine.Init(true, p);
         try
@@ -365,22 +379,25 @@ public sealed class RsaMechanisms : IMechanism
 
     private static byte[] PssSign(AttributeSet key, byte[] hash, HashAlg h, HashAlg mgf, int sLen, int k)
     {
-        if (mgf == h && sLen == h.Length && Hashes.NetRsaSupports(h))
-        {
-            using var rsa = RsaKeys.ToRsa(key);
-            return rsa.SignHash(hash, h.Name, RSASignaturePadding.Pss);
-        }
+        var prepared = RsaKeys.Prepare(key);
+        if (NetPss(h, mgf, sLen)) return prepared.Net((hash, h.Name), static (rsa, a) => rsa.SignHash(a.hash, a.Name, RSASignaturePadding.Pss));
 
         var signer = PssSigner.CreateRawSigner(new RsaBlindedEngine(), h.Bouncy(), mgf.Bouncy(), sLen, PssSigner.TrailerImplicit);
-        signer.Init(true, RsaKeys.ToBouncy(key));
+        signer.Init(true, prepared.Bouncy);
         signer.BlockUpdate(hash, 0, hash.Length);
         return RsaKeys.Pad(signer.GenerateSignature(), k);
     }
 
     private static bool PssVerify(AttributeSet key, byte[] hash, byte[] signature, HashAlg h, HashAlg mgf, int sLen)
     {
+        var prepared = RsaKeys.Prepare(key);
+        if (NetPss(h, mgf, sLen))
+        {
+            return prepared.Net((hash, signature, h.Name), static (rsa, a) => NetVerify(rsa, a.hash, a.signature, a.Name, RSASignaturePadding.Pss));
+        }
+
         var signer = PssSigner.CreateRawSigner(new RsaEngine(), h.Bouncy(), mgf.Bouncy(), sLen, PssSigner.TrailerImplicit);
-        signer.Init(false, RsaKeys.ToBouncy(key));
+        signer.Init(false, prepared.Bouncy);
         signer.BlockUpdate(hash, 0, hash.Length);
         try
         {
@@ -423,6 +440,22 @@ public sealed class RsaMechanisms : IMechanism
             throw new CkException(CKR.MECHANISM_PARAM_INVALID, "unsupported OAEP source");
         return (h, mgf, p.SourceData);
     }
+
+    /// <summary>A wrong signature is false, whatever OpenSSL thinks of it (e.g. a value not below the modulus).</summary>
+    private static bool NetVerify(RSA rsa, byte[] hash, byte[] signature, HashAlgorithmName name, RSASignaturePadding padding)
+    {
+        try
+        {
+            return rsa.VerifyHash(hash, signature, name, padding);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>.NET's PSS: MGF1 with the message hash and a salt as long as the hash (OpenSSL checks that length on verify).</summary>
+    private static bool NetPss(HashAlg h, HashAlg mgf, int sLen) => mgf == h && sLen == h.Length && Hashes.NetRsaSupports(h);
 
     private static RSAEncryptionPadding? NetOaep(HashAlg h, HashAlg mgf, byte[] label) =>
         h == mgf && label.Length == 0 && Hashes.NetRsaSupports(h) ? RSAEncryptionPadding.CreateOaep(h.Name) : null;

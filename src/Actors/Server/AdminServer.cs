@@ -1,0 +1,305 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Event;
+using OpenCryptokiActors.Actors.Configuration;
+using OpenCryptokiActors.Actors.Slots;
+using OpenCryptokiActors.Actors.Tokens;
+using OpenCryptokiActors.Cryptoki.Admin;
+using OpenCryptokiActors.Cryptoki.Wire;
+using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
+using static OpenCryptokiActors.Actors.Slots.SlotManagerProtocol;
+
+namespace OpenCryptokiActors.Actors.Server;
+
+/// <summary>
+/// The admin socket (opencryptoki.admin): root, the daemon's own user and members of admin.group change the slot
+/// table at run time and read the daemon's status. A thread per connection; requests are served one at a time
+/// by asking the actors (this is not an actor: blocking here is fine).
+/// </summary>
+public sealed class AdminServer : IDisposable
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly AdminSettings _settings;
+    private readonly IActorRef _slotManager;
+    private readonly IActorRef _applications;
+    private readonly Func<IReadOnlyList<SlotSettings>> _reloadSlots;
+    private readonly string _store;
+    private readonly ILoggingAdapter _log;
+    private readonly uint _ownUid = Libc.geteuid();
+    private readonly DateTime _started = DateTime.UtcNow;
+    private readonly ConcurrentDictionary<Socket, byte> _clients = new();
+    private Socket? _listener;
+
+    public AdminServer(AdminSettings settings, IActorRef slotManager, IActorRef applications,
+        Func<IReadOnlyList<SlotSettings>> reloadSlots, string store, ILoggingAdapter log)
+    {
+        _settings = settings;
+        _slotManager = slotManager;
+        _applications = applications;
+        _reloadSlots = reloadSlots;
+        _store = store;
+        _log = log;
+    }
+
+    public string SocketPath => Path.GetFullPath(_settings.Socket);
+
+    public void Start()
+    {
+        var path = SocketPath;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (File.Exists(path)) File.Delete(path);
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(_settings.SocketMode, 8));
+        if (_settings.Group.Length > 0 && UnixGroups.Gid(_settings.Group) is { } gid && _ownUid == 0 && Libc.chown(path, -1, gid) != 0)
+            _log.Warning("could not give admin socket {0} to group {1}", path, _settings.Group);
+        listener.Listen(16);
+        _listener = listener;
+        new Thread(AcceptLoop) { IsBackground = true, Name = "ock-admin-accept" }.Start();
+    }
+
+    private void AcceptLoop()
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = _listener!.Accept();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _clients[client] = 0;
+            new Thread(() => Serve(client)) { IsBackground = true, Name = "ock-admin" }.Start();
+        }
+    }
+
+    private bool Admitted(PeerCredentials peer, out string refusal)
+    {
+        refusal = "";
+        if (peer.Uid == 0 || (uint)peer.Uid == _ownUid) return true;
+        var gid = _settings.Group.Length == 0 ? null : UnixGroups.Gid(_settings.Group);
+        if (gid is { } g && (peer.Gid == g || UnixGroups.GroupsOf(peer.Pid).Contains(g))) return true;
+        refusal = _settings.Group.Length == 0
+            ? $"user {ConnectHelp.UserName(peer.Uid)} (uid {peer.Uid}) may not administer ock-slotd: only root and the daemon's user may (opencryptoki.admin.group is empty)"
+            : ConnectHelp.NotInGroup(peer.Uid, _settings.Group, gid is not null, "the admin socket");
+        return false;
+    }
+
+    private void Serve(Socket socket)
+    {
+        try
+        {
+            Span<byte> cred = stackalloc byte[12];
+            socket.GetRawSocketOption(1, 17, cred);
+            var peer = new PeerCredentials(BitConverter.ToInt32(cred[..4]), BitConverter.ToInt32(cred.Slice(4, 4)), BitConverter.ToInt32(cred.Slice(8, 4)));
+            var header = new byte[Frame.RequestHeaderSize];
+            var first = true;
+            while (ReadExactly(socket, header))
+            {
+                var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
+                var id = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
+                var op = (AdminOp)BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8));
+                if (length < Frame.RequestHeaderSize - 4 || length > 1024 * 1024) return;
+                var payload = new byte[length - (Frame.RequestHeaderSize - 4)];
+                if (!ReadExactly(socket, payload)) return;
+                using var w = new WireWriter();
+                AdminStatus status;
+                if (first)
+                {
+                    first = false;
+                    status = Hello(peer, op, payload, w);
+                    Send(socket, id, status, w);
+                    if (status != AdminStatus.Ok) return;
+                    continue;
+                }
+
+                try
+                {
+                    status = Handle(peer, op, payload, w);
+                }
+                catch (WireFormatException e)
+                {
+                    status = Fail(w, AdminStatus.BadRequest, "malformed request: " + e.Message);
+                }
+                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+                {
+                    status = Fail(w, AdminStatus.Failed, "ock-slotd did not finish the request within " + AskTimeout.TotalSeconds + " s");
+                }
+
+                Send(socket, id, status, w);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "admin connection failed");
+        }
+        finally
+        {
+            _clients.TryRemove(socket, out _);
+            socket.Dispose();
+        }
+    }
+
+    private AdminStatus Hello(PeerCredentials peer, AdminOp op, byte[] payload, WireWriter w)
+    {
+        var r = new WireReader(payload);
+        if (op != AdminOp.Hello || r.Remaining < 8 || r.ReadUInt32() != AdminCodec.Magic)
+            return Fail(w, AdminStatus.BadRequest, "not an ock admin client (first request must be Hello)");
+        var version = r.ReadUInt32();
+        if (!Admitted(peer, out var refusal))
+        {
+            _log.Warning("admin socket: refused pid {0} uid {1}: {2}", peer.Pid, peer.Uid, refusal);
+            return Fail(w, AdminStatus.Refused, refusal);
+        }
+
+        if (version != AdminCodec.Version)
+            return Fail(w, AdminStatus.Refused, ConnectHelp.VersionMismatch(SocketPath, AdminCodec.Version, version, "ock"));
+        w.WriteUInt32(AdminCodec.Version);
+        return AdminStatus.Ok;
+    }
+
+    private AdminStatus Handle(PeerCredentials peer, AdminOp op, byte[] payload, WireWriter w)
+    {
+        var r = new WireReader(payload);
+        switch (op)
+        {
+            case AdminOp.SlotList:
+            {
+                r.ExpectEnd();
+                var list = _slotManager.Ask<SlotList>(ListSlots.Instance, AskTimeout).GetAwaiter().GetResult();
+                AdminCodec.WriteSlots(w, list.Slots.Select(ToAdmin).ToList());
+                return AdminStatus.Ok;
+            }
+
+            case AdminOp.SlotAdd:
+            {
+                var s = AdminCodec.ReadSlot(ref r);
+                r.ExpectEnd();
+                var slot = new SlotSettings(s.Id, s.TokenType, s.TokenName, s.Description.Length == 0 ? s.TokenName : s.Description,
+                    (int)s.MaxLoginFailures, s.Group.Length == 0 ? null : s.Group);
+                return Result(peer, op, w, _slotManager.Ask<AdminResult>(new AddSlot(slot), AskTimeout).GetAwaiter().GetResult());
+            }
+
+            case AdminOp.SlotRemove:
+            {
+                var id = r.ReadULong();
+                r.ExpectEnd();
+                return Result(peer, op, w, _slotManager.Ask<AdminResult>(new RemoveSlot(id), AskTimeout).GetAwaiter().GetResult());
+            }
+
+            case AdminOp.SlotReload:
+            {
+                r.ExpectEnd();
+                IReadOnlyList<SlotSettings> slots;
+                try
+                {
+                    slots = _reloadSlots();
+                }
+                catch (Exception e) when (e is ConfigurationException or IOException or FormatException or InvalidOperationException)
+                {
+                    return Fail(w, AdminStatus.Failed, "reload: " + e.Message);
+                }
+
+                return Result(peer, op, w, _slotManager.Ask<AdminResult>(new ReloadSlots(slots), AskTimeout).GetAwaiter().GetResult());
+            }
+
+            case AdminOp.Status:
+            {
+                r.ExpectEnd();
+                AdminCodec.WriteStatus(w, Status());
+                return AdminStatus.Ok;
+            }
+
+            default:
+                return Fail(w, AdminStatus.BadRequest, $"unknown admin operation {(ushort)op}");
+        }
+    }
+
+    private AdminStatusReport Status()
+    {
+        var list = _slotManager.Ask<SlotList>(ListSlots.Instance, AskTimeout).GetAwaiter().GetResult();
+        var usages = list.Slots
+            .Select(s => list.Table.Slots[s.Id].Token.Ask<TokenProtocol.TokenUsage>(TokenProtocol.GetUsage.Instance, AskTimeout))
+            .ToList();
+        var apps = _applications.Ask<ApplicationList>(ListApplications.Instance, AskTimeout).GetAwaiter().GetResult();
+        var slots = new List<AdminSlotStatus>();
+        for (var i = 0; i < list.Slots.Count; i++)
+        {
+            var u = usages[i].GetAwaiter().GetResult();
+            slots.Add(new AdminSlotStatus(ToAdmin(list.Slots[i]), u.Initialized, u.Label, (ulong)u.Sessions, (ulong)u.RwSessions,
+                (ulong)u.SessionObjects, (ulong)u.LoggedInApplications));
+        }
+
+        var processes = apps.Applications
+            .Select(a => new AdminProcess(a.AppId, (uint)a.Pid, (uint)a.Uid, (uint)a.SessionsPerSlot.Values.Sum()))
+            .ToList();
+        var version = typeof(AdminServer).Assembly.GetName().Version?.ToString() ?? "0";
+        return new AdminStatusReport((uint)Environment.ProcessId, (ulong)(DateTime.UtcNow - _started).TotalSeconds, version, _store, slots, processes);
+    }
+
+    private AdminStatus Result(PeerCredentials peer, AdminOp op, WireWriter w, AdminResult result)
+    {
+        _log.Info("admin {0} by uid {1} (pid {2}): {3}", op, peer.Uid, peer.Pid, result.Message);
+        w.WriteString(result.Message);
+        return result.Ok ? AdminStatus.Ok : AdminStatus.Failed;
+    }
+
+    private static AdminSlot ToAdmin(SlotSettings s) =>
+        new(s.Id, s.TokenType, s.TokenName, s.Description, (uint)s.MaxLoginFailures, s.Group ?? "");
+
+    private static AdminStatus Fail(WireWriter w, AdminStatus status, string message)
+    {
+        w.Reset();
+        w.WriteBytes(Encoding.UTF8.GetBytes(message));
+        return status;
+    }
+
+    private static void Send(Socket socket, uint id, AdminStatus status, WireWriter payload)
+    {
+        var frame = new byte[Frame.ReplyHeaderSize + payload.Length];
+        BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)(frame.Length - 4));
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), id);
+        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(8), (ulong)status);
+        payload.WrittenSpan.CopyTo(frame.AsSpan(Frame.ReplyHeaderSize));
+        socket.Send(frame);
+    }
+
+    private static bool ReadExactly(Socket socket, Span<byte> buffer)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = socket.Receive(buffer[read..]);
+            if (n == 0) return false;
+            read += n;
+        }
+
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _listener?.Dispose();
+        foreach (var c in _clients.Keys) c.Dispose();
+        try
+        {
+            File.Delete(SocketPath);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+}

@@ -1,0 +1,1 @@
+global using Pkcs11Uri = OpenCryptokiActors.Cli.Core.Pkcs11Uri;

@@ -1,0 +1,225 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Text;
+using Net.Pkcs11Interop.Common;
+using Net.Pkcs11Interop.HighLevelAPI;
+using static OpenCryptokiActors.Cli.Core.Attrs;
+
+namespace OpenCryptokiActors.Cli.Core;
+
+/// <summary>A key read from a file, as the attributes of the PKCS#11 object that holds it.</summary>
+public sealed record KeyMaterial(CKO Class, CKK Type, List<IObjectAttribute> Attributes, string Format);
+
+/// <summary>
+/// Key files ↔ PKCS#11 attributes, with .NET's parsers and writers only (System.Security.Cryptography,
+/// System.Formats.Asn1): PEM or DER; PKCS#8 (encrypted too), PKCS#1, SEC1, SPKI; RSA and EC (P-256/384/521).
+/// </summary>
+public static class KeyCodec
+{
+    /// <summary>Reads a key file. <paramref name="password"/> is asked only for an encrypted PKCS#8 key.</summary>
+    public static KeyMaterial Read(byte[] file, Func<string> password)
+    {
+        var (label, der) = Unpem(file);
+        var tries = label switch
+        {
+            "PRIVATE KEY" => new[] { Pkcs8Rsa, Pkcs8Ec },
+            "ENCRYPTED PRIVATE KEY" => [d => EncryptedPkcs8(d, password())],
+            "RSA PRIVATE KEY" => [Pkcs1Private],
+            "EC PRIVATE KEY" => [Sec1],
+            "PUBLIC KEY" => [SpkiRsa, SpkiEc],
+            "RSA PUBLIC KEY" => [Pkcs1Public],
+            null => [Pkcs8Rsa, Pkcs8Ec, Pkcs1Private, Sec1, SpkiRsa, SpkiEc, Pkcs1Public],
+            _ => throw new UsageException($"PEM '{label}' is not a key this tool reads (PRIVATE KEY, ENCRYPTED PRIVATE KEY, " +
+                                          "RSA PRIVATE KEY, EC PRIVATE KEY, PUBLIC KEY, RSA PUBLIC KEY)"),
+        };
+        foreach (var t in tries)
+        {
+            try
+            {
+                return t(der);
+            }
+            catch (Exception e) when (e is CryptographicException or AsnContentException)
+            {
+            }
+        }
+        if (label == null && LooksEncrypted(der))
+            return EncryptedPkcs8(der, password());
+        throw new UsageException(label == null
+            ? "not a DER key this tool reads (PKCS#8, encrypted PKCS#8, PKCS#1, SEC1 or SPKI; RSA or EC P-256/384/521)"
+            : $"cannot read the {label}: unsupported algorithm or curve (RSA and EC P-256/384/521 are supported)");
+    }
+
+    /// <summary>An EncryptedPrivateKeyInfo starts SEQUENCE { SEQUENCE (AlgorithmIdentifier) ...; a plain key does not parse as any other.</summary>
+    private static bool LooksEncrypted(byte[] der) => der.Length > 2 && der[0] == 0x30;
+
+    /// <summary>PEM → (label, DER); anything else is taken as DER.</summary>
+    public static (string? Label, byte[] Der) Unpem(byte[] file)
+    {
+        var text = Encoding.ASCII.GetString(file);
+        if (!text.Contains("-----BEGIN ", StringComparison.Ordinal)) return (null, file);
+        if (text.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+            throw new UsageException("legacy OpenSSL-encrypted PEM is not supported: convert it with `openssl pkcs8 -topk8`");
+        if (!PemEncoding.TryFind(text, out var fields)) throw new UsageException("malformed PEM");
+        return (text[fields.Label], Convert.FromBase64String(text[fields.Base64Data]));
+    }
+
+    private static KeyMaterial Pkcs8Rsa(byte[] der) => Rsa(r => r.ImportPkcs8PrivateKey(der, out _), "PKCS#8");
+    private static KeyMaterial Pkcs1Private(byte[] der) => Rsa(r => r.ImportRSAPrivateKey(der, out _), "PKCS#1");
+    private static KeyMaterial SpkiRsa(byte[] der) => Rsa(r => r.ImportSubjectPublicKeyInfo(der, out _), "SPKI");
+    private static KeyMaterial Pkcs1Public(byte[] der) => Rsa(r => r.ImportRSAPublicKey(der, out _), "PKCS#1");
+    private static KeyMaterial Pkcs8Ec(byte[] der) => Ec(e => e.ImportPkcs8PrivateKey(der, out _), "PKCS#8");
+    private static KeyMaterial Sec1(byte[] der) => Ec(e => e.ImportECPrivateKey(der, out _), "SEC1");
+    private static KeyMaterial SpkiEc(byte[] der) => Ec(e => e.ImportSubjectPublicKeyInfo(der, out _), "SPKI");
+
+    private static KeyMaterial EncryptedPkcs8(byte[] der, string password)
+    {
+        foreach (var t in new Func<KeyMaterial>[]
+                 {
+                     () => Rsa(r => r.ImportEncryptedPkcs8PrivateKey(password, der, out _), "encrypted PKCS#8"),
+                     () => Ec(e => e.ImportEncryptedPkcs8PrivateKey(password, der, out _), "encrypted PKCS#8"),
+                 })
+        {
+            try
+            {
+                return t();
+            }
+            catch (CryptographicException)
+            {
+            }
+        }
+        throw new UsageException("cannot decrypt the PKCS#8 key: wrong password, or not an RSA/EC key");
+    }
+
+    private static KeyMaterial Rsa(Action<RSA> import, string format)
+    {
+        using var rsa = RSA.Create();
+        import(rsa);
+        RSAParameters p;
+        try
+        {
+            p = rsa.ExportParameters(true);
+        }
+        catch (CryptographicException)
+        {
+            p = rsa.ExportParameters(false);
+        }
+        if (p.D == null)
+            return new(CKO.CKO_PUBLIC_KEY, CKK.CKK_RSA, [A(CKA.CKA_MODULUS, p.Modulus!), A(CKA.CKA_PUBLIC_EXPONENT, p.Exponent!)], format);
+        return new(CKO.CKO_PRIVATE_KEY, CKK.CKK_RSA,
+        [
+            A(CKA.CKA_MODULUS, p.Modulus!), A(CKA.CKA_PUBLIC_EXPONENT, p.Exponent!), A(CKA.CKA_PRIVATE_EXPONENT, p.D),
+            A(CKA.CKA_PRIME_1, p.P!), A(CKA.CKA_PRIME_2, p.Q!), A(CKA.CKA_EXPONENT_1, p.DP!), A(CKA.CKA_EXPONENT_2, p.DQ!),
+            A(CKA.CKA_COEFFICIENT, p.InverseQ!),
+        ], format);
+    }
+
+    private static KeyMaterial Ec(Action<ECDsa> import, string format)
+    {
+        using var ec = ECDsa.Create();
+        import(ec);
+        ECParameters p;
+        try
+        {
+            p = ec.ExportParameters(true);
+        }
+        catch (CryptographicException)
+        {
+            p = ec.ExportParameters(false);
+        }
+        var curve = CurveOf(p.Curve);
+        if (p.D == null)
+            return new(CKO.CKO_PUBLIC_KEY, CKK.CKK_EC, [A(CKA.CKA_EC_PARAMS, curve.EcParams), A(CKA.CKA_EC_POINT, EcPoint(p.Q))], format);
+        return new(CKO.CKO_PRIVATE_KEY, CKK.CKK_EC, [A(CKA.CKA_EC_PARAMS, curve.EcParams), A(CKA.CKA_VALUE, p.D)], format);
+    }
+
+    private static Curve CurveOf(ECCurve c)
+    {
+        var oid = c.Oid?.Value ?? (c.Oid?.FriendlyName is { } n ? Oid.FromFriendlyName(n, OidGroup.All).Value : null);
+        return Curve.All.FirstOrDefault(x => x.Oid == oid)
+               ?? throw new UsageException($"EC curve {c.Oid?.FriendlyName ?? oid ?? "(explicit)"} is not supported (P-256, P-384, P-521)");
+    }
+
+    /// <summary>CKA_EC_POINT: the uncompressed point in a DER OCTET STRING.</summary>
+    public static byte[] EcPoint(ECPoint q)
+    {
+        var w = new AsnWriter(AsnEncodingRules.DER);
+        w.WriteOctetString([0x04, .. q.X!, .. q.Y!]);
+        return w.Encode();
+    }
+
+    private static ECPoint ParseEcPoint(byte[] value, Curve curve)
+    {
+        var size = (curve.Bits + 7) / 8;
+        var raw = value.Length == 1 + 2 * size && value[0] == 0x04
+            ? value
+            : new AsnReader(value, AsnEncodingRules.DER).ReadOctetString();
+        if (raw.Length != 1 + 2 * size || raw[0] != 0x04) throw new UsageException("CKA_EC_POINT is not an uncompressed point");
+        return new ECPoint { X = raw[1..(1 + size)], Y = raw[(1 + size)..] };
+    }
+
+    private static byte[] Pad(byte[] b, int length) => b.Length >= length ? b[^length..] : [.. new byte[length - b.Length], .. b];
+
+    /// <summary>The public key of an RSA or EC key object (public, or private with its public attributes) as SPKI DER.</summary>
+    public static byte[] PublicKeySpki(ISession s, IObjectHandle h, CKK type, byte[]? ecPointFallback = null)
+    {
+        if (type == CKK.CKK_RSA)
+        {
+            var v = s.GetAttributeValue(h, [CKA.CKA_MODULUS, CKA.CKA_PUBLIC_EXPONENT]);
+            using var rsa = RSA.Create();
+            rsa.ImportParameters(new RSAParameters { Modulus = v[0].GetValueAsByteArray(), Exponent = v[1].GetValueAsByteArray() });
+            return rsa.ExportSubjectPublicKeyInfo();
+        }
+        if (type == CKK.CKK_EC)
+        {
+            var v = s.GetAttributeValue(h, [CKA.CKA_EC_PARAMS, CKA.CKA_EC_POINT]);
+            var curve = Curve.FromParams(v[0].GetValueAsByteArray()) ?? throw new UsageException("unsupported EC curve");
+            var point = v[1].CannotBeRead ? ecPointFallback : v[1].GetValueAsByteArray();
+            if (point == null) throw new UsageException("the key has no readable CKA_EC_POINT");
+            using var ec = ECDsa.Create();
+            ec.ImportParameters(new ECParameters { Curve = ECCurve.CreateFromValue(curve.Oid), Q = ParseEcPoint(point, curve) });
+            return ec.ExportSubjectPublicKeyInfo();
+        }
+        throw new UsageException($"exporting {KeyTypeName((ulong)type)} public keys is not supported (RSA, EC)");
+    }
+
+    /// <summary>The attributes of a public key object built from SPKI DER (for extract-pubkey).</summary>
+    public static KeyMaterial FromSpki(byte[] spki) => Read(spki, () => throw new UsageException("unexpected encrypted key"));
+
+    /// <summary>A private key object (extractable, not sensitive) as password-protected PKCS#8 PEM.</summary>
+    public static string PrivateKeyPkcs8Pem(ISession s, IObjectHandle h, CKK type, string password)
+    {
+        var pbe = new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 600_000);
+        if (type == CKK.CKK_RSA)
+        {
+            var v = s.GetAttributeValue(h, [CKA.CKA_MODULUS, CKA.CKA_PUBLIC_EXPONENT, CKA.CKA_PRIVATE_EXPONENT, CKA.CKA_PRIME_1,
+                CKA.CKA_PRIME_2, CKA.CKA_EXPONENT_1, CKA.CKA_EXPONENT_2, CKA.CKA_COEFFICIENT]);
+            if (v.Any(a => a.CannotBeRead)) throw new UsageException("the token does not reveal the private key's components");
+            var n = v[0].GetValueAsByteArray();
+            var half = (n.Length + 1) / 2;
+            using var rsa = RSA.Create();
+            rsa.ImportParameters(new RSAParameters
+            {
+                Modulus = n, Exponent = v[1].GetValueAsByteArray(), D = Pad(v[2].GetValueAsByteArray(), n.Length),
+                P = Pad(v[3].GetValueAsByteArray(), half), Q = Pad(v[4].GetValueAsByteArray(), half),
+                DP = Pad(v[5].GetValueAsByteArray(), half), DQ = Pad(v[6].GetValueAsByteArray(), half),
+                InverseQ = Pad(v[7].GetValueAsByteArray(), half),
+            });
+            return rsa.ExportEncryptedPkcs8PrivateKeyPem(password, pbe);
+        }
+        if (type == CKK.CKK_EC)
+        {
+            var v = s.GetAttributeValue(h, [CKA.CKA_EC_PARAMS, CKA.CKA_VALUE]);
+            if (v[1].CannotBeRead) throw new UsageException("the token does not reveal the private key's value");
+            var curve = Curve.FromParams(v[0].GetValueAsByteArray()) ?? throw new UsageException("unsupported EC curve");
+            using var ec = ECDsa.Create();
+            ec.ImportParameters(new ECParameters
+            {
+                Curve = ECCurve.CreateFromValue(curve.Oid), D = Pad(v[1].GetValueAsByteArray(), (curve.Bits + 7) / 8),
+            });
+            return ec.ExportEncryptedPkcs8PrivateKeyPem(password, pbe);
+        }
+        throw new UsageException($"exporting {KeyTypeName((ulong)type)} private keys is not supported (RSA, EC)");
+    }
+
+    public static string Pem(string label, byte[] der) => new string(PemEncoding.Write(label, der)) + "\n";
+}

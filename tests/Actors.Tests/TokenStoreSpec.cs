@@ -1,0 +1,259 @@
+using System.Text;
+using Akka.Actor;
+using OpenCryptokiActors.Actors.Tokens;
+using OpenCryptokiActors.Cryptoki.Audit;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Tokens.Objects;
+
+namespace OpenCryptokiActors.Actors.Tests;
+
+/// <summary>The token store on SQLite and PostgreSQL: recovery, snapshot recovery, group commit, audit chain.</summary>
+public sealed class TokenStoreSpec
+{
+    private static WireAttribute[] DataObject(string label, bool token = true) =>
+    [
+        new(CKA.CLASS, Attr.ULong(CKO.DATA)),
+        new(CKA.TOKEN, Attr.Bool(token)),
+        new(CKA.PRIVATE, Attr.Bool(false)),
+        new(CKA.LABEL, Encoding.UTF8.GetBytes(label)),
+        new(CKA.VALUE, Encoding.UTF8.GetBytes("value of " + label)),
+    ];
+
+    private static ulong Create(ClientHarness c, ulong session, string label, bool token = true) =>
+        c.CallOk(Opcode.CreateObject, w => { w.WriteULong(session); w.WriteTemplate(DataObject(label, token)); }).ULong();
+
+    private static ulong[] Find(ClientHarness c, ulong session, params WireAttribute[] template)
+    {
+        c.CallOk(Opcode.FindObjectsInit, w => { w.WriteULong(session); w.WriteTemplate(template); });
+        var found = new WireReader(c.CallOk(Opcode.FindObjects, w => { w.WriteULong(session); w.WriteULong(1_000_000); }).Payload).ReadULongs();
+        c.CallOk(Opcode.FindObjectsFinal, w => w.WriteULong(session));
+        return found;
+    }
+
+    private static ulong[] FindLabel(ClientHarness c, ulong session, string label) =>
+        Find(c, session, new WireAttribute(CKA.LABEL, Encoding.UTF8.GetBytes(label)));
+
+    private static async Task<T> WithDaemon<T>(StoreUnderTest store, string name, Func<IActorRef, IActorRef, Task<T>> body)
+    {
+        var system = ActorSystem.Create(name, store.Config);
+        try
+        {
+            var (applications, token) = await store.StartAsync(system);
+            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(60));
+            return await body(applications, token);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Token_recovers_created_changed_and_destroyed_objects_and_failure_counts(string backend)
+    {
+        using var store = StoreBackends.Create(backend);
+        var (kept, changed) = await WithDaemon(store, "first", async (apps, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(apps);
+            c.InitToken(0, "so-secret", "store");
+            var s = c.OpenSession(0);
+            var kept = Create(c, s, "kept");
+            var changed = Create(c, s, "to-change");
+            var gone = Create(c, s, "to-destroy");
+            Create(c, s, "session-only", token: false);
+            c.CallOk(Opcode.SetAttributeValue, w => { w.WriteULong(s); w.WriteULong(changed); w.WriteTemplate([new WireAttribute(CKA.LABEL, "changed"u8.ToArray())]); });
+            c.CallOk(Opcode.DestroyObject, w => { w.WriteULong(s); w.WriteULong(gone); });
+            Assert.Equal(CKR.PIN_INCORRECT, c.Call(Opcode.Login, w => { w.WriteULong(s); w.WriteULong(CKU.SO); w.WriteBytes("wrong-pin"u8); }).Rv);
+            return (kept, changed);
+        });
+
+        await WithDaemon(store, "second", async (apps, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(apps);
+            Assert.True((c.TokenCounts(0).Flags & CKF.SO_PIN_COUNT_LOW) != 0);
+            var s = c.OpenSession(0);
+            Assert.Equal([kept], FindLabel(c, s, "kept"));
+            Assert.Equal([changed], FindLabel(c, s, "changed"));
+            Assert.Empty(FindLabel(c, s, "to-change"));
+            Assert.Empty(FindLabel(c, s, "to-destroy"));
+            Assert.Empty(FindLabel(c, s, "session-only"));
+            Assert.Equal([kept, changed], Find(c, s, new WireAttribute(CKA.CLASS, Attr.ULong(CKO.DATA))));
+            return 0;
+        });
+
+        using var db = store.Open();
+        Assert.Empty(AuditJournal.Verify(AuditJournal.ReadRows(db), AuditJournal.ReadSnapshotHeads(db)));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Token_recovers_from_a_snapshot_plus_the_events_after_it(string backend)
+    {
+        using var store = StoreBackends.Create(backend, snapshotEvery: 10);
+        var handles = await WithDaemon(store, "first", async (apps, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(apps);
+            c.InitToken(0, "so-secret", "snap");
+            var s = c.OpenSession(0);
+            var list = Enumerable.Range(0, 25).Select(i => Create(c, s, $"obj-{i}")).ToList();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (store.Scalar("SELECT COUNT(*) FROM snapshot WHERE sequence_number >= 20") == 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            return list;
+        });
+
+        var snapshotAt = store.Scalar("SELECT MAX(sequence_number) FROM snapshot");
+        Assert.InRange(snapshotAt, 20, 25);
+        // Only the snapshot can bring back what these rows held: recovery must start from it and replay the tail.
+        store.Execute($"DELETE FROM journal WHERE sequence_number <= {snapshotAt}");
+        Assert.Equal(26 - snapshotAt, store.Scalar("SELECT COUNT(*) FROM journal"));
+
+        await WithDaemon(store, "second", async (apps, token) =>
+        {
+            var stats = await token.Ask<TokenProtocol.StoreStats>(TokenProtocol.GetStoreStats.Instance, TimeSpan.FromSeconds(10));
+            Assert.Equal(25, stats.Objects);
+            Assert.Equal(26, stats.LastSequenceNr);
+            var c = await ClientHarness.ConnectAsync(apps);
+            var s = c.OpenSession(0);
+            for (var i = 0; i < 25; i++) Assert.Equal([handles[i]], FindLabel(c, s, $"obj-{i}"));
+            Assert.Equal(handles.Max() + 1, Create(c, s, "after-recovery"));
+            return 0;
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Concurrent_creates_from_many_sessions_are_group_committed_and_all_survive(string backend)
+    {
+        const int apps = 8, perApp = 25;
+        using var store = StoreBackends.Create(backend);
+        var created = await WithDaemon(store, "first", async (applications, token) =>
+        {
+            var admin = await ClientHarness.ConnectAsync(applications, pid: 1);
+            admin.InitToken(0, "so-secret", "burst");
+            var clients = new List<(ClientHarness C, ulong S)>();
+            for (var a = 0; a < apps; a++)
+            {
+                var c = await ClientHarness.ConnectAsync(applications, pid: 100 + a);
+                clients.Add((c, c.OpenSession(0)));
+            }
+
+            var before = await token.Ask<TokenProtocol.StoreStats>(TokenProtocol.GetStoreStats.Instance, TimeSpan.FromSeconds(10));
+            var ids = new List<Dictionary<uint, string>>();
+            foreach (var (c, s) in clients)
+            {
+                var sent = new Dictionary<uint, string>();
+                for (var i = 0; i < perApp; i++)
+                {
+                    var label = $"burst-{c.GetHashCode()}-{i}";
+                    sent[c.Tell(Opcode.CreateObject, w => { w.WriteULong(s); w.WriteTemplate(DataObject(label)); })] = label;
+                }
+
+                ids.Add(sent);
+            }
+
+            var result = new Dictionary<string, ulong>();
+            for (var a = 0; a < apps; a++)
+                for (var i = 0; i < perApp; i++)
+                {
+                    var reply = clients[a].C.Next();
+                    Assert.Equal(CKR.OK, reply.Rv);
+                    result[ids[a][reply.RequestId]] = reply.ULong();
+                }
+
+            var after = await token.Ask<TokenProtocol.StoreStats>(TokenProtocol.GetStoreStats.Instance, TimeSpan.FromSeconds(10));
+            var events = after.Events - before.Events;
+            var batches = after.Batches - before.Batches;
+            Assert.Equal(apps * perApp, events);
+            Assert.True(batches < events / 4, $"{events} creates took {batches} journal writes: no group commit");
+            return result;
+        });
+
+        Assert.Equal(apps * perApp, created.Values.Distinct().Count());
+        await WithDaemon(store, "second", async (applications, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(applications);
+            var s = c.OpenSession(0);
+            foreach (var (label, handle) in created) Assert.Equal([handle], FindLabel(c, s, label));
+            Assert.Equal(apps * perApp, Find(c, s, new WireAttribute(CKA.TOKEN, Attr.Bool(true))).Length);
+            return 0;
+        });
+
+        using var db = store.Open();
+        var rows = AuditJournal.ReadRows(db);
+        Assert.Empty(AuditJournal.Verify(rows));
+        var creates = rows.Select(AuditJournal.Describe).Where(e => e.Action == "ObjectCreated").ToList();
+        Assert.Equal(apps * perApp, creates.Count);
+        Assert.All(creates, e => Assert.InRange(e.Pid!.Value, 100, 100 + apps - 1));
+        Assert.All(creates, e => Assert.Equal(1UL, e.Session));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Audit_verify_catches_a_changed_a_reordered_and_a_removed_row(string backend)
+    {
+        using var store = StoreBackends.Create(backend);
+        await WithDaemon(store, "first", async (apps, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(apps, pid: 777);
+            c.InitToken(0, "so-secret", "audit");
+            var s = c.OpenSession(0);
+            Assert.Equal(CKR.PIN_INCORRECT, c.Call(Opcode.Login, w => { w.WriteULong(s); w.WriteULong(CKU.SO); w.WriteBytes("wrong-pin"u8); }).Rv);
+            c.Login(s, CKU.SO, "so-secret");
+            var h = Create(c, s, "a");
+            Create(c, s, "b");
+            c.CallOk(Opcode.SetAttributeValue, w => { w.WriteULong(s); w.WriteULong(h); w.WriteTemplate([new WireAttribute(CKA.LABEL, "a2"u8.ToArray())]); });
+            c.CallOk(Opcode.DestroyObject, w => { w.WriteULong(s); w.WriteULong(h); });
+            return 0;
+        });
+
+        List<AuditProblem> Verify()
+        {
+            using var db = store.Open();
+            return AuditJournal.Verify(AuditJournal.ReadRows(db), AuditJournal.ReadSnapshotHeads(db));
+        }
+
+        using (var db = store.Open())
+        {
+            var entries = AuditJournal.ReadRows(db).Select(AuditJournal.Describe).ToList();
+            Assert.Equal(["TokenInitialized", "LoginFailed", "LoginSucceeded", "ObjectCreated", "ObjectCreated", "ObjectChanged", "ObjectDestroyed"],
+                entries.Select(e => e.Action));
+            Assert.All(entries, e => Assert.Equal(777, e.Pid));
+            Assert.All(entries, e => Assert.Equal(0, e.Uid));
+            Assert.Equal(CKU.SO, entries[1].UserType);
+            Assert.Equal(entries[3].ObjectId, entries[6].ObjectId);
+            Assert.All(entries.Skip(1), e => Assert.Equal(1UL, e.Session));
+        }
+
+        Assert.Empty(Verify());
+
+        // 1. a changed row: one byte of row 4's payload (the label) flipped
+        byte[] original;
+        using (var db = store.Open()) original = AuditJournal.ReadRows(db).Single(r => r.SequenceNr == 4).Message;
+        var tampered = (byte[])original.Clone();
+        tampered[tampered.Length / 2] ^= 0x01;
+        store.Execute("UPDATE journal SET message = @m WHERE sequence_number = 4", ("@m", tampered));
+        var problems = Verify();
+        Assert.Contains(problems, p => p.SequenceNr == 4 && p.Problem.Contains("changed"));
+        store.Execute("UPDATE journal SET message = @m WHERE sequence_number = 4", ("@m", original));
+        Assert.Empty(Verify());
+
+        // 2. two rows swapped (sequence numbers exchanged)
+        store.Execute("UPDATE journal SET sequence_number = -5 WHERE sequence_number = 5");
+        store.Execute("UPDATE journal SET sequence_number = 5 WHERE sequence_number = 4");
+        store.Execute("UPDATE journal SET sequence_number = 4 WHERE sequence_number = -5");
+        problems = Verify();
+        Assert.Contains(problems, p => p.Problem.Contains("chain broken"));
+        store.Execute("UPDATE journal SET sequence_number = -5 WHERE sequence_number = 5");
+        store.Execute("UPDATE journal SET sequence_number = 5 WHERE sequence_number = 4");
+        store.Execute("UPDATE journal SET sequence_number = 4 WHERE sequence_number = -5");
+        Assert.Empty(Verify());
+
+        // 3. a removed row
+        store.Execute("DELETE FROM journal WHERE sequence_number = 3");
+        problems = Verify();
+        Assert.Contains(problems, p => p.SequenceNr == 4 && p.Problem.Contains("missing"));
+        Assert.Contains(problems, p => p.SequenceNr == 4 && p.Problem.Contains("chain broken"));
+    }
+}

@@ -1,0 +1,426 @@
+/*
+ * daemonclient: the slot daemon's end-to-end tests (issue DAEMON) as real client processes: access control run
+ * as other Unix users, clear failures, slot events, application isolation and the 300-process swarm.
+ * Compiled by the tests with gcc against p11-kit's pkcs11.h (Debian libp11-kit-dev), -lpthread -ldl.
+ *
+ *   daemonclient MODULE init                    prints "init rv=0x.. ms=N"
+ *   daemonclient MODULE slots                   prints "slots=<id,id,...>"
+ *   daemonclient MODULE probe SLOT              prints "slotinfo rv=0x.. tokeninfo rv=0x.. open rv=0x.."
+ *   daemonclient MODULE wait-block SECONDS      READY, then a blocking C_WaitForSlotEvent in a second thread while the
+ *                                               main thread keeps calling C_GetSlotList; prints
+ *                                               "event rv=0x.. slot=N parallel=<calls made meanwhile>" and "slots=..."
+ *   daemonclient MODULE wait-poll SECONDS       READY, then C_WaitForSlotEvent(CKF_DONT_BLOCK) until an event:
+ *                                               "event rv=0x.. slot=N", then "slots=..."
+ *   daemonclient MODULE holder SLOT LABEL GOFILE  opens a R/W session, creates a session object LABEL, starts a
+ *                                               SHA-256 digest ("abc" so far) and a find; prints
+ *                                               "READY session=H object=O"; when GOFILE exists finishes both and prints
+ *                                               "found=N digest=<hex> label=<label>"
+ *   daemonclient MODULE intruder SLOT OBJECT LABEL  tries another application's session 1 and object OBJECT: prints
+ *                                               "sessioninfo=0x.. digest=0x.. find=0x.. close=0x.. attr=0x.. found=N closeall=0x.."
+ *   daemonclient MODULE swarm SLOT N KILL PIN DIR   forks N children (waves of 25), each: C_Initialize, a R/O and a R/W
+ *                                               session, User login, one token object and one session object
+ *                                               (CKA_APPLICATION "swarm"), a find. Children 0..KILL-1 then leave an
+ *                                               operation open (digest, find, or just the login). Prints "READY N" once all
+ *                                               are ready; when DIR/kill exists SIGKILLs children 0..KILL-1 ("KILLED K");
+ *                                               when DIR/go exists the others find every token object (must be N + the
+ *                                               ones already there) and only their own session object, close and
+ *                                               finalize; prints "DONE ok=X fail=Y".
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <p11-kit/pkcs11.h>
+
+static CK_FUNCTION_LIST_PTR p11;
+
+#define CHECK(call, name)                                                          \
+    do {                                                                           \
+        CK_RV rv_ = (call);                                                        \
+        if (rv_ != CKR_OK) {                                                       \
+            printf("FAIL %s rv=0x%lx\n", name, (unsigned long)rv_);                \
+            fflush(stdout);                                                        \
+            exit(2);                                                               \
+        }                                                                          \
+    } while (0)
+
+static void load(const char *module)
+{
+    void *h = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        printf("FAIL dlopen %s\n", dlerror());
+        exit(3);
+    }
+    CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR) = (CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(h, "C_GetFunctionList");
+    if (get == NULL) {
+        printf("FAIL dlsym C_GetFunctionList\n");
+        exit(3);
+    }
+    CHECK(get(&p11), "C_GetFunctionList");
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void print_slots(void)
+{
+    CK_SLOT_ID ids[256];
+    CK_ULONG n = 256;
+    CHECK(p11->C_GetSlotList(CK_FALSE, ids, &n), "C_GetSlotList");
+    printf("slots=");
+    for (CK_ULONG i = 0; i < n; i++)
+        printf(i ? ",%lu" : "%lu", (unsigned long)ids[i]);
+    printf("\n");
+}
+
+static int cmd_init(void)
+{
+    double t0 = now_ms();
+    CK_RV rv = p11->C_Initialize(NULL);
+    printf("init rv=0x%lx ms=%.0f\n", (unsigned long)rv, now_ms() - t0);
+    if (rv == CKR_OK)
+        p11->C_Finalize(NULL);
+    return 0;
+}
+
+static int cmd_slots(void)
+{
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    print_slots();
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static int cmd_probe(CK_SLOT_ID slot)
+{
+    CK_SLOT_INFO si;
+    CK_TOKEN_INFO ti;
+    CK_SESSION_HANDLE s;
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CK_RV a = p11->C_GetSlotInfo(slot, &si);
+    CK_RV b = p11->C_GetTokenInfo(slot, &ti);
+    CK_RV c = p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
+    printf("slotinfo rv=0x%lx tokeninfo rv=0x%lx open rv=0x%lx\n", (unsigned long)a, (unsigned long)b, (unsigned long)c);
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static volatile int waiter_done;
+static CK_RV waiter_rv;
+static CK_SLOT_ID waiter_slot;
+
+static void *waiter(void *arg)
+{
+    (void)arg;
+    waiter_rv = p11->C_WaitForSlotEvent(0, &waiter_slot, NULL);
+    waiter_done = 1;
+    return NULL;
+}
+
+static int cmd_wait_block(int seconds)
+{
+    CK_C_INITIALIZE_ARGS args;
+    memset(&args, 0, sizeof args);
+    args.flags = CKF_OS_LOCKING_OK;
+    CHECK(p11->C_Initialize(&args), "C_Initialize");
+    pthread_t t;
+    pthread_create(&t, NULL, waiter, NULL);
+    printf("READY\n");
+    fflush(stdout);
+    long parallel = 0;
+    double deadline = now_ms() + seconds * 1000.0;
+    while (!waiter_done && now_ms() < deadline) {
+        CK_ULONG n = 0;
+        CHECK(p11->C_GetSlotList(CK_FALSE, NULL, &n), "C_GetSlotList(parallel)");
+        parallel++;
+        usleep(20000);
+    }
+    if (!waiter_done) {
+        printf("FAIL no event within %d s\n", seconds);
+        fflush(stdout);
+        _exit(4);
+    }
+    pthread_join(t, NULL);
+    printf("event rv=0x%lx slot=%lu parallel=%ld\n", (unsigned long)waiter_rv, (unsigned long)waiter_slot, parallel);
+    print_slots();
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static int cmd_wait_poll(int seconds)
+{
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CK_SLOT_ID slot = 0;
+    CK_RV rv = p11->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL);
+    printf("first rv=0x%lx\n", (unsigned long)rv);
+    printf("READY\n");
+    fflush(stdout);
+    double deadline = now_ms() + seconds * 1000.0;
+    while ((rv = p11->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL)) == CKR_NO_EVENT && now_ms() < deadline)
+        usleep(20000);
+    printf("event rv=0x%lx slot=%lu\n", (unsigned long)rv, (unsigned long)slot);
+    print_slots();
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static CK_OBJECT_CLASS data_class = CKO_DATA;
+static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+
+static int cmd_holder(CK_SLOT_ID slot, const char *label, const char *gofile)
+{
+    CK_SESSION_HANDLE s;
+    CK_OBJECT_HANDLE o, found[16];
+    CK_ULONG n = 0;
+    CK_ATTRIBUTE obj[] = {
+        { CKA_CLASS, &data_class, sizeof data_class }, { CKA_TOKEN, &no, sizeof no },
+        { CKA_LABEL, (void *)label, strlen(label) },
+    };
+    CK_ATTRIBUTE find[] = { { CKA_LABEL, (void *)label, strlen(label) } };
+    CK_MECHANISM sha = { CKM_SHA256, NULL, 0 };
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), "C_OpenSession");
+    CHECK(p11->C_CreateObject(s, obj, 3, &o), "C_CreateObject");
+    CHECK(p11->C_DigestInit(s, &sha), "C_DigestInit");
+    CHECK(p11->C_DigestUpdate(s, (CK_BYTE_PTR) "ab", 2), "C_DigestUpdate");
+    CHECK(p11->C_DigestUpdate(s, (CK_BYTE_PTR) "c", 1), "C_DigestUpdate");
+    printf("READY session=%lu object=%lu\n", (unsigned long)s, (unsigned long)o);
+    fflush(stdout);
+    while (!exists(gofile))
+        usleep(20000);
+    CK_BYTE digest[32];
+    CK_ULONG dlen = sizeof digest;
+    CHECK(p11->C_DigestFinal(s, digest, &dlen), "C_DigestFinal");
+    CHECK(p11->C_FindObjectsInit(s, find, 1), "C_FindObjectsInit");
+    CHECK(p11->C_FindObjects(s, found, 16, &n), "C_FindObjects");
+    CHECK(p11->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+    char value[128];
+    CK_ATTRIBUTE get = { CKA_LABEL, value, sizeof value - 1 };
+    CHECK(p11->C_GetAttributeValue(s, o, &get, 1), "C_GetAttributeValue");
+    value[get.ulValueLen] = 0;
+    printf("found=%lu digest=", (unsigned long)n);
+    for (CK_ULONG i = 0; i < dlen; i++)
+        printf("%02x", digest[i]);
+    printf(" label=%s\n", value);
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static int cmd_intruder(CK_SLOT_ID slot, CK_OBJECT_HANDLE object, const char *label)
+{
+    CK_SESSION_INFO info;
+    CK_SESSION_HANDLE mine;
+    CK_OBJECT_HANDLE found[16];
+    CK_ULONG n = 0;
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    /* The other process's session handle is 1 in its own application; here there is no session at all. */
+    CK_RV si = p11->C_GetSessionInfo(1, &info);
+    CK_RV dg = p11->C_DigestUpdate(1, (CK_BYTE_PTR) "x", 1);
+    CK_RV fd = p11->C_FindObjects(1, found, 16, &n);
+    CK_RV cl = p11->C_CloseSession(1);
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &mine), "C_OpenSession");
+    char value[128];
+    CK_ATTRIBUTE get = { CKA_LABEL, value, sizeof value };
+    CK_RV at = p11->C_GetAttributeValue(mine, object, &get, 1);
+    CK_ATTRIBUTE find[] = { { CKA_LABEL, (void *)label, strlen(label) } };
+    CHECK(p11->C_FindObjectsInit(mine, find, 1), "C_FindObjectsInit");
+    n = 0;
+    CHECK(p11->C_FindObjects(mine, found, 16, &n), "C_FindObjects");
+    CHECK(p11->C_FindObjectsFinal(mine), "C_FindObjectsFinal");
+    CK_RV ca = p11->C_CloseAllSessions(slot);
+    printf("sessioninfo=0x%lx digest=0x%lx find=0x%lx close=0x%lx attr=0x%lx found=%lu closeall=0x%lx\n",
+           (unsigned long)si, (unsigned long)dg, (unsigned long)fd, (unsigned long)cl, (unsigned long)at,
+           (unsigned long)n, (unsigned long)ca);
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+/* ---- swarm ---- */
+
+static CK_ULONG count_objects(CK_SESSION_HANDLE s, CK_BBOOL token)
+{
+    CK_ATTRIBUTE t[] = { { CKA_APPLICATION, "swarm", 5 }, { CKA_TOKEN, &token, sizeof token } };
+    CK_OBJECT_HANDLE found[512];
+    CK_ULONG n = 0, total = 0;
+    CHECK(p11->C_FindObjectsInit(s, t, 2), "C_FindObjectsInit");
+    do {
+        CHECK(p11->C_FindObjects(s, found, 512, &n), "C_FindObjects");
+        total += n;
+    } while (n > 0);
+    CHECK(p11->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+    return total;
+}
+
+static void swarm_child(const char *module, CK_SLOT_ID slot, int i, int victim, const char *pin, int ready_fd, int go_fd,
+                        CK_ULONG expect_token)
+{
+    load(module);
+    CK_SESSION_HANDLE ro, rw;
+    CK_OBJECT_HANDLE o;
+    char label[64];
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &ro), "C_OpenSession(ro)");
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &rw), "C_OpenSession(rw)");
+    CHECK(p11->C_Login(rw, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)), "C_Login");
+    snprintf(label, sizeof label, "swarm-%d", i);
+    CK_ATTRIBUTE tok[] = {
+        { CKA_CLASS, &data_class, sizeof data_class }, { CKA_TOKEN, &yes, sizeof yes }, { CKA_PRIVATE, &no, sizeof no },
+        { CKA_LABEL, label, strlen(label) }, { CKA_APPLICATION, "swarm", 5 },
+    };
+    CHECK(p11->C_CreateObject(rw, tok, 5, &o), "C_CreateObject(token)");
+    CK_ATTRIBUTE ses[] = {
+        { CKA_CLASS, &data_class, sizeof data_class }, { CKA_TOKEN, &no, sizeof no },
+        { CKA_LABEL, label, strlen(label) }, { CKA_APPLICATION, "swarm", 5 },
+    };
+    CHECK(p11->C_CreateObject(rw, ses, 4, &o), "C_CreateObject(session)");
+    if (count_objects(ro, CK_FALSE) != 1) {
+        printf("FAIL child %d sees other session objects\n", i);
+        fflush(stdout);
+        _exit(5);
+    }
+    count_objects(ro, CK_TRUE);
+    if (victim) {
+        CK_MECHANISM sha = { CKM_SHA256, NULL, 0 };
+        CK_ATTRIBUTE all[] = { { CKA_APPLICATION, "swarm", 5 } };
+        switch (i % 3) {
+        case 0:
+            CHECK(p11->C_DigestInit(ro, &sha), "C_DigestInit");
+            CHECK(p11->C_DigestUpdate(ro, (CK_BYTE_PTR) "partial", 7), "C_DigestUpdate");
+            break;
+        case 1:
+            CHECK(p11->C_FindObjectsInit(ro, all, 1), "C_FindObjectsInit(victim)");
+            break;
+        default:
+            break; /* logged in, nothing else */
+        }
+    }
+    if (write(ready_fd, "r", 1) != 1)
+        _exit(6);
+    char c;
+    while (read(go_fd, &c, 1) > 0) /* EOF = go */
+        ;
+    CK_ULONG tokens = count_objects(ro, CK_TRUE), sessions = count_objects(ro, CK_FALSE);
+    if (tokens != expect_token || sessions != 1) {
+        printf("FAIL child %d found token=%lu (expected %lu) session=%lu (expected 1)\n", i, (unsigned long)tokens,
+               (unsigned long)expect_token, (unsigned long)sessions);
+        fflush(stdout);
+        _exit(7);
+    }
+    CHECK(p11->C_Logout(rw), "C_Logout");
+    CHECK(p11->C_CloseSession(ro), "C_CloseSession");
+    CHECK(p11->C_CloseSession(rw), "C_CloseSession");
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    _exit(0);
+}
+
+static int cmd_swarm(const char *module, CK_SLOT_ID slot, int n, int kill_n, const char *pin, const char *dir, CK_ULONG expect_token)
+{
+    int ready[2], go[2];
+    if (pipe(ready) || pipe(go)) {
+        printf("FAIL pipe\n");
+        return 2;
+    }
+    pid_t *pids = calloc(n, sizeof(pid_t));
+    const int wave = 25;
+    for (int start = 0; start < n; start += wave) {
+        int end = start + wave < n ? start + wave : n;
+        for (int i = start; i < end; i++) {
+            pid_t pid = fork();
+            if (pid < 0) {
+                printf("FAIL fork\n");
+                return 2;
+            }
+            if (pid == 0) {
+                close(ready[0]);
+                close(go[1]);
+                swarm_child(module, slot, i, i < kill_n, pin, ready[1], go[0], expect_token);
+            }
+            pids[i] = pid;
+        }
+        for (int i = start; i < end; i++) {
+            char c;
+            if (read(ready[0], &c, 1) != 1) {
+                printf("FAIL a child died before it was ready\n");
+                fflush(stdout);
+                for (int k = 0; k < end; k++)
+                    kill(pids[k], SIGKILL);
+                return 2;
+            }
+        }
+    }
+    close(go[0]);
+    printf("READY %d\n", n);
+    fflush(stdout);
+    char path[512];
+    snprintf(path, sizeof path, "%s/kill", dir);
+    while (!exists(path))
+        usleep(20000);
+    for (int i = 0; i < kill_n; i++)
+        kill(pids[i], SIGKILL);
+    for (int i = 0; i < kill_n; i++)
+        waitpid(pids[i], NULL, 0);
+    printf("KILLED %d\n", kill_n);
+    fflush(stdout);
+    snprintf(path, sizeof path, "%s/go", dir);
+    while (!exists(path))
+        usleep(20000);
+    close(go[1]);
+    int ok = 0, fail = 0;
+    for (int i = kill_n; i < n; i++) {
+        int status = 0;
+        waitpid(pids[i], &status, 0);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            ok++;
+        else
+            fail++;
+    }
+    printf("DONE ok=%d fail=%d\n", ok, fail);
+    free(pids);
+    return fail == 0 ? 0 : 4;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s MODULE COMMAND [ARGS]\n", argv[0]);
+        return 1;
+    }
+    const char *cmd = argv[2];
+    if (strcmp(cmd, "swarm") == 0 && argc == 9)
+        return cmd_swarm(argv[1], strtoul(argv[3], NULL, 10), atoi(argv[4]), atoi(argv[5]), argv[6], argv[7],
+                         strtoul(argv[8], NULL, 10));
+    load(argv[1]);
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init();
+    if (strcmp(cmd, "slots") == 0)
+        return cmd_slots();
+    if (strcmp(cmd, "probe") == 0 && argc == 4)
+        return cmd_probe(strtoul(argv[3], NULL, 10));
+    if (strcmp(cmd, "wait-block") == 0 && argc == 4)
+        return cmd_wait_block(atoi(argv[3]));
+    if (strcmp(cmd, "wait-poll") == 0 && argc == 4)
+        return cmd_wait_poll(atoi(argv[3]));
+    if (strcmp(cmd, "holder") == 0 && argc == 6)
+        return cmd_holder(strtoul(argv[3], NULL, 10), argv[4], argv[5]);
+    if (strcmp(cmd, "intruder") == 0 && argc == 6)
+        return cmd_intruder(strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10), argv[5]);
+    fprintf(stderr, "unknown command %s\n", cmd);
+    return 1;
+}
