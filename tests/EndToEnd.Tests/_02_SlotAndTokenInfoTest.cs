@@ -131,7 +131,7 @@ public sealed class _02_SlotAndTokenInfoTest(EndToEndFixture fx)
         Assert.True(oaep.MechanismFlags.Encrypt && oaep.MechanismFlags.Decrypt);
 
         var ecGen = slot.GetMechanismInfo(CKM.CKM_EC_KEY_PAIR_GEN);
-        Assert.Equal((256UL, 521UL), (ecGen.MinKeySize, ecGen.MaxKeySize)); // P-256 … P-521, in bits
+        Assert.Equal((160UL, 521UL), (ecGen.MinKeySize, ecGen.MaxKeySize)); // brainpoolP160 … P-521, in bits
         Assert.True(ecGen.MechanismFlags.GenerateKeyPair);
 
         var ecdsa = slot.GetMechanismInfo(CKM.CKM_ECDSA);
