@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
@@ -7,52 +9,46 @@ using OpenCryptokiActors.Native.Interop;
 namespace OpenCryptokiActors.Native;
 
 /// <summary>
-/// The process's one connection to ock-slotd (docs/wire-protocol.md). Purely synchronous: a non-blocking
-/// Unix socket driven with poll() on the caller's thread, no tasks, no timers, no threads of its own, so
-/// it also works in a fork()ed child. Callers hold <see cref="Gate"/> around Begin → Call → reading the reply
-/// → <see cref="Release"/>; the request writer and the receive buffer are reused under it.
+/// One connection to ock-slotd (docs/wire-protocol.md); a process holds up to <see cref="ConnectionPool.Limit"/> of
+/// them, all in one application. Purely synchronous: a Unix socket driven on the caller's thread, no tasks, no
+/// timers, no threads of its own, so it also works in a fork()ed child. Non-blocking with poll() during connect +
+/// Hello (the 1 s budget), blocking afterwards (one recv per reply). A caller takes the connection from the pool
+/// (<see cref="Module.Acquire"/>), then Begin → Call → reading the reply → <see cref="Release"/>, which gives it back;
+/// the request writer and the receive buffer are reused.
 /// </summary>
 internal sealed unsafe class Connection
 {
     /// <summary>Budget for connect + Hello: without a daemon C_Initialize fails fast instead of hanging.</summary>
-    private const int HandshakeTimeoutMs = 1000;
+    public const int HandshakeTimeoutMs = 1000;
 
-    private const int InitialBufferSize = 4096;
-    private const int KeepBufferSize = 1024 * 1024;
+    private const int InitialBufferSize = 16 * 1024;
+    private const int KeepWriterSize = 1024 * 1024;
 
     private const int IoOk = 0;
     private const int IoEof = -1;
     private const int IoTimeout = -2;
 
-    private readonly WireWriter _writer = new(InitialBufferSize);
-    private byte[] _receive = new byte[InitialBufferSize];
+    private const byte HelloNew = 0;
+    private const byte HelloJoin = 1;
+
+    private WireWriter _writer = new(InitialBufferSize);
+    private readonly byte[] _receive = GC.AllocateUninitializedArray<byte>(InitialBufferSize);
+    private byte[]? _large; // a pooled buffer for a reply that does not fit _receive, returned by Release
     private int _received;
     private int _fd;
     private uint _nextId;
     private bool _broken;
-    private bool _closed;
 
-    private Connection(int pid, string socketPath, int fd)
+    private Connection(ConnectionPool? pool, int fd)
     {
-        Pid = pid;
-        SocketPath = socketPath;
+        Pool = pool;
         _fd = fd;
     }
 
-    /// <summary>The pid at C_Initialize; a different getpid() means we are in a fork()ed child.</summary>
-    public int Pid { get; }
+    /// <summary>The pool this connection belongs to (null only during the first Hello).</summary>
+    public ConnectionPool? Pool { get; private set; }
 
-    public string SocketPath { get; }
-
-    /// <summary>Serializes the calls of all threads of the process on this connection.</summary>
-    public Lock Gate { get; } = new();
-
-    public ulong ApplicationId { get; private set; }
-
-    /// <summary>True after C_Finalize: calls that raced with it answer CKR_CRYPTOKI_NOT_INITIALIZED.</summary>
-    public bool Closed => _closed;
-
-    /// <summary>True after an I/O or framing failure: every later call answers CKR_DEVICE_ERROR.</summary>
+    /// <summary>True after an I/O or framing failure: the pool is then broken (every later call answers CKR_DEVICE_ERROR).</summary>
     public bool Broken => _broken;
 
     /// <summary>Where the daemon listens: env, then ./var/run/slotd.socket if it exists, then the system path.</summary>
@@ -75,65 +71,116 @@ internal sealed unsafe class Connection
         return "/run/opencryptoki-actors/slotd.socket";
     }
 
-    /// <summary>Connects and says Hello within one second. Returns CKR_OK and the connection, or the rv for C_Initialize.</summary>
-    public static ulong Open(int pid, out Connection? connection)
+    /// <summary>
+    /// C_Initialize: connects and says Hello (a new application) within one second. Returns CKR_OK and the pool
+    /// holding this first connection, or the rv for C_Initialize.
+    /// </summary>
+    public static ulong Open(int pid, ulong epoch, out ConnectionPool? pool)
+    {
+        pool = null;
+        var path = ResolveSocketPath();
+        var rv = Handshake(path, pid, 0, null, out var c, out var appId, out var secret, initialize: true);
+        if (rv != CKR.OK) return rv;
+        pool = new ConnectionPool(pid, epoch, path, appId, secret!, c!);
+        c!.Pool = pool;
+        if (Trace.On(Trace.Calls)) Trace.Info($"connected to ock-slotd at {path}, application id {appId}");
+        return CKR.OK;
+    }
+
+    /// <summary>Another connection of the pool's application (JoinApplication Hello). Null when the daemon said no.</summary>
+    public static Connection? Join(ConnectionPool pool)
+    {
+        var rv = Handshake(pool.SocketPath, pool.Pid, pool.ApplicationId, pool.Secret, out var c, out _, out _, initialize: false);
+        if (rv != CKR.OK) return null;
+        c!.Pool = pool;
+        return c;
+    }
+
+    private static ulong Handshake(string path, int pid, ulong joinId, byte[]? joinSecret, out Connection? connection,
+        out ulong appId, out byte[]? secret, bool initialize)
     {
         connection = null;
-        var path = ResolveSocketPath();
+        appId = 0;
+        secret = null;
+        var what = initialize ? "C_Initialize" : "joining another connection";
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * HandshakeTimeoutMs / 1000;
 
         var error = ConnectSocket(path, deadline, out var fd);
         if (error != IoOk)
         {
-            Trace.Error("C_Initialize: " + (error == IoTimeout
+            Trace.Error($"{what}: " + (error == IoTimeout
                 ? ConnectHelp.Timeout(path, HandshakeTimeoutMs)
                 : ConnectHelp.ConnectFailed(path, error, SocketVariable, (int)Libc.GetUid(), Libc.FileGroup(path), Libc.ErrorText(error))));
             return CKR.DEVICE_ERROR;
         }
 
-        var c = new Connection(pid, path, fd);
+        var c = new Connection(null, fd);
         var w = c.Begin(Opcode.Hello);
         w.WriteUInt32(Frame.Magic);
         w.WriteUInt32(Frame.ProtocolVersion);
         w.WriteUInt32((uint)pid);
+        if (joinSecret is null) w.WriteByte(HelloNew);
+        else
+        {
+            w.WriteByte(HelloJoin);
+            w.WriteULong(joinId);
+            w.WriteRaw(joinSecret);
+        }
+
         var rv = c.Call(out var reply, deadline);
+        var ok = false;
         try
         {
             if (c._broken)
             {
-                Trace.Error("C_Initialize: no Hello reply: " + ConnectHelp.Timeout(path, HandshakeTimeoutMs));
+                Trace.Error($"{what}: no Hello reply: " + ConnectHelp.Timeout(path, HandshakeTimeoutMs));
                 return CKR.DEVICE_ERROR;
             }
 
             if (rv != CKR.OK)
             {
                 var reason = reply.Remaining >= 4 ? Encoding.UTF8.GetString(reply.ReadBytesSpan()) : "(no reason given)";
-                Trace.Error($"C_Initialize: {ConnectHelp.Refused(path, reason)} ({CkRvNames.Name(rv)})");
-                c.Drop();
+                Trace.Error($"{what}: {ConnectHelp.Refused(path, reason)} ({CkRvNames.Name(rv)})");
                 return rv == CKR.FUNCTION_FAILED ? CKR.FUNCTION_FAILED : CKR.DEVICE_ERROR;
             }
 
             var version = reply.ReadUInt32();
-            c.ApplicationId = reply.ReadULong();
             if (version != Frame.ProtocolVersion)
             {
-                Trace.Error("C_Initialize: " + ConnectHelp.VersionMismatch(path, version, Frame.ProtocolVersion, "this module"));
-                c.Drop();
+                Trace.Error($"{what}: " + ConnectHelp.VersionMismatch(path, version, Frame.ProtocolVersion, "this module"));
                 return CKR.DEVICE_ERROR;
             }
+
+            appId = reply.ReadULong();
+            secret = reply.ReadRaw(ConnectionPool.SecretLength).ToArray();
+            reply.ExpectEnd();
+            if (joinSecret is not null && appId != joinId)
+            {
+                Trace.Error($"{what}: the daemon answered application {appId}, not {joinId}");
+                return CKR.DEVICE_ERROR;
+            }
+
+            // After Hello there is no timeout: blocking I/O, one recv per reply.
+            var flags = Libc.Fcntl(fd, Libc.F_GETFL, 0);
+            if (flags < 0 || Libc.Fcntl(fd, Libc.F_SETFL, flags & ~Libc.O_NONBLOCK) != 0)
+            {
+                Trace.Error($"{what}: fcntl on the socket failed: {Libc.ErrorText(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+                return CKR.DEVICE_ERROR;
+            }
+
+            ok = true;
         }
         catch (WireFormatException e)
         {
-            Trace.Error($"C_Initialize: malformed Hello reply from {path}: {e.Message}");
-            c.Drop();
+            Trace.Error($"{what}: malformed Hello reply from {path}: {e.Message}");
             return CKR.DEVICE_ERROR;
         }
         finally
         {
-            c.Release();
+            c.Wipe();
+            if (!ok) c.Drop();
         }
 
-        if (Trace.On(Trace.Calls)) Trace.Info($"connected to ock-slotd at {path}, application id {c.ApplicationId}");
         connection = c;
         return CKR.OK;
     }
@@ -168,23 +215,35 @@ internal sealed unsafe class Connection
         fixed (byte* p = _writer.WrittenSpan) error = SendAll(p, _writer.Length, deadline);
         if (error != IoOk) return Fail("send", error);
 
-        var header = stackalloc byte[4];
-        error = ReceiveExactly(header, 4, deadline);
+        // One recv for the header and, usually, the whole reply: with one request in flight per connection
+        // nothing but this reply can arrive.
+        int got;
+        fixed (byte* p = _receive) error = ReceiveAtLeast(p, _receive.Length, 4, deadline, out got);
         if (error != IoOk) return Fail("receive", error);
-        var replyLength = (int)(header[0] | (uint)header[1] << 8 | (uint)header[2] << 16 | (uint)header[3] << 24);
-        if (replyLength < Frame.ReplyHeaderSize - 4 || replyLength > Frame.MaxFrameLength)
+        var replyLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(_receive);
+        if (replyLength < Frame.ReplyHeaderSize - 4 || replyLength > Frame.MaxFrameLength || got > replyLength + 4)
         {
             Trace.Error($"bad reply frame length {(uint)replyLength} from ock-slotd; dropping the connection");
             Drop();
             return CKR.DEVICE_ERROR;
         }
 
-        if (_receive.Length < replyLength) _receive = new byte[Math.Max(replyLength, _receive.Length * 2)];
-        _received = replyLength;
-        fixed (byte* p = _receive) error = ReceiveExactly(p, replyLength, deadline);
-        if (error != IoOk) return Fail("receive", error);
+        var frame = _receive;
+        if (replyLength + 4 > _receive.Length)
+        {
+            _large = ArrayPool<byte>.Shared.Rent(replyLength + 4);
+            _receive.AsSpan(0, got).CopyTo(_large);
+            frame = _large;
+        }
 
-        var r = new WireReader(_receive.AsSpan(0, replyLength));
+        _received = replyLength + 4;
+        if (got < _received)
+        {
+            fixed (byte* p = frame) error = ReceiveAtLeast(p + got, _received - got, _received - got, deadline, out _);
+            if (error != IoOk) return Fail("receive", error);
+        }
+
+        var r = new WireReader(frame.AsSpan(4, replyLength));
         var replyId = r.ReadUInt32();
         var rv = r.ReadULong();
         if (replyId != id)
@@ -198,28 +257,42 @@ internal sealed unsafe class Connection
         return rv;
     }
 
-    /// <summary>Wipes the request and reply bytes (they may hold PINs or data) and leaves the lock.</summary>
+    /// <summary>Wipes the request and reply bytes (they may hold PINs or data) and gives the connection back to its pool.</summary>
     public void Release()
     {
         try
         {
-            _writer.Clear();
-            if (_receive.Length > KeepBufferSize) _receive = new byte[InitialBufferSize];
-            else _receive.AsSpan(0, _received).Clear();
-            _received = 0;
+            Wipe();
         }
         finally
         {
-            if (Gate.IsHeldByCurrentThread) Gate.Exit();
+            Pool?.Return(this);
         }
     }
 
-    /// <summary>C_Finalize: closes the socket; the daemon sees the end of the application.</summary>
-    public void Close()
+    private void Wipe()
     {
-        _closed = true;
-        Drop();
+        if (_writer.Length > KeepWriterSize)
+        {
+            _writer.Clear();
+            _writer.Dispose();
+            _writer = new WireWriter(InitialBufferSize);
+        }
+        else _writer.Clear();
+
+        if (_large is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_large, clearArray: true);
+            _large = null;
+            _receive.AsSpan().Clear();
+        }
+        else _receive.AsSpan(0, Math.Min(_received, _receive.Length)).Clear();
+
+        _received = 0;
     }
+
+    /// <summary>Closes the socket (C_Finalize): the daemon sees this connection end, and the application with its last one.</summary>
+    public void Close() => Drop();
 
     /// <summary>
     /// In a fork()ed child: forget the parent's connection without a word on it. Closing our copy of the
@@ -227,7 +300,6 @@ internal sealed unsafe class Connection
     /// </summary>
     public void Abandon()
     {
-        _closed = true;
         _broken = true;
         var fd = Interlocked.Exchange(ref _fd, -1);
         if (fd >= 0) Libc.Close(fd);
@@ -241,7 +313,7 @@ internal sealed unsafe class Connection
             IoTimeout => "timed out",
             _ => Libc.ErrorText(error),
         };
-        Trace.Error($"{what} on {SocketPath} failed: {text}; dropping the connection (C_Finalize + C_Initialize to reconnect)");
+        Trace.Error($"{what} on {Pool?.SocketPath} failed: {text}; dropping the connection (C_Finalize + C_Initialize to reconnect)");
         Drop();
         return CKR.DEVICE_ERROR;
     }
@@ -334,12 +406,13 @@ internal sealed unsafe class Connection
         return IoOk;
     }
 
-    private int ReceiveExactly(byte* data, int length, long deadline)
+    /// <summary>Receives into data[0..capacity) until at least <paramref name="least"/> bytes are there.</summary>
+    private int ReceiveAtLeast(byte* data, int capacity, int least, long deadline, out int got)
     {
-        var got = 0;
-        while (got < length)
+        got = 0;
+        while (got < least)
         {
-            var n = Libc.Recv(_fd, data + got, (nuint)(length - got), 0);
+            var n = Libc.Recv(_fd, data + got, (nuint)(capacity - got), 0);
             if (n > 0)
             {
                 got += (int)n;

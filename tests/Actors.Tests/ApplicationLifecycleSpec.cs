@@ -1,3 +1,4 @@
+using OpenCryptokiActors.Actors.Applications;
 using Akka.Actor;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
@@ -99,5 +100,42 @@ public sealed class ApplicationLifecycleSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(System.Security.Cryptography.SHA256.HashData(expectedA.ToArray()), Final(a));
         Assert.Equal(System.Security.Cryptography.SHA256.HashData(expectedB.ToArray()), Final(b));
         Assert.Equal(CKR.OPERATION_NOT_INITIALIZED, client.Call(Opcode.DigestFinal, w => { w.WriteULong(a); w.WriteULong(64); }).Rv);
+    }
+
+    [Fact]
+    public async Task A_second_connection_must_join_only_with_the_secret_and_from_the_same_process_and_the_application_ends_with_the_last()
+    {
+        var applications = await Runtime.StartAsync(Sys, TestConfig.For(_dir, slots: 2));
+        var first = new ClientHarness();
+        var peer = new ApplicationProtocol.PeerCredentials(77, 1000, 1000);
+        var connected = await applications.Ask<ApplicationProtocol.Connected>(new ApplicationProtocol.Connect(peer, first), TimeSpan.FromSeconds(10));
+        first.Attach(connected.Application);
+        first.InitToken(0, "so-pin-0", "join");
+        var session = first.OpenSession(0);
+        Assert.Contains(session, connected.Sessions.Map.Keys);
+
+        async Task<object> Join(byte[] secret, ApplicationProtocol.PeerCredentials who) =>
+            await applications.Ask<object>(new ApplicationProtocol.Join(connected.AppId, secret, who, new ClientHarness()), TimeSpan.FromSeconds(10));
+
+        Assert.IsType<ApplicationProtocol.JoinRefused>(await Join(new byte[16], peer));
+        Assert.IsType<ApplicationProtocol.JoinRefused>(await Join(connected.Secret, peer with { Pid = 78 }));
+        Assert.IsType<ApplicationProtocol.JoinRefused>(await Join(connected.Secret, peer with { Uid = 0 }));
+        var joined = Assert.IsType<ApplicationProtocol.Connected>(await Join(connected.Secret, peer));
+        Assert.Equal(connected.Application, joined.Application);
+
+        // The session opened on the first connection is usable from the second; closing it empties the map.
+        var second = new ClientHarness();
+        second.Attach(joined.Application);
+        second.CallOk(Opcode.GetSessionInfo, w => w.WriteULong(session));
+        second.CallOk(Opcode.CloseSession, w => w.WriteULong(session));
+        Assert.Empty(connected.Sessions.Map);
+
+        // One connection closes: the application stays; the last one closes: it ends, and joining is refused.
+        Watch(connected.Application);
+        first.Disconnect();
+        second.CallOk(Opcode.GetSlotList, w => w.WriteBool(true));
+        second.Disconnect();
+        ExpectTerminated(connected.Application);
+        Assert.IsType<ApplicationProtocol.JoinRefused>(await Join(connected.Secret, peer));
     }
 }

@@ -31,6 +31,9 @@ public sealed class ClientHarness : IReplySink
         return client;
     }
 
+    /// <summary>Uses an application actor obtained another way (a Connect or Join asked by the test).</summary>
+    public void Attach(IActorRef application) => Application = application;
+
     public void Send(uint requestId, ulong rv, ReadOnlySpan<byte> payload) => _replies.Add(new Reply(requestId, rv, payload.ToArray()));
 
     /// <summary>Sends a request without waiting; returns its id.</summary>

@@ -15,6 +15,6 @@ public static class Runtime
         OpenCryptokiDaemon.PrepareStore(config, settings);
         var slotManager = system.ActorOf(SlotManagerActor.Props(settings), "slot-manager");
         var table = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, TimeSpan.FromSeconds(60));
-        return system.ActorOf(ApplicationsActor.Props(table), "applications");
+        return system.ActorOf(ApplicationsActor.Props(table, slotManager), "applications");
     }
 }

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Akka.Actor;
+using Akka.Event;
 using OpenCryptokiActors.Actors.Tokens;
 using OpenCryptokiActors.Cryptoki.Audit;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
@@ -255,5 +257,58 @@ public sealed class TokenStoreSpec
         problems = Verify();
         Assert.Contains(problems, p => p.SequenceNr == 4 && p.Problem.Contains("missing"));
         Assert.Contains(problems, p => p.SequenceNr == 4 && p.Problem.Contains("chain broken"));
+    }
+
+    private sealed class ErrorCollector : ReceiveActor
+    {
+        public ErrorCollector(ConcurrentQueue<string> into) => Receive<Error>(e => into.Enqueue(e.Message?.ToString() ?? ""));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task A_damaged_row_is_reported_with_its_object_id_and_skipped_and_the_token_still_loads(string backend)
+    {
+        using var store = StoreBackends.Create(backend);
+        var handles = await WithDaemon(store, "first", async (apps, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(apps);
+            c.InitToken(0, "so-secret", "damage");
+            var s = c.OpenSession(0);
+            return new[] { Create(c, s, "one"), Create(c, s, "two"), Create(c, s, "three") };
+        });
+
+        // row 3 (object "two"): the event inside the audit record cut short, the record itself re-hashed (bad bytes);
+        // row 4 (object "three"): a manifest this code does not know (bad version).
+        byte[] original;
+        using (var db = store.Open()) original = AuditJournal.ReadRows(db).Single(r => r.SequenceNr == 3).Message;
+        var record = AuditRecord.Parse(original, out _);
+        var broken = AuditRecord.Create(record.PreviousHash, record.At, record.Pid, record.Uid, record.Session, record.EventManifest, record.EventPayload[..12]);
+        store.Execute("UPDATE journal SET message = @m WHERE sequence_number = 3", ("@m", broken.ToBinary()));
+        store.Execute("UPDATE journal SET manifest = 'Audited.v99' WHERE sequence_number = 4");
+
+        var errors = new ConcurrentQueue<string>();
+        var system = ActorSystem.Create("second", store.Config);
+        try
+        {
+            var collector = system.ActorOf(Props.Create(() => new ErrorCollector(errors)));
+            system.EventStream.Subscribe(collector, typeof(Error));
+            var (apps, token) = await store.StartAsync(system);
+            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(60));
+            var c = await ClientHarness.ConnectAsync(apps);
+            var s = c.OpenSession(0);
+            Assert.Equal([handles[0]], FindLabel(c, s, "one"));
+            Assert.Empty(FindLabel(c, s, "two"));
+            Assert.Empty(FindLabel(c, s, "three"));
+            Assert.Equal(handles[2] + 1, Create(c, s, "four"));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (errors.Count(m => m.Contains("damaged")) < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+
+        Assert.Contains(errors, m => m.Contains("damaged") && m.Contains($"object {handles[1]}"));
+        Assert.Contains(errors, m => m.Contains("damaged") && m.Contains("Audited.v99"));
     }
 }

@@ -78,7 +78,7 @@ public sealed class _21_ClearFailureTest
         listener.Listen(4);
         var fake = Task.Run(() =>
         {
-            // A future daemon: answers Hello with CKR_OK but protocol version 2.
+            // A future daemon: answers Hello with CKR_OK but protocol version 3.
             using var client = listener.Accept();
             var header = new byte[12];
             var n = 0;
@@ -89,7 +89,7 @@ public sealed class _21_ClearFailureTest
             var reply = new byte[16 + 12];
             BinaryPrimitives.WriteUInt32LittleEndian(reply, (uint)(reply.Length - 4));
             BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(4), BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4)));
-            BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(16), 2);
+            BinaryPrimitives.WriteUInt32LittleEndian(reply.AsSpan(16), 3);
             BinaryPrimitives.WriteUInt64LittleEndian(reply.AsSpan(20), 1);
             client.Send(reply);
             client.Receive(new byte[16]); // until the module closes
@@ -97,7 +97,7 @@ public sealed class _21_ClearFailureTest
 
         var (stdout, trace, _) = Init(path);
         Assert.Contains("init rv=0x30 ", stdout);
-        Assert.Contains("speaks protocol version 2, this module speaks version 1", trace);
+        Assert.Contains("speaks protocol version 3, this module speaks version 2", trace);
         Assert.Contains("same release", trace);
         await fake.WaitAsync(TimeSpan.FromSeconds(10));
     }

@@ -20,6 +20,24 @@ public sealed class _30_StoreFaultTest(EndToEndFixture fx, Xunit.Abstractions.IT
     {
         var dir = Path.Combine(Path.GetTempPath(), "ock-kill-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
+        try
+        {
+            Burst(dir);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(dir, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private void Burst(string dir)
+    {
         using var daemon = new SlotDaemon(dir, [new SlotConfig(0, "burst", "Burst token")]);
         var env = new Dictionary<string, string> { ["OPENCRYPTOKI_ACTORS_SOCKET"] = daemon.SocketPath };
         ProcessResult Client(params string[] args) => ProcessRunner.Run(fx.ClientPath, [fx.ModulePath, .. args], env, TimeSpan.FromSeconds(120));
@@ -87,13 +105,6 @@ public sealed class _30_StoreFaultTest(EndToEndFixture fx, Xunit.Abstractions.IT
         }
 
         daemon.Stop();
-        try
-        {
-            Directory.Delete(dir, true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     private static int Count(string text, string what)

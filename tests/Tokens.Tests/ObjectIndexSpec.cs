@@ -170,4 +170,15 @@ public sealed class ObjectIndexSpec
         // A scan would take milliseconds per find; the index takes about a microsecond. Generous bound for shared CI machines.
         Assert.True(sw.Elapsed < TimeSpan.FromMilliseconds(500), $"1000 finds took {sw.Elapsed}");
     }
+
+    [Fact]
+    public void A_damaged_event_is_skipped_but_its_object_id_is_never_reused()
+    {
+        var state = new TokenState();
+        state.Apply(new ObjectCreated(1, Key("one")));
+        state.Apply(new DamagedEvent("ObjectCreated.v1", 2, "truncated"));
+        state.Apply(new DamagedEvent("Audited.v99", null, "unknown manifest"));
+        Assert.Single(state.Objects);
+        Assert.Equal(3UL, state.NextObjectId);
+    }
 }

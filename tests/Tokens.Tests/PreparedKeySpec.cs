@@ -37,8 +37,9 @@ public class PreparedKeySpec
         var (ecPub, ecPriv) = Ec();
         var (peerPub, peerPriv) = Ec();
         var aes = T.Aes(RandomNumberGenerator.GetBytes(32));
+        var hmacKey = SecretKey(CKK.GENERIC_SECRET, RandomNumberGenerator.GetBytes(32));
         var iv = RandomNumberGenerator.GetBytes(16);
-        var gcm = new GcmParams(RandomNumberGenerator.GetBytes(12), S("aad"), 128).Encode();
+        var gcm = new GcmParams(RandomNumberGenerator.GetBytes(12), 96, S("aad"), 128).Encode();
         var msg = S("the same key in every thread");
         var plain = RandomNumberGenerator.GetBytes(1000);
 
@@ -48,10 +49,11 @@ public class PreparedKeySpec
         var gcmCt = Mech(CKM.AES_GCM).CreateEncrypt(CKM.AES_GCM, gcm, aes.Clone()).OneShot(plain);
         var shared = Ecdh(peerPriv, Unwrap(ecPub[CKA.EC_POINT]));
         var peerPoint = Unwrap(peerPub[CKA.EC_POINT]);
+        var mac = HMACSHA256.HashData(hmacKey[CKA.VALUE], plain);
         var oaepCt = Mech(CKM.RSA_PKCS_OAEP).CreateEncrypt(CKM.RSA_PKCS_OAEP, OaepSha256, rsaPub.Clone()).OneShot(plain[..100]);
 
         const int threads = 8;
-        const int rounds = 12;
+        const int rounds = 6;
         var failures = 0;
         using var start = new Barrier(threads);
         var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
@@ -78,6 +80,12 @@ public class PreparedKeySpec
                 ok &= Mech(CKM.AES_CBC_PAD).CreateDecrypt(CKM.AES_CBC_PAD, iv, aes).OneShot(cbc).SequenceEqual(plain);
                 ok &= Mech(CKM.AES_GCM).CreateEncrypt(CKM.AES_GCM, gcm, aes).OneShot(plain).SequenceEqual(gcmCt);
                 ok &= Mech(CKM.AES_GCM).CreateDecrypt(CKM.AES_GCM, gcm, aes).OneShot(gcmCt).SequenceEqual(plain);
+                for (var j = 0; j < 20; j++)
+                {
+                    ok &= Mech(CKM.SHA256_HMAC).CreateSign(CKM.SHA256_HMAC, null, hmacKey).OneShot(plain).SequenceEqual(mac);
+                    ok &= Mech(CKM.SHA256_HMAC).CreateVerify(CKM.SHA256_HMAC, null, hmacKey).OneShot(plain, mac);
+                }
+
                 if (!ok) Interlocked.Increment(ref failures);
             }
         })).ToList();

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using OpenCryptokiActors.Actors.Server;
 using OpenCryptokiActors.Actors.Sessions;
@@ -25,21 +26,36 @@ public sealed class ApplicationActor : ReceiveActor
     private readonly Dictionary<ulong, (SlotEntry Slot, IActorRef Actor)> _sessions = new();
     private readonly List<ulong> _events = new();
     private readonly WireWriter _out = new();
+    private readonly SessionDirectory _directory;
     private ulong _nextHandle = 1;
+    private int _connections = 1;
 
-    public ApplicationActor(ulong appId, PeerCredentials peer, IReplySink sink, SlotTable slots)
+    public ApplicationActor(ulong appId, PeerCredentials peer, SessionDirectory directory, SlotTable slots)
     {
         _appId = appId;
         _peer = peer;
         _slots = slots;
-        _ = sink;
+        _directory = directory;
         Receive<ClientRequest>(Route);
+        Receive<AddConnection>(a =>
+        {
+            if (_connections == 0)
+            {
+                a.Asker.Tell(new JoinRefused("the application has ended"));
+                return;
+            }
+
+            _connections++;
+            a.Asker.Tell(new Connected(_appId, Self, a.Join.Secret, _directory));
+        });
         Receive<SessionOpenResult>(Opened);
         Receive<SlotTableChanged>(TableChanged);
         Receive<Describe>(_ => Sender.Tell(new ApplicationInfo(_appId, _peer.Pid, _peer.Uid, _peer.Gid,
             _sessions.Values.GroupBy(s => s.Slot.Settings.Id).ToDictionary(g => g.Key, g => g.Count()), _events.Count)));
         Receive<ConnectionClosed>(_ =>
         {
+            if (--_connections > 0) return;
+            _directory.Publish(System.Collections.Immutable.ImmutableDictionary<ulong, SessionRoute>.Empty);
             foreach (var slot in _slots.Slots.Values) slot.Token.Tell(new ApplicationGone(_appId));
             Context.Stop(Self);
         });
@@ -63,6 +79,8 @@ public sealed class ApplicationActor : ReceiveActor
             if (now is not null && now.Token.Equals(s.Slot.Token)) now.Token.Tell(new ApplicationGone(_appId));
         }
 
+        Publish();
+
         foreach (var id in changed.Events)
         {
             var seen = (old.Slots.TryGetValue(id, out var before) && Visible(before))
@@ -71,8 +89,12 @@ public sealed class ApplicationActor : ReceiveActor
         }
     }
 
-    public static Props Props(ulong appId, PeerCredentials peer, IReplySink sink, SlotTable slots) =>
-        Akka.Actor.Props.Create(() => new ApplicationActor(appId, peer, sink, slots));
+    public static Props Props(ulong appId, PeerCredentials peer, SessionDirectory directory, SlotTable slots) =>
+        Akka.Actor.Props.Create(() => new ApplicationActor(appId, peer, directory, slots));
+
+    /// <summary>Replaces the session map the connection threads route by (after every change of <see cref="_sessions"/>).</summary>
+    private void Publish() =>
+        _directory.Publish(_sessions.ToImmutableDictionary(kv => kv.Key, kv => new SessionRoute(kv.Value.Actor, kv.Value.Slot.Token)));
 
     protected override void PostStop()
     {
@@ -103,6 +125,7 @@ public sealed class ApplicationActor : ReceiveActor
                 if (req.Opcode == Opcode.CloseSession)
                 {
                     _sessions.Remove(req.SessionHandle);
+                    Publish();
                     Context.Stop(s.Actor);
                 }
 
@@ -205,6 +228,7 @@ public sealed class ApplicationActor : ReceiveActor
                         Context.Stop(s.Actor);
                     }
 
+                    Publish();
                     slot.Token.Tell(new Request(req, _appId, null, _peer));
                     break;
                 }
@@ -256,6 +280,7 @@ public sealed class ApplicationActor : ReceiveActor
 
         var actor = Context.ActorOf(SessionActor.Props(_appId, result.Handle, slot.Mechanisms, slot.Token), $"session-{result.Handle}");
         _sessions[result.Handle] = (slot, actor);
+        Publish();
         _out.Reset();
         _out.WriteULong(result.Handle);
         result.Client.Reply(CKR.OK, _out);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using OpenCryptokiActors.Actors.Server;
 using OpenCryptokiActors.Actors.Slots;
@@ -10,12 +11,31 @@ public static class ApplicationProtocol
     /// <summary>Peer credentials from SO_PEERCRED; <paramref name="Groups"/>: all the process's gids (from /proc) when known.</summary>
     public sealed record PeerCredentials(int Pid, int Uid, int Gid, IReadOnlyCollection<int>? Groups = null);
 
-    /// <summary>A client connected and passed admission; answered with <see cref="Connected"/>.</summary>
+    /// <summary>A client connected and passed admission (a new application); answered with <see cref="Connected"/>.</summary>
     public sealed record Connect(PeerCredentials Peer, IReplySink Sink);
 
-    public sealed record Connected(ulong AppId, IActorRef Application);
+    /// <summary>
+    /// The new application: its id, its actor, the secret another connection of the same process presents to join it,
+    /// and the session routes its connections use to reach session and token actors without a hop through it.
+    /// </summary>
+    public sealed record Connected(ulong AppId, IActorRef Application, byte[] Secret, SessionDirectory Sessions);
 
-    /// <summary>The client's connection ended (exit, kill, C_Finalize): the application and everything it holds go.</summary>
+    /// <summary>
+    /// Another connection of a running application (JoinApplication Hello); answered with <see cref="Connected"/>
+    /// (secret included) or <see cref="JoinRefused"/>. Admitted only with the right secret and from the pid and uid
+    /// of the application's first connection (SO_PEERCRED).
+    /// </summary>
+    public sealed record Join(ulong AppId, byte[] Secret, PeerCredentials Peer, IReplySink Sink);
+
+    public sealed record JoinRefused(string Reason);
+
+    /// <summary>To an ApplicationActor from the applications supervisor: one more connection (a checked Join); answer the asker.</summary>
+    public sealed record AddConnection(IActorRef Asker, Join Join);
+
+    /// <summary>
+    /// One of the client's connections ended (exit, kill, C_Finalize): with the last one the application and
+    /// everything it holds go.
+    /// </summary>
     public sealed record ConnectionClosed
     {
         public static readonly ConnectionClosed Instance = new();
@@ -52,4 +72,23 @@ public static class ApplicationProtocol
     {
         public static readonly GetCount Instance = new();
     }
+}
+
+/// <summary>Where a session's requests go: its actor (operation state) and its slot's token actor.</summary>
+public sealed record SessionRoute(IActorRef Session, IActorRef Token);
+
+/// <summary>
+/// An application's open sessions as an immutable map its ApplicationActor replaces on every open and close
+/// (a volatile reference, no lock). The connection threads read it to tell session-local calls straight to the
+/// session actor and token-scoped ones straight to the token: one hop instead of two. A stale entry is harmless:
+/// a request to a stopped actor becomes a dead letter, answered by <see cref="DeadLetterReplier"/>.
+/// </summary>
+public sealed class SessionDirectory
+{
+    private volatile ImmutableDictionary<ulong, SessionRoute> _map = ImmutableDictionary<ulong, SessionRoute>.Empty;
+
+    public ImmutableDictionary<ulong, SessionRoute> Map => _map;
+
+    /// <summary>Only the owning ApplicationActor publishes.</summary>
+    internal void Publish(ImmutableDictionary<ulong, SessionRoute> map) => _map = map;
 }

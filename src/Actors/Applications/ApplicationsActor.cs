@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Akka.Actor;
 using OpenCryptokiActors.Actors.Slots;
 using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
@@ -13,6 +14,8 @@ public sealed class ApplicationsActor : ReceiveActor
 {
     private ulong _nextAppId = 1;
     private SlotTable _slots;
+    private readonly Dictionary<ulong, (byte[] Secret, PeerCredentials Peer, IActorRef Actor, SessionDirectory Sessions)> _apps = new();
+    private readonly Dictionary<IActorRef, ulong> _idOf = new();
 
     public ApplicationsActor(SlotTable slots, IActorRef? slotManager)
     {
@@ -20,8 +23,25 @@ public sealed class ApplicationsActor : ReceiveActor
         Receive<Connect>(c =>
         {
             var id = _nextAppId++;
-            var app = Context.ActorOf(ApplicationActor.Props(id, c.Peer, c.Sink, _slots), $"app-{c.Peer.Pid}-{id}");
-            Sender.Tell(new Connected(id, app));
+            var secret = RandomNumberGenerator.GetBytes(16);
+            var sessions = new SessionDirectory();
+            var app = Context.ActorOf(ApplicationActor.Props(id, c.Peer, sessions, _slots), $"app-{c.Peer.Pid}-{id}");
+            Context.Watch(app);
+            _apps[id] = (secret, c.Peer, app, sessions);
+            _idOf[app] = id;
+            Sender.Tell(new Connected(id, app, secret, sessions));
+        });
+        Receive<Join>(j =>
+        {
+            if (!_apps.TryGetValue(j.AppId, out var a) || !CryptographicOperations.FixedTimeEquals(a.Secret, j.Secret))
+                Sender.Tell(new JoinRefused("unknown application or wrong secret"));
+            else if (a.Peer.Pid != j.Peer.Pid || a.Peer.Uid != j.Peer.Uid)
+                Sender.Tell(new JoinRefused("the application belongs to another process"));
+            else a.Actor.Tell(new AddConnection(Sender, j));
+        });
+        Receive<Terminated>(t =>
+        {
+            if (_idOf.Remove(t.ActorRef, out var id)) _apps.Remove(id);
         });
         Receive<GetCount>(_ => Sender.Tell(Context.GetChildren().Count()));
         Receive<SlotTableChanged>(changed =>
@@ -60,6 +80,7 @@ public sealed class ApplicationsActor : ReceiveActor
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(TokenChanged));
+        Context.ActorOf(DeadLetterReplier.Props(), "dead-letters");
         base.PreStart();
     }
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using OpenCryptokiActors.Cryptoki.Audit;
 using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Tokens;
 using OpenCryptokiActors.Tokens.Objects;
 using OpenCryptokiActors.Tokens.State;
 
@@ -87,7 +88,40 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         return w.WrittenSpan.ToArray();
     }
 
-    public override object FromBinary(byte[] bytes, string manifest) => Decode(bytes, manifest);
+    /// <summary>
+    /// A journal row that does not decode (bad bytes, unknown version) becomes a <see cref="DamagedEvent"/>: the
+    /// token reports and skips it rather than failing to load. A snapshot that does not decode still fails.
+    /// </summary>
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (manifest.StartsWith("TokenSnapshot", StringComparison.Ordinal)) return Decode(bytes, manifest);
+        AuditRecord? record = null;
+        try
+        {
+            if (manifest != AuditRecord.Manifest) return Decode(bytes, manifest);
+            record = AuditRecord.Parse(bytes, out _);
+            return Decode(bytes, manifest);
+        }
+        catch (Exception e) when (e is WireFormatException or ArgumentException or FormatException or OverflowException or CkException)
+        {
+            if (record is null && manifest.StartsWith("Audited.", StringComparison.Ordinal))
+            {
+                try
+                {
+                    var guess = AuditRecord.Parse(bytes, out _);
+                    return new DamagedEvent(manifest, AuditRecord.Describe(guess.EventManifest, guess.EventPayload).ObjectId, e.Message);
+                }
+                catch (Exception inner) when (inner is WireFormatException or ArgumentException)
+                {
+                    // nothing more to tell
+                }
+            }
+
+            var (_, objectId, _) = record is null ? AuditRecord.Describe(manifest, bytes) : AuditRecord.Describe(record.EventManifest, record.EventPayload);
+            var damaged = new DamagedEvent(record?.EventManifest ?? manifest, objectId, e.Message);
+            return record is null ? damaged : new AuditedEvent(damaged, record);
+        }
+    }
 
     public static object Decode(byte[] bytes, string manifest)
     {

@@ -11,8 +11,11 @@ using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
 namespace OpenCryptokiActors.Actors.Server;
 
 /// <summary>
-/// One client connection: a dedicated thread reads frames with blocking calls and tells them to the
-/// application's actor (one hop); replies are written by whichever actor produced them.
+/// One client connection: a dedicated thread reads frames with blocking calls (one recv per small request) and
+/// tells each to the actor that serves it — straight to the session actor (session-local calls) or the slot's token
+/// (token-scoped calls) through the application's <see cref="SessionDirectory"/>, else to the application's actor:
+/// one hop. Replies are written by whichever actor produced them. A process may have several connections, all in
+/// one application (the first Hello creates it, later ones join it with its id and secret).
 /// </summary>
 internal sealed class Connection : IReplySink
 {
@@ -22,6 +25,16 @@ internal sealed class Connection : IReplySink
     private readonly Lock _sendLock = new();
     private byte[] _sendBuffer = new byte[4096];
     private volatile bool _closed;
+
+    /// <summary>Frames read ahead: [_start, _end) of _in. One request is usually one recv.</summary>
+    private readonly byte[] _in = GC.AllocateUninitializedArray<byte>(InBufferSize);
+    private int _start;
+    private int _end;
+
+    private const int InBufferSize = 64 * 1024;
+    private const byte HelloNew = 0;
+    private const byte HelloJoin = 1;
+    private const int SecretLength = 16;
 
     public Connection(Socket socket, SocketServer server, ILoggingAdapter log)
     {
@@ -82,12 +95,11 @@ internal sealed class Connection : IReplySink
     private void Run()
     {
         IActorRef? application = null;
-        var header = new byte[Frame.RequestHeaderSize];
         try
         {
-            if (!ReadExactly(header)) return;
-            var (id, opcode, payload) = ParseRequest(header);
-            if (opcode != Opcode.Hello || payload is null)
+            var (id, opcode, payload) = ReadRequest();
+            if (payload is null) return;
+            if (opcode != Opcode.Hello)
             {
                 _log.Warning("connection closed: first frame was not Hello");
                 return;
@@ -95,31 +107,37 @@ internal sealed class Connection : IReplySink
 
             var peer = _server.PeerOf(_socket);
             peer = peer with { Groups = UnixGroups.GroupsOf(peer.Pid) };
-            var refusal = Admit(peer, payload);
-            if (refusal is not null)
+            var refusal = Admit(peer, payload, out var join);
+            if (refusal is null)
             {
-                using var w = new WireWriter();
-                w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(refusal.Value.Reason));
-                Send(id, refusal.Value.Rv, w.WrittenSpan);
-                _log.Warning("refused pid {0} uid {1}: {2}", peer.Pid, peer.Uid, refusal.Value.Reason);
-                return;
+                object answer = join is null
+                    ? _server.Applications.Ask<Connected>(new Connect(peer, this), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()
+                    : _server.Applications.Ask<object>(join with { Peer = peer, Sink = this }, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                if (answer is Connected connected)
+                {
+                    application = connected.Application;
+                    using (var w = new WireWriter())
+                    {
+                        w.WriteUInt32(Frame.ProtocolVersion);
+                        w.WriteULong(connected.AppId);
+                        w.WriteRaw(connected.Secret);
+                        Send(id, CKR.OK, w.WrittenSpan);
+                    }
+
+                    Serve(connected, peer);
+                    return;
+                }
+
+                refusal = (CKR.FUNCTION_FAILED, answer is JoinRefused r ? r.Reason : "cannot join the application");
             }
 
-            var connected = _server.Applications.Ask<Connected>(new Connect(peer, this), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-            application = connected.Application;
             using (var w = new WireWriter())
             {
-                w.WriteUInt32(Frame.ProtocolVersion);
-                w.WriteULong(connected.AppId);
-                Send(id, CKR.OK, w.WrittenSpan);
+                w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(refusal.Value.Reason));
+                Send(id, refusal.Value.Rv, w.WrittenSpan);
             }
 
-            while (!_closed && ReadExactly(header))
-            {
-                var (requestId, op, body) = ParseRequest(header);
-                if (body is null) return;
-                application.Tell(new ClientRequest(requestId, op, body, this));
-            }
+            _log.Warning("refused pid {0} uid {1}: {2}", peer.Pid, peer.Uid, refusal.Value.Reason);
         }
         catch (SocketException)
         {
@@ -139,8 +157,39 @@ internal sealed class Connection : IReplySink
         }
     }
 
-    private (ulong Rv, string Reason)? Admit(ApplicationProtocol.PeerCredentials peer, byte[] hello)
+    /// <summary>Reads requests until the end of the stream, each told to the actor that serves it.</summary>
+    private void Serve(Connected connected, ApplicationProtocol.PeerCredentials peer)
     {
+        var application = connected.Application;
+        var directory = connected.Sessions;
+        while (!_closed)
+        {
+            var (requestId, op, body) = ReadRequest();
+            if (body is null) return;
+            var req = new ClientRequest(requestId, op, body, this);
+            if (body.Length >= 8 && op != Opcode.CloseSession
+                && directory.Map.TryGetValue(BinaryPrimitives.ReadUInt64LittleEndian(body), out var route))
+            {
+                if (OpcodeRoutes.IsSessionLocal(op))
+                {
+                    route.Session.Tell(req);
+                    continue;
+                }
+
+                if (OpcodeRoutes.IsTokenScoped(op))
+                {
+                    route.Token.Tell(new Tokens.TokenProtocol.Request(req, connected.AppId, route.Session, peer));
+                    continue;
+                }
+            }
+
+            application.Tell(req);
+        }
+    }
+
+    private (ulong Rv, string Reason)? Admit(ApplicationProtocol.PeerCredentials peer, byte[] hello, out Join? join)
+    {
+        join = null;
         var r = new WireReader(hello);
         if (r.Remaining < 8) return (CKR.DEVICE_ERROR, "malformed Hello");
         var magic = r.ReadUInt32();
@@ -148,26 +197,90 @@ internal sealed class Connection : IReplySink
         if (magic != Frame.Magic) return (CKR.DEVICE_ERROR, "not an OpenCryptokiActors client");
         if (version != Frame.ProtocolVersion)
             return (CKR.DEVICE_ERROR, ConnectHelp.VersionMismatch(_server.SocketPath, Frame.ProtocolVersion, version, "the module"));
-        return _server.IsAdmitted(peer)
-            ? null
-            : (CKR.FUNCTION_FAILED, ConnectHelp.NotInGroup(peer.Uid, _server.GroupName, _server.GroupExists, "ock-slotd"));
+        if (!_server.IsAdmitted(peer))
+            return (CKR.FUNCTION_FAILED, ConnectHelp.NotInGroup(peer.Uid, _server.GroupName, _server.GroupExists, "ock-slotd"));
+        try
+        {
+            r.ReadUInt32(); // the client's pid (SO_PEERCRED is what counts)
+            var mode = r.ReadByte();
+            if (mode == HelloJoin)
+            {
+                var appId = r.ReadULong();
+                var secret = r.ReadRaw(SecretLength).ToArray();
+                r.ExpectEnd();
+                join = new Join(appId, secret, peer, this);
+            }
+            else if (mode == HelloNew) r.ExpectEnd();
+            else return (CKR.DEVICE_ERROR, "malformed Hello");
+        }
+        catch (WireFormatException)
+        {
+            return (CKR.DEVICE_ERROR, "malformed Hello");
+        }
+
+        return null;
     }
 
-    /// <summary>Reads the rest of a request whose header is in <paramref name="header"/>; null payload = bad framing (connection closes).</summary>
-    private (uint Id, Opcode Opcode, byte[]? Payload) ParseRequest(byte[] header)
+    /// <summary>
+    /// Reads one request: header and small payload usually come in one recv (read ahead into <see cref="_in"/>);
+    /// a payload larger than the buffer is received straight into its own array. Null payload = end of stream or bad
+    /// framing (the connection closes).
+    /// </summary>
+    private (uint Id, Opcode Opcode, byte[]? Payload) ReadRequest()
     {
+        if (!Fill(Frame.RequestHeaderSize)) return (0, 0, null);
+        var header = _in.AsSpan(_start, Frame.RequestHeaderSize);
         var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        var id = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
-        var opcode = (Opcode)BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8));
+        var id = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        var opcode = (Opcode)BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
         if (length < Frame.RequestHeaderSize - 4 || length > Frame.MaxFrameLength)
         {
             _log.Warning("connection closed: frame length {0} out of range", length);
             return (id, opcode, null);
         }
 
-        var payload = new byte[length - (Frame.RequestHeaderSize - 4)];
-        if (!ReadExactly(payload)) return (id, opcode, null);
+        var size = (int)length - (Frame.RequestHeaderSize - 4);
+        _start += Frame.RequestHeaderSize;
+        byte[] payload;
+        if (size <= InBufferSize - Frame.RequestHeaderSize)
+        {
+            if (!Fill(size)) return (id, opcode, null);
+            payload = _in.AsSpan(_start, size).ToArray();
+            _start += size;
+        }
+        else
+        {
+            // Large: no zeroing (every byte is received), no copy through the read-ahead buffer.
+            payload = GC.AllocateUninitializedArray<byte>(size);
+            var buffered = _end - _start;
+            _in.AsSpan(_start, buffered).CopyTo(payload);
+            _start = _end = 0;
+            if (!ReadExactly(payload.AsSpan(buffered))) return (id, opcode, null);
+        }
+
+        if (_start == _end) _start = _end = 0;
         return (id, opcode, payload);
+    }
+
+    /// <summary>Makes sure at least <paramref name="count"/> (≤ buffer size) bytes are buffered; false at end of stream.</summary>
+    private bool Fill(int count)
+    {
+        if (_end - _start >= count) return true;
+        if (_start + count > _in.Length)
+        {
+            _in.AsSpan(_start, _end - _start).CopyTo(_in);
+            _end -= _start;
+            _start = 0;
+        }
+
+        while (_end - _start < count)
+        {
+            var n = _socket.Receive(_in.AsSpan(_end));
+            if (n == 0) return false;
+            _end += n;
+        }
+
+        return true;
     }
 
     private bool ReadExactly(Span<byte> buffer)

@@ -84,6 +84,12 @@ public sealed class TokenActor : ReceivePersistentActor
         });
         Recover<ITokenEvent>(e =>
         {
+            if ((e as DamagedEvent ?? (e as AuditedEvent)?.Event as DamagedEvent) is { } d)
+            {
+                _log.Error("token {0}: journal event {1} ({2}{3}) is damaged and skipped: {4}", _slot.TokenName, LastSequenceNr, d.Manifest,
+                    d.ObjectId is { } id ? $", object {id}" : "", d.Reason);
+            }
+
             _state.Apply(e);
             _eventsSinceSnapshot++;
         });
@@ -510,13 +516,19 @@ public sealed class TokenActor : ReceivePersistentActor
         foreach (var (type, value) in attrs)
         {
             if (TemplateValidator.IsSecretAtRest(attrs, type))
-                open.Set(type, PinCrypto.TryOpen(key, value, PinCrypto.AttributeAad(handle, type))
-                    ?? throw new CkException(CKR.DEVICE_ERROR, $"token object {handle}: sealed attribute does not open"));
+                open.Set(type, PinCrypto.TryOpen(key, value, PinCrypto.AttributeAad(handle, type)) ?? throw Damaged(handle, type));
             else open.Set(type, value);
         }
 
         _unsealed[handle] = open;
         return open;
+    }
+
+    /// <summary>A sealed value that does not open (damaged ciphertext): logged with the object's id; the caller gets CKR_DEVICE_ERROR.</summary>
+    private CkException Damaged(ulong handle, ulong type)
+    {
+        _log.Error("token {0}: object {1}: sealed attribute 0x{2:X} does not open (damaged ciphertext)", _slot.TokenName, handle, type);
+        return new CkException(CKR.DEVICE_ERROR, $"token object {handle}: sealed attribute does not open");
     }
 
     private AttributeSet Seal(ulong id, AttributeSet plain)

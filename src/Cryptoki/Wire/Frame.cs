@@ -11,7 +11,7 @@ public static class Frame
     public const uint Magic = 0x414B434F;
 
     /// <summary>Version of the payload layouts in docs/wire-protocol.md.</summary>
-    public const uint ProtocolVersion = 1;
+    public const uint ProtocolVersion = 2;
 
     public const int RequestHeaderSize = 4 + 4 + 2 + 2;
     public const int ReplyHeaderSize = 4 + 4 + 8;

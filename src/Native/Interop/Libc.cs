@@ -75,6 +75,25 @@ internal static unsafe partial class Libc
         return *(int*)(buffer + 32);
     }
 
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+    public const int O_NONBLOCK = 0x800;
+    public const int PROT_READ_WRITE = 0x1 | 0x2;
+    public const int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
+    public const int MADV_WIPEONFORK = 18;
+
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport(Lib, EntryPoint = "mmap", SetLastError = true)]
+    public static partial void* Mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport(Lib, EntryPoint = "munmap")]
+    public static partial int Munmap(void* address, nuint length);
+
+    [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
+    public static partial int Madvise(void* address, nuint length, int advice);
+
     [LibraryImport(Lib, EntryPoint = "close")]
     public static partial int Close(int fd);
 

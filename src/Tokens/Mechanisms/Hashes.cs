@@ -12,7 +12,10 @@ namespace OpenCryptokiActors.Tokens.Mechanisms;
 /// </summary>
 public sealed record HashAlg(ulong Digest, ulong Mgf1, HashAlgorithmName Name, int Length, string DigestInfoHex, Func<IDigest> Bouncy)
 {
-    public byte[] DigestInfoPrefix => Convert.FromHexString(DigestInfoHex);
+    private readonly byte[] _digestInfoPrefix = Convert.FromHexString(DigestInfoHex);
+
+    /// <summary>The DER DigestInfo prefix (shared: do not modify).</summary>
+    public byte[] DigestInfoPrefix => _digestInfoPrefix;
 
     /// <summary>The input block size of the hash (HMAC, PBKDF2).</summary>
     public int BlockSize => Bouncy().GetByteLength();
@@ -57,8 +60,18 @@ public static class Hashes
         _ => false,
     };
 
-    /// <summary>Whether .NET's RSA signs and pads (PKCS#1 v1.5, PSS, OAEP) with this hash: the SHA-1/SHA-2 ones.</summary>
-    public static bool NetRsaSupports(HashAlg h) => h.Digest is CKM.SHA_1 or CKM.SHA256 or CKM.SHA384 or CKM.SHA512;
+    /// <summary>
+    /// Whether .NET's RSA signs and pads (PKCS#1 v1.5, PSS, OAEP) with this hash: SHA-1, SHA-256/384/512 and, when the
+    /// OpenSSL build has them, SHA3-256/384/512 (.NET exposes no SHA-224, SHA-512/t nor SHA3-224).
+    /// </summary>
+    public static bool NetRsaSupports(HashAlg h) => h.Digest switch
+    {
+        CKM.SHA_1 or CKM.SHA256 or CKM.SHA384 or CKM.SHA512 => true,
+        CKM.SHA3_256 => SHA3_256.IsSupported,
+        CKM.SHA3_384 => SHA3_384.IsSupported,
+        CKM.SHA3_512 => SHA3_512.IsSupported,
+        _ => false,
+    };
 
     public static IHasher CreateHasher(HashAlg h) => NetSupports(h) ? new NetHasher(IncrementalHash.CreateHash(h.Name)) : new BouncyHasher(h.Bouncy());
 
@@ -98,6 +111,28 @@ internal sealed class NetHasher(IncrementalHash inner) : IHasher
         inner.Dispose();
         return r;
     }
+}
+
+/// <summary>
+/// A keyed .NET hash (HMAC) taken from a key's pool for one operation and given back, reset to the keyed state, when it
+/// finishes. An operation abandoned before Final keeps its context, which then goes with the garbage collector.
+/// </summary>
+internal sealed class PooledHasher : IHasher
+{
+    private Pool<IncrementalHash>.Lease? _lease;
+
+    public PooledHasher(Pool<IncrementalHash> pool) => _lease = pool.Rent();
+
+    public void Append(ReadOnlySpan<byte> data) => Current.Item.AppendData(data);
+
+    public byte[] Finish()
+    {
+        var lease = Current;
+        _lease = null;
+        using (lease) return lease.Item.GetHashAndReset();
+    }
+
+    private Pool<IncrementalHash>.Lease Current => _lease ?? throw new ObjectDisposedException(nameof(PooledHasher));
 }
 
 internal sealed class BouncyHasher(IDigest inner) : IHasher

@@ -89,8 +89,8 @@ public sealed class AttributeSet : IEnumerable<KeyValuePair<ulong, byte[]>>
         var cache = Volatile.Read(ref _prepared);
         if (cache is null)
         {
-            Interlocked.CompareExchange(ref _prepared, new ConcurrentDictionary<object, object>(), null);
-            cache = Volatile.Read(ref _prepared)!;
+            var fresh = new ConcurrentDictionary<object, object>();
+            cache = Interlocked.CompareExchange(ref _prepared, fresh, null) ?? fresh;
         }
 
         if (cache.TryGetValue(slot, out var found)) return (T)found;

@@ -35,6 +35,12 @@ public sealed record LoginFailuresReset(ulong UserType) : ITokenEvent;
 /// <summary>A correct PIN (C_Login): the failure count of that user type goes back to zero.</summary>
 public sealed record LoginSucceeded(ulong UserType) : ITokenEvent;
 
+/// <summary>
+/// A journal row that could not be decoded (damaged bytes, an unknown version): never written, only read back.
+/// The token reports it (with the object id when the row names one) and skips it.
+/// </summary>
+public sealed record DamagedEvent(string Manifest, ulong? ObjectId, string Reason) : ITokenEvent;
+
 /// <summary>Who caused an event and when: the application's peer credentials and its session handle (0: none).</summary>
 public sealed record AuditStamp(DateTimeOffset At, int Pid, int Uid, ulong Session);
 

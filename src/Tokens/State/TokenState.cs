@@ -69,6 +69,10 @@ public sealed class TokenState
                 if (f.UserType == CKU.SO) SoFailures++;
                 else UserFailures++;
                 break;
+            case DamagedEvent d:
+                // the object it named is lost, but its id stays used
+                if (d.ObjectId is { } lost) NextObjectId = Math.Max(NextObjectId, lost + 1);
+                break;
             case AuditedEvent a:
                 Apply(a.Event);
                 LastHash = a.Record.Hash;

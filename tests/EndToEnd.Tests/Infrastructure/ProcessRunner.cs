@@ -95,11 +95,18 @@ public sealed class RunningProcess : IDisposable
         {
             if (Output.Split('\n').Any(l => l.TrimEnd('\r') == line))
                 return;
-            if (_process.HasExited && Output.Split('\n').All(l => l.TrimEnd('\r') != line))
+            if (_process.HasExited && WaitForOutputEnd() && Output.Split('\n').All(l => l.TrimEnd('\r') != line))
                 throw new InvalidOperationException($"{Command} exited with {_process.ExitCode} before printing {line}:\n{Output}");
             Thread.Sleep(20);
         }
         throw new TimeoutException($"{Command} did not print {line} within {timeout}:\n{Output}");
+    }
+
+    /// <summary>After the exit: waits until the redirected output was read to its end (the last lines may still be in flight).</summary>
+    private bool WaitForOutputEnd()
+    {
+        _process.WaitForExit();
+        return true;
     }
 
     public void Signal(int signal) => Libc.Kill(_process.Id, signal);

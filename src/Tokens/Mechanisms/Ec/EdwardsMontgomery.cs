@@ -138,6 +138,8 @@ public sealed class EdwardsMontgomery : IMechanism
 
     public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key) => Create(mechanism, parameter, key, signing: false);
 
+    private static readonly object EdDsaSlot = new();
+
     private static SignOperation Create(ulong mechanism, byte[]? parameter, AttributeSet key, bool signing)
     {
         if (mechanism != CKM.EDDSA) throw new CkException(CKR.MECHANISM_INVALID);
@@ -146,10 +148,11 @@ public sealed class EdwardsMontgomery : IMechanism
         var curve = CurveOf(key, CKK.EC_EDWARDS);
         EdDsaParams? p = parameter is { Length: > 0 } ? Params.Decode(parameter, b => EdDsaParams.Decode(b), "CK_EDDSA_PARAMS") : null;
         if (p is not null && p.Context.Length > 255) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "EdDSA context longer than 255 bytes");
-        ICipherParameters k = signing
-            ? curve == Ed25519 ? new Ed25519PrivateKeyParameters(Value(key, curve)) : new Ed448PrivateKeyParameters(Value(key, curve))
-            : curve == Ed25519 ? new Ed25519PublicKeyParameters(PublicValue(key.Get(CKA.EC_POINT) ?? [], curve, CKR.KEY_TYPE_INCONSISTENT))
-                : new Ed448PublicKeyParameters(PublicValue(key.Get(CKA.EC_POINT) ?? [], curve, CKR.KEY_TYPE_INCONSISTENT));
+        // Immutable BouncyCastle key parameters, made once per key instance (the private ones cache their public key).
+        var k = key.Prepared(EdDsaSlot, kk => signing
+            ? curve == Ed25519 ? new Ed25519PrivateKeyParameters(Value(kk, curve)) : new Ed448PrivateKeyParameters(Value(kk, curve))
+            : curve == Ed25519 ? new Ed25519PublicKeyParameters(PublicValue(kk.Get(CKA.EC_POINT) ?? [], curve, CKR.KEY_TYPE_INCONSISTENT))
+                : (ICipherParameters)new Ed448PublicKeyParameters(PublicValue(kk.Get(CKA.EC_POINT) ?? [], curve, CKR.KEY_TYPE_INCONSISTENT)));
         var context = p?.Context ?? [];
 
         ISigner NewSigner()

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens.Objects;
@@ -43,10 +44,14 @@ public sealed class HmacMechanisms : IMechanism
 
     public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key) => Create(mechanism, parameter, key);
 
+    /// <summary>One prepared slot per hash: the keyed .NET HMAC contexts of a key, pooled.</summary>
+    private static readonly object[] Slots = Table.Select(_ => new object()).ToArray();
+
     private static Operation Create(ulong mechanism, byte[]? parameter, AttributeSet key)
     {
-        foreach (var (mac, general, hash, keyType) in Table)
+        for (var i = 0; i < Table.Length; i++)
         {
+            var (mac, general, hash, keyType) = Table[i];
             if (mechanism != mac && mechanism != general) continue;
             var value = Check.SecretValue(key, CKK.GENERIC_SECRET, keyType);
             var length = hash.Length;
@@ -62,7 +67,10 @@ public sealed class HmacMechanisms : IMechanism
                 Check.NoParameter(parameter);
             }
 
-            return new Operation(Hashes.CreateHmac(hash, value), length);
+            var hmac = Hashes.NetSupports(hash)
+                ? new PooledHasher(key.Prepared(Slots[i], _ => new Pool<IncrementalHash>(() => IncrementalHash.CreateHMAC(hash.Name, value))))
+                : Hashes.CreateHmac(hash, value);
+            return new Operation(hmac, length);
         }
 
         throw new CkException(CKR.MECHANISM_INVALID);
