@@ -18,6 +18,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
 {
     private readonly SocketServer _server;
     private readonly AdminServer? _admin;
+    private MetricsServer? _metrics;
 
     private OpenCryptokiDaemon(ActorSystem system, OpenCryptokiSettings settings, SocketServer server, AdminServer? admin,
         IActorRef slotManager, IActorRef applications, SlotTable slots)
@@ -119,7 +120,25 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
                 }
             }
 
-            return new OpenCryptokiDaemon(system, settings, server, admin, slotManager, applications, slots);
+            MetricsServer? metrics = null;
+            if (settings.MetricsPort != 0)
+            {
+                var status = admin ?? new AdminServer(new AdminSettings("", "0600", ""), slotManager, applications, () => ReloadSlots(settings),
+                    StoreDescription(full, settings), log);
+                metrics = new MetricsServer(settings.MetricsPort, status.Status, log);
+                try
+                {
+                    metrics.Start();
+                }
+                catch
+                {
+                    admin?.Dispose();
+                    server.Dispose();
+                    throw;
+                }
+            }
+
+            return new OpenCryptokiDaemon(system, settings, server, admin, slotManager, applications, slots) { _metrics = metrics };
         }
         catch
         {
@@ -133,7 +152,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
     {
         if (settings.ConfigFile is not { } file)
             throw new InvalidOperationException("ock-slotd was started without a configuration file (--config FILE): there is nothing to reload");
-        var config = ConfigurationFactory.ParseString(File.ReadAllText(file)).WithFallback(OpenCryptokiSettings.Reference);
+        var config = OpenCryptokiSettings.ParseFile(File.ReadAllText(file), file).WithFallback(OpenCryptokiSettings.Reference);
         return OpenCryptokiSettings.ParseSlots(config.GetConfig("opencryptoki"));
     }
 
@@ -163,6 +182,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
     /// <summary>Closes the socket and every connection, then stops the actor system; acknowledged writes are already journaled.</summary>
     public async ValueTask DisposeAsync()
     {
+        _metrics?.Dispose();
         _admin?.Dispose();
         _server.Dispose();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);

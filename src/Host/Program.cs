@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Akka.Configuration;
 using OpenCryptokiActors.Actors;
+using OpenCryptokiActors.Actors.Configuration;
 
 namespace OpenCryptokiActors.Host;
 
@@ -12,6 +13,8 @@ public static class Program
 
         Starts the OpenCryptokiActors slot daemon. Configuration (HOCON) is read from FILE,
         else from ./config/opencryptoki.conf when present, over the embedded defaults.
+        FILE may also be openCryptoki's classic opencryptoki.conf (version / slot N { stdll = ... });
+        its libpkcs11_sw.so slots become soft tokens (`ock config convert FILE` shows the HOCON).
         """;
 
     public static async Task<int> Main(string[] args)
@@ -43,7 +46,15 @@ public static class Program
                 return 1;
             }
 
-            config = ConfigurationFactory.ParseString(await File.ReadAllTextAsync(configPath));
+            try
+            {
+                config = OpenCryptokiSettings.ParseFile(await File.ReadAllTextAsync(configPath), configPath);
+            }
+            catch (ConfigurationException e)
+            {
+                Console.Error.WriteLine($"ock-slotd: cannot start: {e.Message}");
+                return 1;
+            }
         }
 
         OpenCryptokiDaemon daemon;
@@ -51,7 +62,8 @@ public static class Program
         {
             daemon = await OpenCryptokiDaemon.StartAsync(config, configFile: configPath);
         }
-        catch (Exception e) when (e is ConfigurationException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is ConfigurationException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException
+                                       or System.Net.HttpListenerException)
         {
             Console.Error.WriteLine($"ock-slotd: cannot start: {e.Message}");
             return 1;

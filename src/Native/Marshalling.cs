@@ -187,6 +187,14 @@ internal static unsafe class Marshalling
                 return CKR.OK;
             }
 
+            case ParamKind.DesCbcEncryptData:
+            {
+                // CK_DES_CBC_ENCRYPT_DATA_PARAMS { iv[8]; pData; length }
+                if (len != 24 || !Span(P(p, 8), U(p, 16), out var data)) return CKR.MECHANISM_PARAM_INVALID;
+                AesCbcEncryptDataParams.Write(w, new ReadOnlySpan<byte>(p, 8), data);
+                return CKR.OK;
+            }
+
             case ParamKind.EdDsa:
             {
                 // CK_EDDSA_PARAMS { phFlag (CK_BBOOL); ulContextDataLen; pContextData }

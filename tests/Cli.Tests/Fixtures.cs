@@ -7,7 +7,7 @@ public sealed class DaemonFixture : IDisposable
 {
     public static readonly string[] Scenarios =
     [
-        "pkcsconf", "pins", "generate", "import", "export", "manage", "certs", "errors", "tmux",
+        "pkcsconf", "pins", "generate", "import", "export", "manage", "certs", "errors", "tmux", "migrate-softhsm", "migrate-ock", "backup-src", "backup-dst",
     ];
 
     public DaemonFixture()

@@ -167,4 +167,110 @@ public class Issue3AsymmetricSpec
         var c = Mech(CKM.RSA_PKCS_OAEP).CreateEncrypt(CKM.RSA_PKCS_OAEP, p, RsaPublic()).OneShot(S("secret"));
         Assert.Equal(S("secret"), Mech(CKM.RSA_PKCS_OAEP).CreateDecrypt(CKM.RSA_PKCS_OAEP, p, RsaPrivate()).OneShot(c));
     }
+
+    [Fact]
+    public void Sha1_rsa_x9_31_matches_openssl()
+    {
+        var sig = V3["rsa.x931_sha1_abc"];
+        Assert.Equal(sig, Mech(CKM.SHA1_RSA_X9_31).CreateSign(CKM.SHA1_RSA_X9_31, null, RsaPrivate()).OneShot(S("abc")));
+        var v = Mech(CKM.SHA1_RSA_X9_31).CreateVerify(CKM.SHA1_RSA_X9_31, null, RsaPublic());
+        v.Update(S("a"));
+        v.Update(S("bc"));
+        Assert.True(v.Final(sig));
+        Assert.False(Mech(CKM.SHA1_RSA_X9_31).CreateVerify(CKM.SHA1_RSA_X9_31, null, RsaPublic()).OneShot(S("abd"), sig));
+        Assert.Equal(CKR.SIGNATURE_LEN_RANGE, Rv(() => Mech(CKM.SHA1_RSA_X9_31).CreateVerify(CKM.SHA1_RSA_X9_31, null, RsaPublic()).OneShot(S("abc"), sig[1..])));
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => Mech(CKM.SHA1_RSA_X9_31).CreateSign(CKM.SHA1_RSA_X9_31, [1], RsaPrivate())));
+        Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => Mech(CKM.SHA1_RSA_X9_31).CreateSign(CKM.SHA1_RSA_X9_31, null, RsaPublic())));
+        Assert.Equal(CKK.RSA, Objects.KeyUsage.RequiredKeyType(CKM.SHA1_RSA_X9_31));
+    }
+
+    [Fact]
+    public void Rsa_aes_key_wrap_unwraps_an_independent_blob_and_round_trips()
+    {
+        var p = new RsaAesKeyWrapParams(256, new OaepParams(CKM.SHA_1, CKG.MGF1_SHA1, CKZ.DATA_SPECIFIED, [])).Encode();
+        var m = Mech(CKM.RSA_AES_KEY_WRAP);
+        Assert.Equal(V3["rsa.key_data"], m.Unwrap(CKM.RSA_AES_KEY_WRAP, p, RsaPrivate(), V3["rsa.aes_key_wrap"]));
+
+        var p128 = new RsaAesKeyWrapParams(128, new OaepParams(CKM.SHA256, CKG.MGF1_SHA256, CKZ.DATA_SPECIFIED, S("label"))).Encode();
+        var wrapped = m.Wrap(CKM.RSA_AES_KEY_WRAP, p128, RsaPublic(), V3["rsa.key_data"]);
+        Assert.Equal(256 + 32, wrapped.Length);
+        Assert.Equal(V3["rsa.key_data"], m.Unwrap(CKM.RSA_AES_KEY_WRAP, p128, RsaPrivate(), wrapped));
+
+        var bad = (byte[])wrapped.Clone();
+        bad[^1] ^= 1;
+        Assert.Equal(CKR.WRAPPED_KEY_INVALID, Rv(() => m.Unwrap(CKM.RSA_AES_KEY_WRAP, p128, RsaPrivate(), bad)));
+        Assert.Equal(CKR.WRAPPED_KEY_INVALID, Rv(() => m.Unwrap(CKM.RSA_AES_KEY_WRAP, p, RsaPrivate(), wrapped)));
+        Assert.Equal(CKR.WRAPPED_KEY_LEN_RANGE, Rv(() => m.Unwrap(CKM.RSA_AES_KEY_WRAP, p128, RsaPrivate(), wrapped[..260])));
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => m.Wrap(CKM.RSA_AES_KEY_WRAP,
+            new RsaAesKeyWrapParams(100, new OaepParams(CKM.SHA_1, CKG.MGF1_SHA1, CKZ.DATA_SPECIFIED, [])).Encode(), RsaPublic(), new byte[16])));
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => m.Wrap(CKM.RSA_AES_KEY_WRAP, null, RsaPublic(), new byte[16])));
+        Assert.Equal(CKR.WRAPPING_KEY_TYPE_INCONSISTENT, Rv(() => m.Wrap(CKM.RSA_AES_KEY_WRAP, p, Aes(new byte[16]), new byte[16])));
+    }
+
+    private static AttributeSet DsaKey(ulong cls, string value, ulong usage) => TemplateValidator.ForCreate(Set((CKA.CLASS, U(cls)), (CKA.KEY_TYPE, U(CKK.DSA)),
+        (CKA.PRIME, V3["dsa.p"]), (CKA.SUBPRIME, V3["dsa.q"]), (CKA.BASE, V3["dsa.g"]), (CKA.VALUE, V3[value]), (usage, B(true))));
+
+    [Fact]
+    public void Dsa_verifies_openssl_signatures_and_round_trips()
+    {
+        var pub = DsaKey(CKO.PUBLIC_KEY, "dsa.y", CKA.VERIFY);
+        var priv = DsaKey(CKO.PRIVATE_KEY, "dsa.x", CKA.SIGN);
+        var sig = V3["dsa.sha256_abc"];
+        Assert.True(Mech(CKM.DSA_SHA256).CreateVerify(CKM.DSA_SHA256, null, pub).OneShot(S("abc"), sig));
+        Assert.True(Mech(CKM.DSA).CreateVerify(CKM.DSA, null, pub).OneShot(System.Security.Cryptography.SHA256.HashData(S("abc")), sig));
+        Assert.True(Mech(CKM.DSA_SHA1).CreateVerify(CKM.DSA_SHA1, null, pub).OneShot(S("abc"), V3["dsa.sha1_abc"]));
+        Assert.False(Mech(CKM.DSA_SHA256).CreateVerify(CKM.DSA_SHA256, null, pub).OneShot(S("abd"), sig));
+        Assert.Equal(CKR.SIGNATURE_LEN_RANGE, Rv(() => Mech(CKM.DSA_SHA256).CreateVerify(CKM.DSA_SHA256, null, pub).OneShot(S("abc"), sig[1..])));
+
+        foreach (var m in new[] { CKM.DSA_SHA1, CKM.DSA_SHA224, CKM.DSA_SHA256, CKM.DSA_SHA384, CKM.DSA_SHA512 })
+        {
+            var ours = Mech(m).CreateSign(m, null, priv).OneShot(S("message"));
+            Assert.Equal(sig.Length, ours.Length);
+            var v = Mech(m).CreateVerify(m, null, pub);
+            v.Update(S("mess"));
+            v.Update(S("age"));
+            Assert.True(v.Final(ours));
+        }
+
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => Mech(CKM.DSA).CreateSign(CKM.DSA, [1], priv)));
+        Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => Mech(CKM.DSA).CreateSign(CKM.DSA, null, pub)));
+        Assert.Equal(CKK.DSA, Objects.KeyUsage.RequiredKeyType(CKM.DSA_SHA384));
+        Assert.Equal(2048UL, Objects.KeyUsage.KeySize(pub));
+
+        var (gpub, gpriv) = Mech(CKM.DSA_KEY_PAIR_GEN).GenerateKeyPair(CKM.DSA_KEY_PAIR_GEN, null,
+            Set((CKA.PRIME, V3["dsa.p"]), (CKA.SUBPRIME, V3["dsa.q"]), (CKA.BASE, V3["dsa.g"])), new AttributeSet());
+        var gs = Mech(CKM.DSA_SHA256).CreateSign(CKM.DSA_SHA256, null, gpriv).OneShot(S("abc"));
+        Assert.True(Mech(CKM.DSA_SHA256).CreateVerify(CKM.DSA_SHA256, null, gpub).OneShot(S("abc"), gs));
+        Assert.Equal(CKR.TEMPLATE_INCOMPLETE, Rv(() => Mech(CKM.DSA_KEY_PAIR_GEN).GenerateKeyPair(CKM.DSA_KEY_PAIR_GEN, null, Set((CKA.PRIME, V3["dsa.p"])), new AttributeSet())));
+        Assert.Equal(CKR.TEMPLATE_INCONSISTENT, Rv(() => Mech(CKM.DSA_KEY_PAIR_GEN).GenerateKeyPair(CKM.DSA_KEY_PAIR_GEN, null,
+            Set((CKA.PRIME, V3["dsa.p"]), (CKA.SUBPRIME, V3["dsa.q"][1..]), (CKA.BASE, V3["dsa.g"])), new AttributeSet())));
+    }
+
+    [Fact]
+    public void Dh_pkcs_derive_matches_openssl_and_key_generation_agrees()
+    {
+        var priv = TemplateValidator.ForCreate(Set((CKA.CLASS, U(CKO.PRIVATE_KEY)), (CKA.KEY_TYPE, U(CKK.DH)), (CKA.PRIME, V3["dh.p"]), (CKA.BASE, [2]),
+            (CKA.VALUE, V3["dh.x"]), (CKA.DERIVE, B(true))));
+        var m = Mech(CKM.DH_PKCS_DERIVE);
+        var z = m.Derive(CKM.DH_PKCS_DERIVE, V3["dh.peer_y"], priv, Set((CKA.KEY_TYPE, U(CKK.GENERIC_SECRET))));
+        Assert.Equal(V3["dh.z"], z.Get(CKA.VALUE));
+        var aes = m.Derive(CKM.DH_PKCS_DERIVE, V3["dh.peer_y"], priv, Set((CKA.KEY_TYPE, U(CKK.AES)), (CKA.VALUE_LEN, U(32))));
+        Assert.Equal(V3["dh.z"][..32], aes.Get(CKA.VALUE));
+
+        var (pub2, priv2) = Mech(CKM.DH_PKCS_KEY_PAIR_GEN).GenerateKeyPair(CKM.DH_PKCS_KEY_PAIR_GEN, null, Set((CKA.PRIME, V3["dh.p"]), (CKA.BASE, [2])),
+            Set((CKA.VALUE_BITS, U(256))));
+        Assert.True(priv2.GetULong(CKA.VALUE_BITS) <= 256);
+        var ab = m.Derive(CKM.DH_PKCS_DERIVE, pub2.Get(CKA.VALUE), priv, Set((CKA.KEY_TYPE, U(CKK.GENERIC_SECRET))));
+        var ba = m.Derive(CKM.DH_PKCS_DERIVE, V3["dh.y"], priv2, Set((CKA.KEY_TYPE, U(CKK.GENERIC_SECRET))));
+        Assert.Equal(ab.Get(CKA.VALUE), ba.Get(CKA.VALUE));
+
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => m.Derive(CKM.DH_PKCS_DERIVE, [1], priv, new AttributeSet())));
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => m.Derive(CKM.DH_PKCS_DERIVE, null, priv, new AttributeSet())));
+        Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => m.Derive(CKM.DH_PKCS_DERIVE, V3["dh.peer_y"], Aes(new byte[16]), new AttributeSet())));
+        Assert.Equal(CKR.TEMPLATE_INCOMPLETE, Rv(() => Mech(CKM.DH_PKCS_KEY_PAIR_GEN).GenerateKeyPair(CKM.DH_PKCS_KEY_PAIR_GEN, null, Set((CKA.BASE, [2])), new AttributeSet())));
+        Assert.Equal(CKR.TEMPLATE_INCONSISTENT, Rv(() => Mech(CKM.DH_PKCS_KEY_PAIR_GEN).GenerateKeyPair(CKM.DH_PKCS_KEY_PAIR_GEN, null,
+            Set((CKA.PRIME, V3["dh.p"]), (CKA.BASE, [2])), Set((CKA.VALUE_BITS, U(100))))));
+        Assert.Equal(CKK.DH, Objects.KeyUsage.RequiredKeyType(CKM.DH_PKCS_DERIVE));
+        Assert.Equal(2048UL, Objects.KeyUsage.KeySize(priv));
+    }
 }

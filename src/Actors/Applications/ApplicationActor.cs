@@ -26,6 +26,9 @@ public sealed class ApplicationActor : ReceiveActor
     private readonly Dictionary<ulong, (SlotEntry Slot, IActorRef Actor)> _sessions = new();
     private readonly List<ulong> _events = new();
     private readonly WireWriter _out = new();
+
+    /// <summary>Authenticates the operation-state blobs of this application's sessions (C_GetOperationState/C_SetOperationState).</summary>
+    private readonly byte[] _stateKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     private readonly SessionDirectory _directory;
     private ulong _nextHandle = 1;
     private int _connections = 1;
@@ -164,12 +167,12 @@ public sealed class ApplicationActor : ReceiveActor
                     r.ExpectEnd();
                     _out.Reset();
                     _out.WritePadded(slot.Settings.Description, 64);
-                    _out.WritePadded("OpenCryptokiActors", 32);
+                    _out.WritePadded(slot.Settings.Manufacturer, 32);
                     _out.WriteULong(CKF.TOKEN_PRESENT);
-                    _out.WriteByte(0);
-                    _out.WriteByte(1);
-                    _out.WriteByte(0);
-                    _out.WriteByte(1);
+                    _out.WriteByte(slot.Settings.HardwareVersion.Major);
+                    _out.WriteByte(slot.Settings.HardwareVersion.Minor);
+                    _out.WriteByte(slot.Settings.FirmwareVersion.Major);
+                    _out.WriteByte(slot.Settings.FirmwareVersion.Minor);
                     req.Reply(CKR.OK, _out);
                     break;
                 }
@@ -278,7 +281,7 @@ public sealed class ApplicationActor : ReceiveActor
             return;
         }
 
-        var actor = Context.ActorOf(SessionActor.Props(_appId, result.Handle, slot.Mechanisms, slot.Token), $"session-{result.Handle}");
+        var actor = Context.ActorOf(SessionActor.Props(_appId, result.Handle, slot.Mechanisms, slot.Token, _stateKey), $"session-{result.Handle}");
         _sessions[result.Handle] = (slot, actor);
         Publish();
         _out.Reset();

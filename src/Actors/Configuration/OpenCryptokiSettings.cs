@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using OpenCryptokiActors.Cryptoki.Configuration;
 
 namespace OpenCryptokiActors.Actors.Configuration;
 
@@ -8,6 +9,15 @@ namespace OpenCryptokiActors.Actors.Configuration;
 /// </summary>
 public sealed record SlotSettings(ulong Id, string TokenType, string TokenName, string Description, int MaxLoginFailures, string? Group = null)
 {
+    /// <summary>CK_SLOT_INFO.manufacturerID (HOCON manufacturer; classic manufacturer).</summary>
+    public string Manufacturer { get; init; } = "OpenCryptokiActors";
+
+    /// <summary>CK_SLOT_INFO.hardwareVersion (HOCON hardware-version "major.minor"; classic hwversion).</summary>
+    public (byte Major, byte Minor) HardwareVersion { get; init; } = (0, 1);
+
+    /// <summary>CK_SLOT_INFO.firmwareVersion (HOCON firmware-version; classic firmwareversion).</summary>
+    public (byte Major, byte Minor) FirmwareVersion { get; init; } = (0, 1);
+
     /// <summary>Checks one slot as a configuration line would: the message says which slot and what is wrong.</summary>
     public static SlotSettings Validate(SlotSettings s)
     {
@@ -37,6 +47,9 @@ public sealed record OpenCryptokiSettings(
 {
     /// <summary>The admin socket; null when opencryptoki.admin.socket is empty (no run-time administration).</summary>
     public AdminSettings? Admin { get; init; }
+
+    /// <summary>opencryptoki.metrics.port: Prometheus text metrics on http://127.0.0.1:PORT/metrics; 0 = off.</summary>
+    public int MetricsPort { get; init; }
 
     /// <summary>The configuration file the daemon was started with (for `ock slot reload`); null when none.</summary>
     public string? ConfigFile { get; init; }
@@ -69,10 +82,42 @@ public sealed record OpenCryptokiSettings(
             c.GetInt("snapshot-every"),
             slots)
         {
+            MetricsPort = c.HasPath("metrics.port") && c.GetInt("metrics.port") is var port
+                ? port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"opencryptoki.metrics.port: {port} is not a TCP port (1-65535, or 0 = off)")
+                : 0,
             Admin = string.IsNullOrEmpty(adminSocket)
                 ? null
                 : new AdminSettings(adminSocket, c.GetString("admin.socket-mode", "0660"), c.GetString("admin.group", "")),
         };
+    }
+
+    private static (byte, byte) Version(ulong id, string key, string text)
+    {
+        try
+        {
+            return ClassicConfig.ParseVersion(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigurationException($"slot {id}: {key}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A configuration file's text as HOCON: openCryptoki's classic opencryptoki.conf grammar (detected by content:
+    /// <c>version …</c> / <c>slot N { … }</c>) is converted first, anything else is parsed as HOCON.
+    /// </summary>
+    public static Config ParseFile(string text, string? source = null)
+    {
+        if (!ClassicConfig.IsClassic(text)) return ConfigurationFactory.ParseString(text);
+        try
+        {
+            return ConfigurationFactory.ParseString(ClassicConfig.ToHocon(text, source));
+        }
+        catch (ClassicConfigException e)
+        {
+            throw new ConfigurationException($"{source ?? "configuration"} (classic opencryptoki.conf): {e.Message}");
+        }
     }
 
     /// <summary>The slot table of an opencryptoki section, checked: unique ids and token names, known token types.</summary>
@@ -89,7 +134,12 @@ public sealed record OpenCryptokiSettings(
             try
             {
                 slots.Add(SlotSettings.Validate(new SlotSettings(id, Str("token-type", "soft"), name, Str("description", name),
-                    int.Parse(Str("max-login-failures", "10")), group.Length == 0 ? null : group)));
+                    int.Parse(Str("max-login-failures", "10")), group.Length == 0 ? null : group)
+                {
+                    Manufacturer = Str("manufacturer", "OpenCryptokiActors"),
+                    HardwareVersion = Version(id, "hardware-version", Str("hardware-version", "0.1")),
+                    FirmwareVersion = Version(id, "firmware-version", Str("firmware-version", "0.1")),
+                }));
             }
             catch (ConfigurationException e)
             {

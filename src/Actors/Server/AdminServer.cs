@@ -215,6 +215,31 @@ public sealed class AdminServer : IDisposable
                 return Result(peer, op, w, _slotManager.Ask<AdminResult>(new ReloadSlots(slots), AskTimeout).GetAwaiter().GetResult());
             }
 
+            case AdminOp.TokenBackup:
+            {
+                var id = r.ReadULong();
+                r.ExpectEnd();
+                if (TokenOf(id) is not { } token) return Fail(w, AdminStatus.Failed, $"no slot {id}");
+                var state = token.Ask<TokenProtocol.ExportedState>(TokenProtocol.ExportState.Instance, AskTimeout).GetAwaiter().GetResult();
+                if (!state.Initialized) return Fail(w, AdminStatus.Failed, $"the token in slot {id} is not initialised");
+                _log.Info("admin {0} by uid {1} (pid {2}): slot {3}", op, peer.Uid, peer.Pid, id);
+                w.WriteString(state.Manifest);
+                w.WriteBytes(state.Snapshot);
+                return AdminStatus.Ok;
+            }
+
+            case AdminOp.TokenRestore:
+            {
+                var id = r.ReadULong();
+                var manifest = AdminCodec.ReadString(ref r);
+                var state = r.ReadBytes();
+                r.ExpectEnd();
+                if (TokenOf(id) is not { } token) return Fail(w, AdminStatus.Failed, $"no slot {id}");
+                var done = token.Ask<TokenProtocol.ImportedState>(new TokenProtocol.ImportState(manifest, state, peer.Pid, peer.Uid), AskTimeout)
+                    .GetAwaiter().GetResult();
+                return Result(peer, op, w, new AdminResult(done.Ok, done.Message));
+            }
+
             case AdminOp.Status:
             {
                 r.ExpectEnd();
@@ -227,7 +252,14 @@ public sealed class AdminServer : IDisposable
         }
     }
 
-    private AdminStatusReport Status()
+    private IActorRef? TokenOf(ulong slot)
+    {
+        var list = _slotManager.Ask<SlotList>(ListSlots.Instance, AskTimeout).GetAwaiter().GetResult();
+        return list.Table.Slots.TryGetValue(slot, out var s) ? s.Token : null;
+    }
+
+    /// <summary>The daemon's status (ock status; the metrics endpoint), asked of the actors; blocks the calling thread.</summary>
+    public AdminStatusReport Status()
     {
         var list = _slotManager.Ask<SlotList>(ListSlots.Instance, AskTimeout).GetAwaiter().GetResult();
         var usages = list.Slots
@@ -291,7 +323,8 @@ public sealed class AdminServer : IDisposable
 
     public void Dispose()
     {
-        _listener?.Dispose();
+        if (_listener is null) return; // never started: status source of the metrics endpoint only
+        _listener.Dispose();
         foreach (var c in _clients.Keys) c.Dispose();
         try
         {

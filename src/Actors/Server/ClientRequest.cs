@@ -36,7 +36,9 @@ public static class OpcodeRoutes
             or Opcode.DigestInit or Opcode.Digest or Opcode.DigestUpdate or Opcode.DigestFinal
             or Opcode.Sign or Opcode.SignUpdate or Opcode.SignFinal or Opcode.SignRecover
             or Opcode.Verify or Opcode.VerifyUpdate or Opcode.VerifyFinal or Opcode.VerifyRecover
-            or Opcode.GenerateKey or Opcode.GenerateKeyPair or Opcode.GenerateRandom or Opcode.SeedRandom => true,
+            or Opcode.GenerateKey or Opcode.GenerateKeyPair or Opcode.GenerateRandom or Opcode.SeedRandom
+            or Opcode.DigestEncryptUpdate or Opcode.DecryptDigestUpdate or Opcode.SignEncryptUpdate or Opcode.DecryptVerifyUpdate
+            or Opcode.SessionCancel or Opcode.GetOperationState or Opcode.SetOperationState => true,
         _ => false,
     };
 

@@ -26,6 +26,7 @@ public sealed class SessionActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<OperationKind, Active> _active = new();
     private readonly WireWriter _out = new();
+    private readonly byte[] _stateKey;
 
     private sealed class Active(object operation)
     {
@@ -34,8 +35,9 @@ public sealed class SessionActor : ReceiveActor
         public byte[]? StashOutput { get; set; }
     }
 
-    public SessionActor(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token)
+    public SessionActor(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey)
     {
+        _stateKey = stateKey;
         _appId = appId;
         _handle = handle;
         _mechanisms = mechanisms;
@@ -48,8 +50,8 @@ public sealed class SessionActor : ReceiveActor
         Receive<BeginDerive>(m => Guarded(m.Client, () => Derive(m)));
     }
 
-    public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token) =>
-        Akka.Actor.Props.Create(() => new SessionActor(appId, handle, mechanisms, token));
+    public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey) =>
+        Akka.Actor.Props.Create(() => new SessionActor(appId, handle, mechanisms, token, stateKey));
 
     protected override void PostStop()
     {
@@ -96,7 +98,7 @@ public sealed class SessionActor : ReceiveActor
                 if (_active.ContainsKey(OperationKind.Digest)) throw new CkException(CKR.OPERATION_ACTIVE);
                 var (info, impl) = Mechanism(mech.Type, CKF.DIGEST);
                 _ = info;
-                _active[OperationKind.Digest] = new Active(impl.CreateDigest(mech.Type, mech.Parameter));
+                _active[OperationKind.Digest] = new Active(new SaveableDigest(mech.Type, impl.CreateDigest(mech.Type, mech.Parameter)));
                 req.Ok();
                 break;
             }
@@ -141,6 +143,54 @@ public sealed class SessionActor : ReceiveActor
                 break;
             }
 
+            // Dual-function updates (§5.13): both operations must be active; one computation, one reply.
+            case Opcode.DigestEncryptUpdate:
+                Dual(req, ref r, OperationKind.Encrypt, OperationKind.Digest, (cipher, other, d) =>
+                {
+                    ((IDigestOperation)other).Update(d);
+                    return ((ICipherOperation)cipher).Update(d);
+                });
+                break;
+            case Opcode.SignEncryptUpdate:
+                Dual(req, ref r, OperationKind.Encrypt, OperationKind.Sign, (cipher, other, d) =>
+                {
+                    ((ISignOperation)other).Update(d);
+                    return ((ICipherOperation)cipher).Update(d);
+                });
+                break;
+            case Opcode.DecryptDigestUpdate:
+                Dual(req, ref r, OperationKind.Decrypt, OperationKind.Digest, (cipher, other, d) =>
+                {
+                    var plain = ((ICipherOperation)cipher).Update(d);
+                    ((IDigestOperation)other).Update(plain);
+                    return plain;
+                });
+                break;
+            case Opcode.DecryptVerifyUpdate:
+                Dual(req, ref r, OperationKind.Decrypt, OperationKind.Verify, (cipher, other, d) =>
+                {
+                    var plain = ((ICipherOperation)cipher).Update(d);
+                    ((IVerifyOperation)other).Update(plain);
+                    return plain;
+                });
+                break;
+
+            case Opcode.SessionCancel:
+            {
+                var flags = r.ReadULong();
+                r.ExpectEnd();
+                foreach (var kind in Enum.GetValues<OperationKind>())
+                {
+                    if ((flags & CancelFlag(kind)) != 0) _active.Remove(kind);
+                }
+
+                req.Ok();
+                break;
+            }
+
+            case Opcode.GetOperationState: GetOperationState(req, ref r); break;
+            case Opcode.SetOperationState: SetOperationState(req, ref r); break;
+
             case Opcode.GenerateKey: GenerateKey(req, ref r); break;
             case Opcode.GenerateKeyPair: GenerateKeyPair(req, ref r); break;
 
@@ -171,6 +221,137 @@ public sealed class SessionActor : ReceiveActor
             default:
                 req.Reply(CKR.FUNCTION_NOT_SUPPORTED);
                 break;
+        }
+    }
+
+    /// <summary>The C_SessionCancel flag (CKF_ENCRYPT …) that names an operation kind.</summary>
+    private static ulong CancelFlag(OperationKind kind) => kind switch
+    {
+        OperationKind.Encrypt => CKF.ENCRYPT,
+        OperationKind.Decrypt => CKF.DECRYPT,
+        OperationKind.Digest => CKF.DIGEST,
+        OperationKind.Sign => CKF.SIGN,
+        OperationKind.Verify => CKF.VERIFY,
+        OperationKind.SignRecover => CKF.SIGN_RECOVER,
+        OperationKind.VerifyRecover => CKF.VERIFY_RECOVER,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// A dual-function update: the cipher operation's output rules apply (NULL or short buffer keeps the
+    /// computed part for the repeated call); a failure ends both operations.
+    /// </summary>
+    private void Dual(ClientRequest req, ref WireReader r, OperationKind cipherKind, OperationKind otherKind, Func<object, object, byte[], byte[]> compute)
+    {
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var cipher = Take(cipherKind);
+        var other = Take(otherKind);
+        try
+        {
+            Deliver(req, cipherKind, cipher, data, capacity, (op, d) => compute(op, other.Operation, d), ends: false);
+        }
+        catch
+        {
+            _active.Remove(otherKind);
+            throw;
+        }
+    }
+
+    // ------------------------------------------------------------------ operation state
+
+    private static ReadOnlySpan<byte> StateMagic => "OCKS"u8;
+
+    private const byte StateVersion = 1;
+
+    /// <summary>
+    /// The state blob: "OCKS", u8 version, u64 digest mechanism, bytes data digested so far, then HMAC-SHA-256 of all
+    /// that under the application's state key. Only a digest operation (alone) is saveable.
+    /// </summary>
+    private void GetOperationState(ClientRequest req, ref WireReader r)
+    {
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        if (_active.Count == 0) throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
+        if (_active.Count != 1 || !_active.TryGetValue(OperationKind.Digest, out var active)
+            || active.Operation is not SaveableDigest { Saveable: true } digest)
+            throw new CkException(CKR.STATE_UNSAVEABLE);
+        var body = new byte[4 + 1 + 8 + digest.Seen.Length];
+        StateMagic.CopyTo(body);
+        body[4] = StateVersion;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(body.AsSpan(5), digest.Mechanism);
+        digest.Seen.CopyTo(body.AsSpan(13));
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(_stateKey, body);
+        _out.Reset();
+        _out.WriteULong((ulong)(body.Length + mac.Length));
+        if (capacity == Frame.NullBuffer || capacity < (ulong)(body.Length + mac.Length))
+        {
+            _out.WriteNullableBytes(null);
+            req.Reply(capacity == Frame.NullBuffer ? CKR.OK : CKR.BUFFER_TOO_SMALL, _out);
+            return;
+        }
+
+        _out.WriteBytes([.. body, .. mac]);
+        req.Reply(CKR.OK, _out);
+    }
+
+    private void SetOperationState(ClientRequest req, ref WireReader r)
+    {
+        var state = r.ReadBytes();
+        var encryptionKey = r.ReadULong();
+        var authenticationKey = r.ReadULong();
+        r.ExpectEnd();
+        const int macLength = 32;
+        if (state.Length < 13 + macLength || !state.AsSpan(0, 4).SequenceEqual(StateMagic) || state[4] != StateVersion)
+            throw new CkException(CKR.SAVED_STATE_INVALID);
+        var body = state.AsSpan(0, state.Length - macLength);
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(_stateKey, body);
+        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(mac, state.AsSpan(state.Length - macLength)))
+            throw new CkException(CKR.SAVED_STATE_INVALID);
+        if (encryptionKey != 0 || authenticationKey != 0) throw new CkException(CKR.KEY_NOT_NEEDED);
+        var mechanism = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(body[5..]);
+        var (_, impl) = Mechanism(mechanism, CKF.DIGEST);
+        var digest = new SaveableDigest(mechanism, impl.CreateDigest(mechanism, null));
+        digest.Update(body[13..]);
+        _active.Clear();
+        _active[OperationKind.Digest] = new Active(digest);
+        req.Ok();
+    }
+
+    /// <summary>
+    /// A digest operation that remembers what it digested (up to <see cref="Limit"/> bytes, and no key material), so
+    /// that its state can be saved: the hash contexts of the providers cannot be exported, the data can be digested again.
+    /// </summary>
+    private sealed class SaveableDigest(ulong mechanism, IDigestOperation inner) : IDigestOperation
+    {
+        public const int Limit = 1 << 20;
+
+        private MemoryStream? _seen = new();
+
+        public ulong Mechanism { get; } = mechanism;
+
+        public bool Saveable => _seen is not null;
+
+        public ReadOnlySpan<byte> Seen => _seen is null ? default : _seen.GetBuffer().AsSpan(0, (int)_seen.Length);
+
+        public byte[] OneShot(ReadOnlySpan<byte> data) => inner.OneShot(data);
+
+        public void Update(ReadOnlySpan<byte> data)
+        {
+            inner.Update(data);
+            if (_seen is null) return;
+            if (_seen.Length + data.Length > Limit) Forget();
+            else _seen.Write(data);
+        }
+
+        public byte[] Final() => inner.Final();
+
+        /// <summary>Drops what was seen: the operation is no longer saveable.</summary>
+        public void Forget()
+        {
+            if (_seen is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(_seen.GetBuffer());
+            _seen = null;
         }
     }
 
@@ -294,6 +475,8 @@ public sealed class SessionActor : ReceiveActor
         var key = m.Key.Attributes;
         if (key.GetULong(CKA.CLASS) != CKO.SECRET_KEY || !key.TryGet(CKA.VALUE, out var value)) throw new CkException(CKR.KEY_INDIGESTIBLE);
         ((IDigestOperation)active.Operation).Update(value);
+        // A state blob is not encrypted: a digest that has seen key material cannot be saved.
+        if (active.Operation is SaveableDigest saveable) saveable.Forget();
         m.Client.Ok();
     }
 

@@ -115,6 +115,10 @@ public sealed class TokenActor : ReceivePersistentActor
             _sessions.Count, _sessions.Values.Count(x => x.ReadWrite), _sessionObjects.Count, _logins.Count,
             _sessions.Values.Select(x => x.App).Distinct().Count())));
         Command<GetStoreStats>(_ => Sender.Tell(new StoreStats(_batches, _batchedEvents, _state.Objects.Count, LastSequenceNr)));
+        Command<ExportState>(_ => Sender.Tell(_state.Initialized
+            ? new ExportedState(true, TokenEventSerializer.ManifestOf(_state.ToSnapshot()), TokenEventSerializer.Encode(_state.ToSnapshot()))
+            : new ExportedState(false, "", [])));
+        Command<ImportState>(m => HandleImport(m, Sender));
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("token {0}: snapshot failed: {1}", _slot.TokenName, f.Cause.Message));
     }
@@ -917,6 +921,55 @@ public sealed class TokenActor : ReceivePersistentActor
     }
 
     private readonly List<ITokenEvent> _pendingEvents = new();
+
+    /// <summary>
+    /// Restore (backup/restore): the snapshot's token, PIN records and objects — as stored: master key wrapped, secret values
+    /// sealed under the same object ids — journaled as TokenInitialized, UserPinSet and ObjectCreated audited events.
+    /// Only into an uninitialised token with no write in flight.
+    /// </summary>
+    private void HandleImport(ImportState m, IActorRef sender)
+    {
+        if (_state.Initialized) { sender.Tell(new ImportedState(false, "restore only into an uninitialised token")); return; }
+        if (!_ready || _writing || _batch.Count > 0 || _deferred.Count > 0) { sender.Tell(new ImportedState(false, "token busy, retry")); return; }
+        TokenSnapshot s;
+        try
+        {
+            s = m.Manifest.StartsWith("TokenSnapshot", StringComparison.Ordinal) && TokenEventSerializer.Decode(m.Snapshot, m.Manifest) is TokenSnapshot t
+                ? t : throw new ArgumentException($"not a token snapshot: {m.Manifest}");
+        }
+        catch (Exception e) when (e is ArgumentException or WireFormatException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            sender.Tell(new ImportedState(false, "bad backup state: " + e.Message));
+            return;
+        }
+
+        if (!s.Initialized || s.SoPin is null) { sender.Tell(new ImportedState(false, "the backup holds an uninitialised token")); return; }
+        var events = new List<ITokenEvent> { new TokenInitialized(s.Label, s.SoPin, DateTimeOffset.UtcNow) };
+        if (s.UserPin is { } user) events.Add(new UserPinSet(user));
+        events.AddRange(s.Objects.Select(o => new ObjectCreated(o.Key, o.Value)));
+        var at = DateTimeOffset.UtcNow;
+        var audited = new List<AuditedEvent>();
+        foreach (var e in events)
+        {
+            var record = AuditRecord.Create(_chainHead, at, m.Pid, m.Uid, 0, TokenEventSerializer.ManifestOf(e), TokenEventSerializer.Encode(e));
+            _chainHead = record.Hash;
+            audited.Add(new AuditedEvent(e, record));
+        }
+
+        _writing = true;
+        var remaining = audited.Count;
+        PersistAll(audited, e =>
+        {
+            _state.Apply(e);
+            _eventsSinceSnapshot++;
+            if (--remaining > 0) return;
+            _writing = false;
+            _log.Info("token {0} (slot {1}) restored from a backup: {2} objects", _slot.TokenName, _slot.Id, _state.Objects.Count);
+            sender.Tell(new ImportedState(true, $"restored token '{s.Label}' with {s.Objects.Count} object(s) into slot {_slot.Id}"));
+            MaybeSnapshot();
+            Drain();
+        });
+    }
 
     /// <summary>Sends the collected batch to the journal (one write) unless one is in flight.</summary>
     private void Flush()

@@ -45,6 +45,19 @@ public static class TokenProtocol
 
     public sealed record StoreStats(long Batches, long Events, int Objects, long LastSequenceNr);
 
+    /// <summary>`ock token backup`: answered with <see cref="ExportedState"/> (the token's snapshot as stored, manifest + bytes; empty if uninitialised).</summary>
+    public sealed record ExportState : ITokenCommand
+    {
+        public static readonly ExportState Instance = new();
+    }
+
+    public sealed record ExportedState(bool Initialized, string Manifest, byte[] Snapshot);
+
+    /// <summary>`ock token restore`: journals the snapshot's token, PINs and objects as stored into an uninitialised token; answered with <see cref="ImportedState"/>.</summary>
+    public sealed record ImportState(string Manifest, byte[] Snapshot, int Pid, int Uid) : ITokenCommand;
+
+    public sealed record ImportedState(bool Ok, string Message);
+
     /// <summary>For `ock status` and tests: answered with <see cref="TokenUsage"/> (what the token holds in memory).</summary>
     public sealed record GetUsage : ITokenCommand
     {

@@ -9,8 +9,11 @@ public static class TokenCommands
 {
     public static Command Create(Globals g)
     {
-        var token = new Command("token", "Token administration: init (more to come: backup, restore).");
+        var token = new Command("token", "Token administration: init, import-softhsm, import-opencryptoki, backup, restore.");
         token.Subcommands.Add(Init(g));
+        token.Subcommands.Add(ImportCommands.ImportSoftHsm(g));
+        token.Subcommands.Add(ImportCommands.ImportOpenCryptoki(g));
+        foreach (var c in BackupCommands.Create(g)) token.Subcommands.Add(c);
         return token;
     }
 

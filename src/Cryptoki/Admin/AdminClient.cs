@@ -157,6 +157,30 @@ public sealed class AdminClient : IDisposable
 
     public string Reload() => Command(AdminOp.SlotReload, null);
 
+    /// <summary>The persistent state of the token in <paramref name="slot"/> as stored (PIN-wrapped master key, sealed values): its manifest and bytes.</summary>
+    public (string Manifest, byte[] State) BackupToken(ulong slot)
+    {
+        using var w = new WireWriter();
+        w.WriteULong(slot);
+        var (status, reply) = Call(AdminOp.TokenBackup, w);
+        if (status != AdminStatus.Ok) throw new AdminException(Message(reply));
+        var r = new WireReader(reply);
+        var manifest = AdminCodec.ReadString(ref r);
+        var state = r.ReadBytes();
+        r.ExpectEnd();
+        return (manifest, state);
+    }
+
+    /// <summary>Loads a state from <see cref="BackupToken"/> into the uninitialised token of <paramref name="slot"/>.</summary>
+    public string RestoreToken(ulong slot, string manifest, byte[] state)
+    {
+        using var w = new WireWriter();
+        w.WriteULong(slot);
+        w.WriteString(manifest);
+        w.WriteBytes(state);
+        return Command(AdminOp.TokenRestore, w);
+    }
+
     private static string Message(byte[] payload)
     {
         if (payload.Length < 4) return "(no message)";

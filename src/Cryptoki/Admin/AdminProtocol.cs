@@ -15,6 +15,8 @@ public enum AdminOp : ushort
     SlotAdd = 4,
     SlotRemove = 5,
     SlotReload = 6,
+    TokenBackup = 7,
+    TokenRestore = 8,
 }
 
 /// <summary>Reply status of an admin request. Anything but <see cref="Ok"/> carries a <c>bytes</c> message.</summary>

@@ -6,6 +6,9 @@ public static partial class CKA
     public const ulong UNIQUE_ID = 0x4UL;
     public const ulong PROFILE_ID = 0x601UL;
     public const ulong X2RATCHET_BAG = 0x602UL;
+
+    /// <summary>PKCS#11 3.2: the parameter set of an ML-DSA, ML-KEM or SLH-DSA key (CKP_ML_DSA_44 ...).</summary>
+    public const ulong PARAMETER_SET = 0x61DUL;
 }
 
 public static partial class CKO
@@ -129,6 +132,21 @@ public static partial class CKP
     public const ulong ML_DSA_44 = 0x1UL;
     public const ulong ML_DSA_65 = 0x2UL;
     public const ulong ML_DSA_87 = 0x3UL;
+    public const ulong ML_KEM_512 = 0x1UL;
+    public const ulong ML_KEM_768 = 0x2UL;
+    public const ulong ML_KEM_1024 = 0x3UL;
+    public const ulong SLH_DSA_SHA2_128S = 0x1UL;
+    public const ulong SLH_DSA_SHAKE_128S = 0x2UL;
+    public const ulong SLH_DSA_SHA2_128F = 0x3UL;
+    public const ulong SLH_DSA_SHAKE_128F = 0x4UL;
+    public const ulong SLH_DSA_SHA2_192S = 0x5UL;
+    public const ulong SLH_DSA_SHAKE_192S = 0x6UL;
+    public const ulong SLH_DSA_SHA2_192F = 0x7UL;
+    public const ulong SLH_DSA_SHAKE_192F = 0x8UL;
+    public const ulong SLH_DSA_SHA2_256S = 0x9UL;
+    public const ulong SLH_DSA_SHAKE_256S = 0xAUL;
+    public const ulong SLH_DSA_SHA2_256F = 0xBUL;
+    public const ulong SLH_DSA_SHAKE_256F = 0xCUL;
 }
 
 public static partial class CKR

@@ -27,6 +27,7 @@ public static class MechanismParams
         CKM.CONCATENATE_BASE_AND_DATA or CKM.CONCATENATE_DATA_AND_BASE or CKM.XOR_BASE_AND_DATA
             or CKM.AES_ECB_ENCRYPT_DATA or CKM.DES_ECB_ENCRYPT_DATA or CKM.DES3_ECB_ENCRYPT_DATA => ParamKind.KeyDerivationStringData,
         CKM.AES_CBC_ENCRYPT_DATA => ParamKind.AesCbcEncryptData,
+        CKM.DES_CBC_ENCRYPT_DATA or CKM.DES3_CBC_ENCRYPT_DATA => ParamKind.DesCbcEncryptData,
         CKM.EDDSA => ParamKind.EdDsa,
         CKM.HKDF_DERIVE or CKM.HKDF_DATA => ParamKind.Hkdf,
         CKM.PKCS5_PBKD2 => ParamKind.Pbkdf2,
@@ -135,6 +136,9 @@ public enum ParamKind
     Ccm,
     KeyDerivationStringData,
     AesCbcEncryptData,
+
+    /// <summary>CK_DES_CBC_ENCRYPT_DATA_PARAMS: the canonical form of AesCbcEncryptDataParams with an 8-byte IV.</summary>
+    DesCbcEncryptData,
     EdDsa,
     Hkdf,
     Pbkdf2,

@@ -73,4 +73,19 @@ public enum Opcode : ushort
 
     /// <summary>C_WaitForSlotEvent: request u64 flags; reply u64 slot (CKR_OK) or CKR_NO_EVENT, always at once.</summary>
     WaitForSlotEvent = 100,
+
+    /// <summary>Dual-function updates (§5.13): request <c>u64 session, bytes part, u64 cap</c>; reply as EncryptUpdate.</summary>
+    DigestEncryptUpdate = 110,
+    DecryptDigestUpdate = 111,
+    SignEncryptUpdate = 112,
+    DecryptVerifyUpdate = 113,
+
+    /// <summary>C_SessionCancel: request <c>u64 session, u64 flags</c>; empty reply.</summary>
+    SessionCancel = 114,
+
+    /// <summary>C_GetOperationState: request <c>u64 session, u64 cap</c>; reply <c>output</c> (the state blob).</summary>
+    GetOperationState = 115,
+
+    /// <summary>C_SetOperationState: request <c>u64 session, bytes state, u64 encryptionKey, u64 authenticationKey</c>; empty reply.</summary>
+    SetOperationState = 116,
 }

@@ -346,7 +346,7 @@ internal static unsafe class Crypto
             return call.Fail(e);
         }
     }
-    // ---- dual-function operations (§5.13): not offered ----
+    // ---- dual-function operations (§5.13): one round trip each, output rules as C_EncryptUpdate ----
 
     [UnmanagedCallersOnly(EntryPoint = "C_DigestEncryptUpdate")]
     public static ulong C_DigestEncryptUpdate(ulong hSession, byte* pPart, ulong ulPartLen, byte* pEncryptedPart, ulong* pulEncryptedPartLen)
@@ -354,7 +354,7 @@ internal static unsafe class Crypto
         var call = Trace.Enter(nameof(C_DigestEncryptUpdate));
         try
         {
-            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+            return call.Return(Calls.DataToOutput(call, Opcode.DigestEncryptUpdate, hSession, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen));
         }
         catch (Exception e)
         {
@@ -367,7 +367,7 @@ internal static unsafe class Crypto
         var call = Trace.Enter(nameof(C_DecryptDigestUpdate));
         try
         {
-            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+            return call.Return(Calls.DataToOutput(call, Opcode.DecryptDigestUpdate, hSession, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen));
         }
         catch (Exception e)
         {
@@ -380,7 +380,7 @@ internal static unsafe class Crypto
         var call = Trace.Enter(nameof(C_SignEncryptUpdate));
         try
         {
-            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+            return call.Return(Calls.DataToOutput(call, Opcode.SignEncryptUpdate, hSession, pPart, ulPartLen, pEncryptedPart, pulEncryptedPartLen));
         }
         catch (Exception e)
         {
@@ -393,7 +393,7 @@ internal static unsafe class Crypto
         var call = Trace.Enter(nameof(C_DecryptVerifyUpdate));
         try
         {
-            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+            return call.Return(Calls.DataToOutput(call, Opcode.DecryptVerifyUpdate, hSession, pEncryptedPart, ulEncryptedPartLen, pPart, pulPartLen));
         }
         catch (Exception e)
         {

@@ -108,7 +108,7 @@ internal static unsafe class Session
         var call = Trace.Enter(nameof(C_GetOperationState));
         try
         {
-            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+            return call.Return(Calls.Final(call, Opcode.GetOperationState, hSession, pOperationState, pulOperationStateLen));
         }
         catch (Exception e)
         {
@@ -122,7 +122,25 @@ internal static unsafe class Session
         var call = Trace.Enter(nameof(C_SetOperationState));
         try
         {
-            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+            if (Trace.On(Trace.Arguments))
+                Trace.Args(call.Function, $"hSession={hSession} stateLen={ulOperationStateLen} hEncryptionKey={hEncryptionKey} hAuthenticationKey={hAuthenticationKey}");
+            var c = Module.Acquire(out var rv);
+            if (c is null) return call.Return(rv);
+            try
+            {
+                if (pOperationState is null) return call.Return(CKR.ARGUMENTS_BAD);
+                var w = c.Begin(Opcode.SetOperationState);
+                w.WriteULong(hSession);
+                rv = Marshalling.WriteData(w, pOperationState, ulOperationStateLen);
+                if (rv != CKR.OK) return call.Return(rv);
+                w.WriteULong(hEncryptionKey);
+                w.WriteULong(hAuthenticationKey);
+                return call.Return(c.Call(out _));
+            }
+            finally
+            {
+                c.Release();
+            }
         }
         catch (Exception e)
         {
@@ -179,7 +197,33 @@ internal static unsafe class Session
         var call = Trace.Enter(nameof(C_LoginUser));
         try
         {
-            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+            if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} userType={userType} pinLen={ulPinLen} usernameLen={ulUsernameLen}");
+            if (!Module.IsInitialized) return call.Return(CKR.CRYPTOKI_NOT_INITIALIZED);
+            if (pUsername is null && ulUsernameLen != 0) return call.Return(CKR.ARGUMENTS_BAD);
+            // A token has one user per role (docs/wire-protocol.md, "User names"): the name is empty or the role's fixed name.
+            if (ulUsernameLen != 0)
+            {
+                if (userType > CKU.CONTEXT_SPECIFIC) return call.Return(CKR.USER_TYPE_INVALID);
+                var expected = userType == CKU.SO ? "so"u8 : "user"u8;
+                if (ulUsernameLen != (ulong)expected.Length || !new ReadOnlySpan<byte>(pUsername, expected.Length).SequenceEqual(expected))
+                    return call.Return(CKR.PIN_INCORRECT);
+            }
+
+            var c = Module.Acquire(out var rv);
+            if (c is null) return call.Return(rv);
+            try
+            {
+                var w = c.Begin(Opcode.Login);
+                w.WriteULong(hSession);
+                w.WriteULong(userType);
+                rv = Marshalling.WriteNullableData(w, pPin, ulPinLen);
+                if (rv != CKR.OK) return call.Return(rv);
+                return call.Return(c.Call(out _));
+            }
+            finally
+            {
+                c.Release();
+            }
         }
         catch (Exception e)
         {
@@ -187,13 +231,24 @@ internal static unsafe class Session
         }
     }
 
+    /// <summary>CKF_FIND_OBJECTS (3.0), a C_SessionCancel flag.</summary>
+    private const ulong CkfFindObjects = 0x40UL;
+
     [UnmanagedCallersOnly(EntryPoint = "C_SessionCancel")]
     public static ulong C_SessionCancel(ulong hSession, ulong flags)
     {
         var call = Trace.Enter(nameof(C_SessionCancel));
         try
         {
-            return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+            // Session-local operations are cancelled in the session actor; the object search lives with the token.
+            var rv = Calls.U64U64(call, Opcode.SessionCancel, hSession, flags);
+            if (rv == CKR.OK && (flags & CkfFindObjects) != 0)
+            {
+                var find = Calls.U64(call, Opcode.FindObjectsFinal, hSession, "hSession");
+                if (find != CKR.OK && find != CKR.OPERATION_NOT_INITIALIZED) rv = find;
+            }
+
+            return call.Return(rv);
         }
         catch (Exception e)
         {

@@ -16,9 +16,17 @@ public sealed class MechanismRegistry
         Hmac.HmacMechanisms.Register(r);
         Generic.GenericSecretMechanisms.Register(r);
         Aes.AesMechanisms.Register(r);
+        Des.DesMechanisms.Register(r);
+        ChaCha.ChaChaMechanisms.Register(r);
         Rsa.RsaMechanisms.Register(r);
+        Rsa.RsaX931Mechanisms.Register(r);
+        Rsa.RsaAesKeyWrapMechanism.Register(r);
+        Dsa.DsaMechanisms.Register(r);
+        Dh.DhMechanisms.Register(r);
         Ec.EcMechanisms.Register(r);
         Ec.EdwardsMontgomery.Register(r);
+        Pqc.MlDsaMechanisms.Register(r);
+        Pqc.SlhDsaMlKemMechanisms.Register(r);
         Derive.KeyDerivationMechanisms.Register(r);
         return r;
     }

@@ -59,12 +59,12 @@ public static class KeyUsage
     }
 
     /// <summary>
-    /// The one key type a mechanism works with, or null when several fit (HMAC: generic secret or its HMAC type; ECDH1_DERIVE:
+    /// The one key type a mechanism works with, or null when several fit (HMAC: generic secret or its HMAC type; DES3_*: CKK_DES2 or CKK_DES3; DES_OFB64/CFB*: any DES type; ECDH1_DERIVE:
     /// EC or Montgomery; the generic derivations: any secret key). Used to answer CKR_KEY_TYPE_INCONSISTENT before key sizes.
     /// </summary>
     public static ulong? RequiredKeyType(ulong mechanism) => mechanism switch
     {
-        CKM.RSA_PKCS or CKM.RSA_X_509 or CKM.RSA_PKCS_OAEP or CKM.RSA_PKCS_PSS => CKK.RSA,
+        CKM.RSA_PKCS or CKM.RSA_X_509 or CKM.RSA_PKCS_OAEP or CKM.RSA_PKCS_PSS or CKM.SHA1_RSA_X9_31 or CKM.RSA_AES_KEY_WRAP => CKK.RSA,
         _ when Mechanisms.Rsa.RsaMechanisms.HashedMechanisms.Contains(mechanism) => CKK.RSA,
         CKM.ECDSA or CKM.ECDSA_SHA1 or CKM.ECDSA_SHA224 or CKM.ECDSA_SHA256 or CKM.ECDSA_SHA384 or CKM.ECDSA_SHA512
             or CKM.ECDSA_SHA3_224 or CKM.ECDSA_SHA3_256 or CKM.ECDSA_SHA3_384 or CKM.ECDSA_SHA3_512 or CKM.ECDH1_COFACTOR_DERIVE => CKK.EC,
@@ -74,6 +74,13 @@ public static class KeyUsage
             or CKM.AES_CFB8 or CKM.AES_CFB128 or CKM.AES_MAC or CKM.AES_MAC_GENERAL or CKM.AES_CMAC or CKM.AES_CMAC_GENERAL
             or CKM.AES_GMAC or CKM.AES_ECB_ENCRYPT_DATA or CKM.AES_CBC_ENCRYPT_DATA => CKK.AES,
         CKM.AES_XTS => CKK.AES_XTS,
+        CKM.CHACHA20 or CKM.CHACHA20_POLY1305 => CKK.CHACHA20,
+        CKM.POLY1305 => CKK.POLY1305,
+        CKM.ML_DSA => CKK.ML_DSA,
+        CKM.SLH_DSA => CKK.SLH_DSA,
+        CKM.DH_PKCS_DERIVE => CKK.DH,
+        _ when Mechanisms.Dsa.DsaMechanisms.SignMechanisms.Contains(mechanism) => CKK.DSA,
+        _ when Mechanisms.Des.DesMechanisms.SingleDes.Contains(mechanism) => CKK.DES,
         _ => null,
     };
 
@@ -90,7 +97,7 @@ public static class KeyUsage
 
     /// <summary>
     /// The key size in the unit mechanism infos use for it: bits for RSA (modulus) and EC (curve order size),
-    /// bytes for secret keys (CKA_VALUE_LEN or the value's length). 0 when unknown (e.g. an unsupported curve).
+    /// bytes for secret keys (CKA_VALUE_LEN or the value's length), the CKP_ parameter set for ML-DSA/ML-KEM/SLH-DSA (PKCS#11 3.2). 0 when unknown (e.g. an unsupported curve).
     /// </summary>
     public static ulong KeySize(AttributeSet key)
     {
@@ -102,6 +109,8 @@ public static class KeyUsage
         {
             CKK.RSA => (ulong)ObjectTypes.BitLength(key.Get(CKA.MODULUS) ?? []),
             CKK.EC => (ulong)(key.Get(CKA.EC_PARAMS) is { } p && EcCurves.TryFromParams(p) is { } c ? c.Bits : 0),
+            CKK.DSA or CKK.DH => (ulong)ObjectTypes.BitLength(key.Get(CKA.PRIME) ?? []),
+            CKK.ML_DSA or CKK.ML_KEM or CKK.SLH_DSA => key.GetULong(CKA.PARAMETER_SET) ?? 0,
             CKK.EC_EDWARDS or CKK.EC_MONTGOMERY =>
                 (ulong)(key.Get(CKA.EC_PARAMS) is { } p && Mechanisms.Ec.EdwardsMontgomery.TryFromParams(p) is { } c ? c.Bits : 0),
             _ => 0,

@@ -221,6 +221,59 @@ public static class ObjectTypes
         new(CKA.VALUE, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | Sensitive | ReadOnlyAfterCreate),
     ];
 
+    /// <summary>PKCS#11 3.2 ML-DSA (and ML-KEM, SLH-DSA) public keys: CKA_PARAMETER_SET names the parameter set, CKA_VALUE the FIPS 204 (203, 205) encoding.</summary>
+    private static IEnumerable<AttrDef> MlDsaPublic() =>
+    [
+        new(CKA.PARAMETER_SET, K.ULong, RequiredOnCreate | RequiredOnGenerate | ReadOnlyAfterCreate),
+        new(CKA.VALUE, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | ReadOnlyAfterCreate),
+    ];
+
+    /// <summary>PKCS#11 3.2 ML-DSA (and ML-KEM, SLH-DSA) private keys: CKA_VALUE is the FIPS 204 (203, 205) private encoding.</summary>
+    private static IEnumerable<AttrDef> MlDsaPrivate() =>
+    [
+        new(CKA.PARAMETER_SET, K.ULong, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | ReadOnlyAfterCreate),
+        new(CKA.VALUE, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | Sensitive | ReadOnlyAfterCreate),
+    ];
+
+    /// <summary>§6.2.2/6.2.3 Tables 29–30: DSA public and private keys (the domain parameters and the key value).</summary>
+    private static IEnumerable<AttrDef> DsaKey(bool isPrivate) =>
+    [
+        new(CKA.PRIME, K.Bytes, RequiredOnCreate | (isPrivate ? MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap : RequiredOnGenerate) | ReadOnlyAfterCreate),
+        new(CKA.SUBPRIME, K.Bytes, RequiredOnCreate | (isPrivate ? MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap : RequiredOnGenerate) | ReadOnlyAfterCreate),
+        new(CKA.BASE, K.Bytes, RequiredOnCreate | (isPrivate ? MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap : RequiredOnGenerate) | ReadOnlyAfterCreate),
+        new(CKA.VALUE, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | (isPrivate ? MustNotBeSpecifiedOnUnwrap | Sensitive : None) | ReadOnlyAfterCreate),
+    ];
+
+    /// <summary>§6.5.2/6.5.3: PKCS #3 DH public and private keys (CKA_VALUE_BITS of the private value is set on generation).</summary>
+    private static IEnumerable<AttrDef> DhKey(bool isPrivate) =>
+    [
+        new(CKA.PRIME, K.Bytes, RequiredOnCreate | (isPrivate ? MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap : RequiredOnGenerate) | ReadOnlyAfterCreate),
+        new(CKA.BASE, K.Bytes, RequiredOnCreate | (isPrivate ? MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap : RequiredOnGenerate) | ReadOnlyAfterCreate),
+        new(CKA.VALUE, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | (isPrivate ? MustNotBeSpecifiedOnUnwrap | Sensitive : None) | ReadOnlyAfterCreate),
+        .. isPrivate ? [new AttrDef(CKA.VALUE_BITS, K.ULong, MustNotBeSpecifiedOnCreate | ReadOnlyAfterCreate)] : Array.Empty<AttrDef>(),
+    ];
+
+    private static void CheckMlDsa(AttributeSet a)
+    {
+        var set = a.GetULong(CKA.PARAMETER_SET);
+        if (set is not null && Mechanisms.Pqc.MlDsaMechanisms.ParametersOf(set.Value) is null)
+            throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"unknown ML-DSA parameter set 0x{set:X}");
+    }
+
+    private static void CheckMlKem(AttributeSet a)
+    {
+        var set = a.GetULong(CKA.PARAMETER_SET);
+        if (set is not null && Mechanisms.Pqc.SlhDsaMlKemMechanisms.KemParametersOf(set.Value) is null)
+            throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"unknown ML-KEM parameter set 0x{set:X}");
+    }
+
+    private static void CheckSlhDsa(AttributeSet a)
+    {
+        var set = a.GetULong(CKA.PARAMETER_SET);
+        if (set is not null && Mechanisms.Pqc.SlhDsaMlKemMechanisms.SlhParametersOf(set.Value) is null)
+            throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"unknown SLH-DSA parameter set 0x{set:X}");
+    }
+
     /// <summary>§6.7 (generic secret), §6.8 (AES), §6.x HMAC key types: CKA_VALUE sensitive, CKA_VALUE_LEN computed
     /// on create (footnote 2) and required on generate (footnote 3), allowed on unwrap/derive to size the key.</summary>
     private static IEnumerable<AttrDef> SecretValue() =>
@@ -249,7 +302,7 @@ public static class ObjectTypes
     /// <summary>The key types of secret keys this token stores.</summary>
     public static readonly IReadOnlyList<ulong> SecretKeyTypes =
     [
-        CKK.GENERIC_SECRET, CKK.AES, CKK.AES_XTS, CKK.HKDF, CKK.CHACHA20, CKK.POLY1305, .. HmacKeyTypes,
+        CKK.GENERIC_SECRET, CKK.AES, CKK.AES_XTS, CKK.HKDF, CKK.CHACHA20, CKK.POLY1305, CKK.DES, CKK.DES2, CKK.DES3, .. HmacKeyTypes,
     ];
 
     /// <summary>The value lengths (bytes) a secret key type admits, or null for any non-empty length.</summary>
@@ -258,6 +311,9 @@ public static class ObjectTypes
         CKK.AES => [16, 24, 32],
         CKK.AES_XTS => [32, 64],
         CKK.CHACHA20 or CKK.POLY1305 => [32],
+        CKK.DES => [8],
+        CKK.DES2 => [16],
+        CKK.DES3 => [24],
         _ => null,
     };
 
@@ -287,6 +343,16 @@ public static class ObjectTypes
             new("Montgomery private key", CKO.PRIVATE_KEY, CKK.EC_MONTGOMERY, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), EcPrivate()),
                 CheckEcParams),
         };
+        list.Add(new("DSA public key", CKO.PUBLIC_KEY, CKK.DSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), DsaKey(false))));
+        list.Add(new("DSA private key", CKO.PRIVATE_KEY, CKK.DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), DsaKey(true))));
+        list.Add(new("DH public key", CKO.PUBLIC_KEY, CKK.DH, Compose(CommonObject(), Storage(false), Key(), PublicKey(), DhKey(false))));
+        list.Add(new("DH private key", CKO.PRIVATE_KEY, CKK.DH, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), DhKey(true))));
+        list.Add(new("ML-DSA public key", CKO.PUBLIC_KEY, CKK.ML_DSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic()), CheckMlDsa));
+        list.Add(new("ML-DSA private key", CKO.PRIVATE_KEY, CKK.ML_DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckMlDsa));
+        list.Add(new("ML-KEM public key", CKO.PUBLIC_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic()), CheckMlKem));
+        list.Add(new("ML-KEM private key", CKO.PRIVATE_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckMlKem));
+        list.Add(new("SLH-DSA public key", CKO.PUBLIC_KEY, CKK.SLH_DSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic()), CheckSlhDsa));
+        list.Add(new("SLH-DSA private key", CKO.PRIVATE_KEY, CKK.SLH_DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckSlhDsa));
         foreach (var kt in SecretKeyTypes)
         {
             list.Add(new($"secret key 0x{kt:X}", CKO.SECRET_KEY, kt, Compose(CommonObject(), Storage(true), Key(), SecretKey(), SecretValue()),

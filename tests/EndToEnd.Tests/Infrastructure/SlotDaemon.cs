@@ -45,15 +45,21 @@ public sealed class SlotDaemon : IDisposable
     public void RewriteSlots(IReadOnlyList<SlotConfig> slots, int pbkdf2Iterations = 1000) =>
         File.WriteAllText(ConfigFile ?? throw new InvalidOperationException("no configuration file"), RenderConfig(slots, pbkdf2Iterations));
 
-    private SlotDaemon(string workingDir)
+    private SlotDaemon(string workingDir, string? configFile = null)
     {
         BaseDir = workingDir;
         DataDir = Path.Combine(workingDir, "var", "lib");
         RunDir = Path.Combine(workingDir, "var", "run");
         SocketPath = Path.Combine(RunDir, "slotd.socket");
         PidFile = Path.Combine(RunDir, "slotd.pid");
-        ConfigFile = null;
+        ConfigFile = configFile;
     }
+
+    /// <summary>
+    /// A daemon started in <paramref name="workingDir"/> with --config <paramref name="configFile"/>, a file that sets
+    /// no paths (e.g. a classic opencryptoki.conf): socket, data and pid file under ./var as by default.
+    /// </summary>
+    public static SlotDaemon WithConfigFile(string workingDir, string configFile) => new(workingDir, configFile);
 
     /// <summary>
     /// A daemon started without arguments in <paramref name="workingDir"/>, which holds a copy of the repository's

@@ -117,6 +117,9 @@ static int cmd_probe(CK_SLOT_ID slot)
     CK_RV b = p11->C_GetTokenInfo(slot, &ti);
     CK_RV c = p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
     printf("slotinfo rv=0x%lx tokeninfo rv=0x%lx open rv=0x%lx\n", (unsigned long)a, (unsigned long)b, (unsigned long)c);
+    if (a == CKR_OK)
+        printf("slot manufacturer=%.32s hw=%u.%u fw=%u.%u\n", (const char *)si.manufacturerID,
+               si.hardwareVersion.major, si.hardwareVersion.minor, si.firmwareVersion.major, si.firmwareVersion.minor);
     CHECK(p11->C_Finalize(NULL), "C_Finalize");
     return 0;
 }

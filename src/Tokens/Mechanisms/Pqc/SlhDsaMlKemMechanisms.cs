@@ -1,0 +1,142 @@
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Tokens.Objects;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.Security;
+
+namespace OpenCryptokiActors.Tokens.Mechanisms.Pqc;
+
+/// <summary>
+/// SLH-DSA (FIPS 205, PKCS#11 3.2): CKM_SLH_DSA_KEY_PAIR_GEN (CKA_PARAMETER_SET CKP_SLH_DSA_SHA2_128S = 1 ...
+/// CKP_SLH_DSA_SHAKE_256F = 12) and CKM_SLH_DSA, pure, randomised, empty context; BouncyCastle. Like CKM_ML_DSA, the
+/// optional CK_SIGN_ADDITIONAL_CONTEXT parameter is not supported yet (CKR_MECHANISM_PARAM_INVALID).
+/// ML-KEM (FIPS 203): CKM_ML_KEM_KEY_PAIR_GEN (CKP_ML_KEM_512/768/1024) only; encapsulation (CKM_ML_KEM through
+/// C_EncapsulateKey/C_DecapsulateKey) needs the PKCS#11 3.2 functions, which the mechanism interface does not have yet.
+/// </summary>
+public sealed class SlhDsaMlKemMechanisms : IMechanism
+{
+    private static readonly SlhDsaMlKemMechanisms Instance = new();
+
+    private static readonly SlhDsaParameters[] SlhSets =
+    [
+        SlhDsaParameters.slh_dsa_sha2_128s, SlhDsaParameters.slh_dsa_shake_128s, SlhDsaParameters.slh_dsa_sha2_128f, SlhDsaParameters.slh_dsa_shake_128f,
+        SlhDsaParameters.slh_dsa_sha2_192s, SlhDsaParameters.slh_dsa_shake_192s, SlhDsaParameters.slh_dsa_sha2_192f, SlhDsaParameters.slh_dsa_shake_192f,
+        SlhDsaParameters.slh_dsa_sha2_256s, SlhDsaParameters.slh_dsa_shake_256s, SlhDsaParameters.slh_dsa_sha2_256f, SlhDsaParameters.slh_dsa_shake_256f,
+    ];
+
+    public static void Register(MechanismRegistry r)
+    {
+        r.Add(CKM.SLH_DSA_KEY_PAIR_GEN, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.GENERATE_KEY_PAIR), Instance);
+        r.Add(CKM.SLH_DSA, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.ML_KEM_KEY_PAIR_GEN, new MechanismInfo(CKP.ML_KEM_512, CKP.ML_KEM_1024, CKF.GENERATE_KEY_PAIR), Instance);
+    }
+
+    /// <summary>The BouncyCastle parameters of a CKP_SLH_DSA_ value, or null.</summary>
+    public static SlhDsaParameters? SlhParametersOf(ulong set) => set is >= 1 and <= 12 ? SlhSets[set - 1] : null;
+
+    /// <summary>The BouncyCastle parameters of a CKP_ML_KEM_ value, or null.</summary>
+    public static MLKemParameters? KemParametersOf(ulong set) => set switch
+    {
+        CKP.ML_KEM_512 => MLKemParameters.ml_kem_512,
+        CKP.ML_KEM_768 => MLKemParameters.ml_kem_768,
+        CKP.ML_KEM_1024 => MLKemParameters.ml_kem_1024,
+        _ => null,
+    };
+
+    public (AttributeSet Public, AttributeSet Private) GenerateKeyPair(ulong mechanism, byte[]? parameter, AttributeSet publicTemplate, AttributeSet privateTemplate)
+    {
+        if (mechanism is not (CKM.SLH_DSA_KEY_PAIR_GEN or CKM.ML_KEM_KEY_PAIR_GEN)) throw new CkException(CKR.MECHANISM_INVALID);
+        Check.NoParameter(parameter);
+        var set = publicTemplate.GetULong(CKA.PARAMETER_SET) ?? privateTemplate.GetULong(CKA.PARAMETER_SET)
+            ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE, "CKA_PARAMETER_SET is required");
+        if (mechanism == CKM.ML_KEM_KEY_PAIR_GEN)
+        {
+            var kp = KemParametersOf(set) ?? throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"unknown ML-KEM parameter set 0x{set:X}");
+            var gen = new MLKemKeyPairGenerator();
+            gen.Init(new MLKemKeyGenerationParameters(new SecureRandom(), kp));
+            var pair = gen.GenerateKeyPair();
+            var dk = ((MLKemPrivateKeyParameters)pair.Private).WithPreferredFormat(MLKemPrivateKeyParameters.Format.EncodingOnly);
+            return (Make(CKO.PUBLIC_KEY, CKK.ML_KEM, set, ((MLKemPublicKeyParameters)pair.Public).GetEncoded()), Make(CKO.PRIVATE_KEY, CKK.ML_KEM, set, dk.GetEncoded()));
+        }
+
+        var p = SlhParametersOf(set) ?? throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"unknown SLH-DSA parameter set 0x{set:X}");
+        var g = new SlhDsaKeyPairGenerator();
+        g.Init(new SlhDsaKeyGenerationParameters(new SecureRandom(), p));
+        var keys = g.GenerateKeyPair();
+        return (Make(CKO.PUBLIC_KEY, CKK.SLH_DSA, set, ((SlhDsaPublicKeyParameters)keys.Public).GetEncoded()),
+            Make(CKO.PRIVATE_KEY, CKK.SLH_DSA, set, ((SlhDsaPrivateKeyParameters)keys.Private).GetEncoded()));
+    }
+
+    private static AttributeSet Make(ulong cls, ulong keyType, ulong set, byte[] value)
+    {
+        var a = MlDsaMechanisms.Make(cls, set, value);
+        a.SetULong(CKA.KEY_TYPE, keyType);
+        return a;
+    }
+
+    public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key)
+    {
+        var (p, value) = Key(mechanism, parameter, key, CKO.PRIVATE_KEY);
+        SlhDsaPrivateKeyParameters sk;
+        try
+        {
+            sk = SlhDsaPrivateKeyParameters.FromEncoding(p, value);
+        }
+        catch (ArgumentException)
+        {
+            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "malformed SLH-DSA private key");
+        }
+
+        return new SignOperation(new RawAccumulator(), data =>
+        {
+            var signer = new SlhDsaSigner(p, deterministic: false);
+            signer.Init(true, new ParametersWithRandom(sk, new SecureRandom()));
+            signer.BlockUpdate(data);
+            return signer.GenerateSignature();
+        }, null, SignatureLength(p));
+    }
+
+    public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key)
+    {
+        var (p, value) = Key(mechanism, parameter, key, CKO.PUBLIC_KEY);
+        SlhDsaPublicKeyParameters pk;
+        try
+        {
+            pk = SlhDsaPublicKeyParameters.FromEncoding(p, value);
+        }
+        catch (ArgumentException)
+        {
+            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "malformed SLH-DSA public key");
+        }
+
+        return new SignOperation(new RawAccumulator(), null, (data, signature) =>
+        {
+            var signer = new SlhDsaSigner(p, deterministic: false);
+            signer.Init(false, pk);
+            signer.BlockUpdate(data);
+            return signer.VerifySignature(signature);
+        }, SignatureLength(p));
+    }
+
+    /// <summary>FIPS 205 Table 2 signature sizes, by parameter set (SHA2 and SHAKE alike).</summary>
+    public static int SignatureLength(SlhDsaParameters p) => (Array.IndexOf(SlhSets, p) / 2) switch
+    {
+        0 => 7856,
+        1 => 17088,
+        2 => 16224,
+        3 => 35664,
+        4 => 29792,
+        _ => 49856,
+    };
+
+    private static (SlhDsaParameters Parameters, byte[] Value) Key(ulong mechanism, byte[]? parameter, AttributeSet key, ulong cls)
+    {
+        if (mechanism != CKM.SLH_DSA) throw new CkException(CKR.MECHANISM_INVALID);
+        if (key.GetULong(CKA.CLASS) != cls || key.GetULong(CKA.KEY_TYPE) != CKK.SLH_DSA) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "SLH-DSA key expected");
+        if (parameter is { Length: > 0 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_SIGN_ADDITIONAL_CONTEXT is not supported");
+        var p = SlhParametersOf(key.GetULong(CKA.PARAMETER_SET) ?? 0) ?? throw new CkException(CKR.KEY_SIZE_RANGE, "unknown SLH-DSA parameter set");
+        var value = key.Get(CKA.VALUE) ?? throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "SLH-DSA key without value");
+        return (p, value);
+    }
+}

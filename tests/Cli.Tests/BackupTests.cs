@@ -1,0 +1,75 @@
+using OpenCryptokiActors.EndToEnd.Tests.Infrastructure;
+
+namespace OpenCryptokiActors.Cli.Tests;
+
+/// <summary>`ock token backup` / `ock token restore` through the daemon's admin socket: a round trip to a fresh token (another slot).</summary>
+[Collection("ock-slotd")]
+public sealed class BackupTests(DaemonFixture fx)
+{
+    private static void Ok(ProcessResult r) => Assert.True(r.ExitCode == 0, r.ToString());
+
+    private ProcessResult Tool(string slot, params string[] args) =>
+        ProcessRunner.Run("pkcs11-tool", ["--module", Repo.ModulePath, "--slot", slot, .. args],
+            new Dictionary<string, string> { ["OPENCRYPTOKI_ACTORS_SOCKET"] = fx.Daemon.SocketPath }, TimeSpan.FromSeconds(120));
+
+    [Fact]
+    public void Backup_restores_into_an_empty_token_whose_keys_work_with_the_original_pins()
+    {
+        var src = Targets.Ours(fx, "backup-src");
+        var dst = Targets.Ours(fx, "backup-dst", initialize: false);
+        var srcSlot = Array.IndexOf(DaemonFixture.Scenarios, "backup-src").ToString();
+        var dstSlot = Array.IndexOf(DaemonFixture.Scenarios, "backup-dst").ToString();
+        src.Ok("key", "generate", "aes", "--label", "aes1", "--id", "03");
+        src.Ok("key", "generate", "ec", "--curve", "p256", "--label", "ec1", "--id", "02");
+
+        var data = src.File("data.bin");
+        File.WriteAllBytes(data, System.Text.Encoding.ASCII.GetBytes("made before the backup\n"));
+        var login = new[] { "--login", "--pin", Target.UserPin };
+        const string iv = "000102030405060708090a0b0c0d0e0f";
+        var ct = src.File("aes.ct");
+        var sig = src.File("ec.sig");
+        Ok(Tool(srcSlot, [.. login, "--encrypt", "--id", "03", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", data, "--output-file", ct]));
+        Ok(Tool(srcSlot, [.. login, "--sign", "--id", "02", "-m", "ECDSA-SHA256", "--input-file", data, "--output-file", sig]));
+
+        var admin = new[] { "--admin-socket", fx.Daemon.AdminSocketPath };
+        var file = src.File("tok.ockbackup");
+        Ok(src.RunEnv([("OCK_SO_PIN", Target.SoPin)], ["token", "backup", "--slot", srcSlot, file, .. admin]));
+        var bytes = File.ReadAllBytes(file);
+        Assert.DoesNotContain("aes1"u8.ToArray(), Chunks(bytes)); // labels are inside the encryption too
+
+        // Wrong SO PIN, a changed byte, an initialised target: refused.
+        var wrong = src.RunEnv([("OCK_SO_PIN", "00000000")], ["token", "restore", "--slot", dstSlot, file, .. admin]);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("does not open", wrong.Stderr);
+        var tampered = src.File("tampered.ockbackup");
+        bytes[bytes.Length / 2] ^= 1;
+        File.WriteAllBytes(tampered, bytes);
+        Assert.Contains("does not open", src.RunEnv([("OCK_SO_PIN", Target.SoPin)], ["token", "restore", "--slot", dstSlot, tampered, .. admin]).Stderr);
+        var intoFull = src.RunEnv([("OCK_SO_PIN", Target.SoPin)], ["token", "restore", "--slot", srcSlot, file, .. admin]);
+        Assert.Equal(2, intoFull.ExitCode);
+        Assert.Contains("uninitialised", intoFull.Stderr);
+
+        var r = src.RunEnv([("OCK_SO_PIN", Target.SoPin)], ["token", "restore", "--slot", dstSlot, file, .. admin]);
+        Ok(r);
+        Assert.Contains("3 object(s)", r.Stdout);
+
+        // The restored token: the original User PIN logs in, the keys decrypt and verify what was made before.
+        var back = dst.File("aes.pt");
+        Ok(Tool(dstSlot, [.. login, "--decrypt", "--id", "03", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", ct, "--output-file", back]));
+        Assert.Equal(File.ReadAllBytes(data), File.ReadAllBytes(back));
+        var v = Tool(dstSlot, [.. login, "--verify", "--id", "02", "-m", "ECDSA-SHA256", "--input-file", data, "--signature-file", sig]);
+        Ok(v);
+        Assert.Contains("Signature is valid", v.Stdout + v.Stderr);
+        Assert.NotEqual(0, Tool(dstSlot, "--login", "--pin", "99999999", "--list-objects").ExitCode);
+        // The original SO PIN too (C_SetPIN as SO, to the same value).
+        Ok(dst.RunEnv([("OCK_SO_PIN", Target.SoPin), ("OCK_NEW_PIN", Target.SoPin)], "pin", "change", "--so", "--slot", dstSlot));
+
+        // The restore is journaled: after a daemon restart the restored token recovers with its keys.
+        Assert.Equal(0, fx.Daemon.Restart());
+        File.Delete(back);
+        Ok(Tool(dstSlot, [.. login, "--decrypt", "--id", "03", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", ct, "--output-file", back]));
+        Assert.Equal(File.ReadAllBytes(data), File.ReadAllBytes(back));
+    }
+
+    private static IEnumerable<byte[]> Chunks(byte[] b) => Enumerable.Range(0, Math.Max(0, b.Length - 3)).Select(i => b[i..(i + 4)]);
+}
