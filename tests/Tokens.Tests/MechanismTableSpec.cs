@@ -1,0 +1,83 @@
+using System.Reflection;
+using System.Text;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Tokens.Mechanisms;
+
+namespace OpenCryptokiActors.Tokens.Tests;
+
+/// <summary>
+/// docs/mechanisms.md is generated from the soft token's registry, never written by hand: this test fails when
+/// the file differs from what the registry says. Regenerate with
+/// <c>OCK_UPDATE_DOCS=1 dotnet test tests/Tokens.Tests --filter MechanismTableSpec</c>.
+/// </summary>
+public sealed class MechanismTableSpec
+{
+    private static readonly (ulong Flag, string Name)[] Functions =
+    [
+        (CKF.ENCRYPT, "encrypt"), (CKF.DECRYPT, "decrypt"), (CKF.DIGEST, "digest"), (CKF.SIGN, "sign"),
+        (CKF.VERIFY, "verify"), (CKF.SIGN_RECOVER, "sign-recover"), (CKF.VERIFY_RECOVER, "verify-recover"),
+        (CKF.GENERATE, "generate"), (CKF.GENERATE_KEY_PAIR, "generate-key-pair"), (CKF.WRAP, "wrap"),
+        (CKF.UNWRAP, "unwrap"), (CKF.DERIVE, "derive"),
+    ];
+
+    /// <summary>CKM_ names by value (the first name declared wins where the headers give aliases).</summary>
+    private static Dictionary<ulong, string> Names()
+    {
+        var names = new Dictionary<ulong, string>();
+        foreach (var f in typeof(CKM).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
+            names.TryAdd((ulong)f.GetRawConstantValue()!, "CKM_" + f.Name);
+        return names;
+    }
+
+    internal static string Render()
+    {
+        var registry = MechanismRegistry.CreateDefault();
+        var names = Names();
+        var sb = new StringBuilder();
+        sb.AppendLine("# Soft token mechanisms");
+        sb.AppendLine();
+        sb.AppendLine("Generated from `MechanismRegistry.CreateDefault()` by tests/Tokens.Tests/MechanismTableSpec.cs (do not edit).");
+        sb.AppendLine("Key sizes are in the unit the specification gives per mechanism (bits for RSA, DSA, DH and EC; bytes for");
+        sb.AppendLine("secret keys; the parameter-set number for ML-DSA, ML-KEM and SLH-DSA).");
+        sb.AppendLine();
+        sb.AppendLine($"{registry.Types.Count} mechanisms.");
+        sb.AppendLine();
+        sb.AppendLine("| mechanism | value | functions | min key | max key |");
+        sb.AppendLine("|---|---|---|---:|---:|");
+        foreach (var type in registry.Types)
+        {
+            Assert.True(registry.TryGet(type, out var info, out _));
+            var functions = string.Join(", ", Functions.Where(f => (info.Flags & f.Flag) != 0).Select(f => f.Name));
+            var name = names.TryGetValue(type, out var n) ? n : $"0x{type:X}";
+            sb.AppendLine($"| {name} | 0x{type:X} | {functions} | {info.MinKeySize} | {info.MaxKeySize} |");
+        }
+
+        return sb.ToString();
+    }
+
+    [Fact]
+    public void Docs_mechanism_table_matches_the_registry()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OpenCryptokiActors.sln"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        var path = Path.Combine(dir!.FullName, "docs", "mechanisms.md");
+        var expected = Render();
+        if (Environment.GetEnvironmentVariable("OCK_UPDATE_DOCS") == "1") File.WriteAllText(path, expected);
+        Assert.True(File.Exists(path), "docs/mechanisms.md is missing: regenerate it (see this class's summary)");
+        Assert.Equal(expected, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Every_registered_mechanism_has_a_name_and_at_least_one_function()
+    {
+        var registry = MechanismRegistry.CreateDefault();
+        var names = Names();
+        foreach (var type in registry.Types)
+        {
+            Assert.True(names.ContainsKey(type), $"mechanism 0x{type:X} has no CKM_ constant");
+            Assert.True(registry.TryGet(type, out var info, out _));
+            Assert.True(Functions.Any(f => (info.Flags & f.Flag) != 0), $"mechanism 0x{type:X} offers no function");
+        }
+    }
+}
