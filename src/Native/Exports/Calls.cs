@@ -120,6 +120,48 @@ internal static unsafe class Calls
         }
     }
 
+    /// <summary><c>u64 session[, u64 object], template</c>; empty reply (C_FindObjectsInit, C_SetAttributeValue).</summary>
+    public static ulong Template(in CallTrace call, Opcode op, ulong session, ulong? handle, CK_ATTRIBUTE* template, ulong count)
+    {
+        if (Trace.On(Trace.Arguments))
+            Trace.Args(call.Function, $"hSession={session}" + (handle is { } h ? $" hObject={h}" : "") + $" {Marshalling.Describe(template, count)}");
+        var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        try
+        {
+            var w = c.Begin(op);
+            w.WriteULong(session);
+            if (handle is { } h) w.WriteULong(h);
+            rv = Marshalling.WriteTemplate(w, template, count);
+            if (rv != CKR.OK) return rv;
+            return c.Call(out _);
+        }
+        finally
+        {
+            c.Release();
+        }
+    }
+
+    /// <summary><c>u64 session, bytes pin</c> (NULL pin = protected authentication path); empty reply. Traces the length only.</summary>
+    public static ulong Pin(in CallTrace call, Opcode op, ulong session, byte* pin, ulong pinLength)
+    {
+        if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={session} pinLen={pinLength}");
+        var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        try
+        {
+            var w = c.Begin(op);
+            w.WriteULong(session);
+            rv = Marshalling.WriteNullableData(w, pin, pinLength);
+            if (rv != CKR.OK) return rv;
+            return c.Call(out _);
+        }
+        finally
+        {
+            c.Release();
+        }
+    }
+
     /// <summary><c>u64 session, bytes data</c>; empty reply (updates without output, C_SeedRandom).</summary>
     public static ulong Data(in CallTrace call, Opcode op, ulong session, byte* data, ulong dataLength)
     {

@@ -230,23 +230,7 @@ internal static unsafe class Objects
         var call = Trace.Enter(nameof(C_SetAttributeValue));
         try
         {
-            if (Trace.On(Trace.Arguments))
-                Trace.Args(call.Function, $"hSession={hSession} hObject={hObject} {Marshalling.Describe(pTemplate, ulCount)}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                var w = c.Begin(Opcode.SetAttributeValue);
-                w.WriteULong(hSession);
-                w.WriteULong(hObject);
-                rv = Marshalling.WriteTemplate(w, pTemplate, ulCount);
-                if (rv != CKR.OK) return call.Return(rv);
-                return call.Return(c.Call(out _));
-            }
-            finally
-            {
-                c.Release();
-            }
+            return call.Return(Calls.Template(call, Opcode.SetAttributeValue, hSession, hObject, pTemplate, ulCount));
         }
         catch (Exception e)
         {
@@ -260,21 +244,7 @@ internal static unsafe class Objects
         var call = Trace.Enter(nameof(C_FindObjectsInit));
         try
         {
-            if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pTemplate, ulCount)}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                var w = c.Begin(Opcode.FindObjectsInit);
-                w.WriteULong(hSession);
-                rv = Marshalling.WriteTemplate(w, pTemplate, ulCount);
-                if (rv != CKR.OK) return call.Return(rv);
-                return call.Return(c.Call(out _));
-            }
-            finally
-            {
-                c.Release();
-            }
+            return call.Return(Calls.Template(call, Opcode.FindObjectsInit, hSession, null, pTemplate, ulCount));
         }
         catch (Exception e)
         {

@@ -220,21 +220,7 @@ internal static unsafe class SlotToken
         var call = Trace.Enter(nameof(C_InitPIN));
         try
         {
-            if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} pinLen={ulPinLen}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                var w = c.Begin(Opcode.InitPIN);
-                w.WriteULong(hSession);
-                rv = Marshalling.WriteNullableData(w, pPin, ulPinLen);
-                if (rv != CKR.OK) return call.Return(rv);
-                return call.Return(c.Call(out _));
-            }
-            finally
-            {
-                c.Release();
-            }
+            return call.Return(Calls.Pin(call, Opcode.InitPIN, hSession, pPin, ulPinLen));
         }
         catch (Exception e)
         {
