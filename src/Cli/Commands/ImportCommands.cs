@@ -81,9 +81,10 @@ public static class ImportCommands
         var dir = new Argument<string>("DIR") { Description = "openCryptoki soft token directory (holding NVTOK.DAT, MK_USER, TOK_OBJ/), or its parent holding swtok/" };
         var sourcePin = new Option<string>("--source-pin-file") { Description = $"File holding the openCryptoki token's User PIN (else ${SourcePinVariable} or a prompt)", HelpName = "FILE" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Decrypt and list the objects, create nothing" };
-        var cmd = new Command("import-opencryptoki", "Copy every token object of an openCryptoki soft token (legacy data store of releases before 3.12, " +
-                                                      "e.g. Debian's 3.8.1) into the selected token: unwraps its master key (MK_USER) with the openCryptoki " +
-                                                      "User PIN, decrypts the private objects of TOK_OBJ/ and creates each with C_CreateObject and its full template. " +
+        var cmd = new Command("import-opencryptoki", "Copy every token object of an openCryptoki soft token (the legacy data store of releases before 3.12, " +
+                                                      "e.g. Debian's 3.8.1, or the FIPS data store of 3.12+) into the selected token: unwraps its master key " +
+                                                      "(MK_USER) with the openCryptoki User PIN, decrypts the private objects of TOK_OBJ/ and creates each with " +
+                                                      "C_CreateObject and its full template. " +
                                                       "The target token's User PIN comes from --pin-file, $OCK_PIN or a prompt.")
         { dir, sourcePin, dryRun }.Examples(
             "OCK_SOURCE_PIN=1234 ock token import-opencryptoki /var/lib/opencryptoki/swtok --slot 0",
