@@ -55,6 +55,19 @@ static inline uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* resident set of this process in kB (VmRSS), -1 if unknown */
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6)) { kb = atol(line + 6); break; }
+    fclose(f);
+    return kb;
+}
+
 static void die(const char *fmt, ...)
 {
     va_list ap;
@@ -832,10 +845,16 @@ int main(int argc, char **argv)
     }
     if (!module) usage();
 
+    /* the module's resident cost in this process: VmRSS before dlopen, after
+     * C_Initialize, after the first session + login, and after the cases ran */
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (CK_BYTE)(i * 13 + 1);   /* touch before the baseline */
+    long rss_before = rss_kb();
+    double tl = now_s();
     void *lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
     if (!lib) die("dlopen %s: %s", module, dlerror());
     CK_C_GetFunctionList gfl = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
     if (!gfl || gfl(&F) != CKR_OK) die("C_GetFunctionList failed");
+    double load_us = (now_s() - tl) * 1e6;
 
     CK_C_INITIALIZE_ARGS ia = { 0 };
     ia.flags = CKF_OS_LOCKING_OK;
@@ -843,7 +862,8 @@ int main(int argc, char **argv)
     CK_RV rv = F->C_Initialize(&ia);
     double init_us = (now_s() - t0) * 1e6;
     if (rv != CKR_OK) die("C_Initialize: %s (0x%lx)", rv_name(rv), (unsigned long)rv);
-    printf("# %s\tmodule=%s\tc_initialize_first_us=%.0f\n", g_tag, module, init_us);
+    long rss_init = rss_kb();
+    printf("# %s\tmodule=%s\tc_initialize_first_us=%.0f\tdlopen_us=%.0f\n", g_tag, module, init_us, load_us);
 
     CK_ULONG ns = 0;
     if ((rv = F->C_GetSlotList(CK_TRUE, NULL, &ns)) != CKR_OK) die("C_GetSlotList: %s", rv_name(rv));
@@ -867,7 +887,6 @@ int main(int argc, char **argv)
     if (!g_pin) die("--pin is required");
 
     for (size_t i = 0; i < sizeof kb1; i++) kb1[i] = (CK_BYTE)(i * 7 + 3);
-    for (size_t i = 0; i < sizeof big; i++) big[i] = (CK_BYTE)(i * 13 + 1);
     memcpy(digestinfo + 19, msg32, 32);    /* a fixed 32-byte "hash" */
 
     int need_login = 0, need_nologin = 0;
@@ -883,6 +902,7 @@ int main(int argc, char **argv)
         rv = F->C_Login(S.setup, CKU_USER, (CK_UTF8CHAR_PTR)g_pin, strlen(g_pin));
         if (rv != CKR_OK) die("C_Login: %s (0x%lx) - not retrying", rv_name(rv), (unsigned long)rv);
     }
+    long rss_session = rss_kb();
 
     for (size_t c = 0; c < NCASES; c++) {
         if (!in_list(only, CASES[c].name)) continue;
@@ -898,6 +918,9 @@ int main(int argc, char **argv)
             p = e + 1;
         }
     }
+    long rss_end = rss_kb();
+    printf("# %s\trss_kb_before=%ld\trss_kb_initialized=%ld\trss_kb_session=%ld\trss_kb_end=%ld\n",
+           g_tag, rss_before, rss_init, rss_session, rss_end);
     F->C_CloseSession(S.setup);
     F->C_Finalize(NULL);
     return 0;
