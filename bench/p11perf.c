@@ -607,6 +607,83 @@ static const bcase_t CASES[] = {
 };
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
+/* ------------------------------------------------ per-call timing (--per-call) */
+
+/* With --per-call, F points at a copy of the module's function list whose hot functions are
+ * wrapped: each call is timed into a histogram per function, printed after each case as
+ * "# percall" lines (meta). It shows how one op splits into its calls (Init vs the op). */
+enum { PC_GetSessionInfo, PC_OpenSession, PC_CloseSession, PC_DigestInit, PC_Digest, PC_EncryptInit,
+       PC_Encrypt, PC_DecryptInit, PC_Decrypt, PC_SignInit, PC_Sign, PC_VerifyInit, PC_Verify,
+       PC_GenerateRandom, PC_FindObjectsInit, PC_FindObjects, PC_FindObjectsFinal, PC_CreateObject,
+       PC_DestroyObject, PC_N };
+static const char *pc_names[PC_N] = { "C_GetSessionInfo", "C_OpenSession", "C_CloseSession", "C_DigestInit",
+    "C_Digest", "C_EncryptInit", "C_Encrypt", "C_DecryptInit", "C_Decrypt", "C_SignInit", "C_Sign",
+    "C_VerifyInit", "C_Verify", "C_GenerateRandom", "C_FindObjectsInit", "C_FindObjects",
+    "C_FindObjectsFinal", "C_CreateObject", "C_DestroyObject" };
+static hist_t *pc_hist[PC_N];
+static CK_FUNCTION_LIST pc_real, pc_list;
+static int g_percall;
+
+#define PC_WRAP(name, params, args)                                                   \
+    static CK_RV pc_##name params                                                     \
+    {                                                                                 \
+        uint64_t pc_t0_ = now_ns();                                                   \
+        CK_RV rv = pc_real.C_##name args;                                             \
+        uint64_t pc_d_ = now_ns() - pc_t0_;                                           \
+        __atomic_fetch_add(&pc_hist[PC_##name]->n[bucket_of(pc_d_)], 1, __ATOMIC_RELAXED); \
+        __atomic_fetch_add(&pc_hist[PC_##name]->count, 1, __ATOMIC_RELAXED);          \
+        return rv;                                                                    \
+    }
+PC_WRAP(GetSessionInfo, (CK_SESSION_HANDLE s, CK_SESSION_INFO_PTR i), (s, i))
+PC_WRAP(OpenSession, (CK_SLOT_ID sl, CK_FLAGS f, CK_VOID_PTR a, CK_NOTIFY n, CK_SESSION_HANDLE_PTR h), (sl, f, a, n, h))
+PC_WRAP(CloseSession, (CK_SESSION_HANDLE s), (s))
+PC_WRAP(DigestInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m), (s, m))
+PC_WRAP(Digest, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR o, CK_ULONG_PTR ol), (s, d, l, o, ol))
+PC_WRAP(EncryptInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (s, m, k))
+PC_WRAP(Encrypt, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR o, CK_ULONG_PTR ol), (s, d, l, o, ol))
+PC_WRAP(DecryptInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (s, m, k))
+PC_WRAP(Decrypt, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR o, CK_ULONG_PTR ol), (s, d, l, o, ol))
+PC_WRAP(SignInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (s, m, k))
+PC_WRAP(Sign, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR o, CK_ULONG_PTR ol), (s, d, l, o, ol))
+PC_WRAP(VerifyInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (s, m, k))
+PC_WRAP(Verify, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR sg, CK_ULONG sl), (s, d, l, sg, sl))
+PC_WRAP(GenerateRandom, (CK_SESSION_HANDLE s, CK_BYTE_PTR o, CK_ULONG l), (s, o, l))
+PC_WRAP(FindObjectsInit, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n), (s, t, n))
+PC_WRAP(FindObjects, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE_PTR h, CK_ULONG m, CK_ULONG_PTR c), (s, h, m, c))
+PC_WRAP(FindObjectsFinal, (CK_SESSION_HANDLE s), (s))
+PC_WRAP(CreateObject, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR h), (s, t, n, h))
+PC_WRAP(DestroyObject, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h), (s, h))
+
+static void percall_install(void)
+{
+    pc_real = *F;
+    pc_list = *F;
+    for (int i = 0; i < PC_N; i++) pc_hist[i] = calloc(1, sizeof(hist_t));
+#define PC_SET(name) pc_list.C_##name = pc_##name;
+    PC_SET(GetSessionInfo) PC_SET(OpenSession) PC_SET(CloseSession) PC_SET(DigestInit) PC_SET(Digest)
+    PC_SET(EncryptInit) PC_SET(Encrypt) PC_SET(DecryptInit) PC_SET(Decrypt) PC_SET(SignInit) PC_SET(Sign)
+    PC_SET(VerifyInit) PC_SET(Verify) PC_SET(GenerateRandom) PC_SET(FindObjectsInit) PC_SET(FindObjects)
+    PC_SET(FindObjectsFinal) PC_SET(CreateObject) PC_SET(DestroyObject)
+#undef PC_SET
+    F = &pc_list;
+}
+
+static void percall_reset(void)
+{
+    if (g_percall)
+        for (int i = 0; i < PC_N; i++) memset(pc_hist[i], 0, sizeof(hist_t));
+}
+
+static void percall_print(const char *cname, int threads)
+{
+    if (!g_percall) return;
+    for (int i = 0; i < PC_N; i++)
+        if (pc_hist[i]->count)
+            printf("# %s\tpercall\tcase=%s\tthreads=%d\tfn=%s\tcalls=%llu\tmedian_us=%.2f\tp99_us=%.2f\n", g_tag,
+                   cname, threads, pc_names[i], (unsigned long long)pc_hist[i]->count,
+                   hist_quantile(pc_hist[i], 0.5) / 1000, hist_quantile(pc_hist[i], 0.99) / 1000);
+}
+
 /* --------------------------------------------------------------- runner */
 
 typedef struct {
@@ -697,6 +774,7 @@ static void run_case(const bcase_t *c, int nthreads)
         emit(c->name, nthreads, rv_unsupported(rv) ? "unsupported" : "error", 0, 0, 0, 0, note);
         goto out;
     }
+    percall_reset();                /* the per-call figures include the warm-up ops */
     pthread_barrier_init(&r.ready, NULL, nthreads + 1);
     pthread_barrier_init(&r.go, NULL, nthreads + 1);
     for (int i = 0; i < nthreads; i++) pthread_create(&th[i], NULL, worker, &ws[i]);
@@ -724,6 +802,7 @@ static void run_case(const bcase_t *c, int nthreads)
         emit(c->name, nthreads, "error", ops, end - r.t_start, hist_quantile(all, 0.5) / 1000, hist_quantile(all, 0.99) / 1000, note);
     } else {
         emit(c->name, nthreads, "ok", ops, end - r.t_start, hist_quantile(all, 0.5) / 1000, hist_quantile(all, 0.99) / 1000, g_case_note);
+        percall_print(c->name, nthreads);
     }
     free(all);
 out:
@@ -795,7 +874,8 @@ static void usage(void)
         "       p11perf --module SO --list\n"
         "       p11perf --socket-floor [--seconds S]\n"
         "       p11perf --list-cases\n"
-        "options: --threads 1,2  --seconds 1  --warmup 0.2  --only a,b  --tag NAME\n");
+        "options: --threads 1,2  --seconds 1  --warmup 0.2  --only a,b  --tag NAME\n"
+        "         --per-call   also time each PKCS#11 call of the ops (\"# percall\" lines)\n");
     exit(2);
 }
 
@@ -837,6 +917,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--warmup")) g_warmup = atof(ARG());
         else if (!strcmp(a, "--only")) only = ARG();
         else if (!strcmp(a, "--tag")) g_tag = ARG();
+        else if (!strcmp(a, "--per-call")) g_percall = 1;
         else if (!strcmp(a, "--list")) list = 1;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(); }
         else if (!strcmp(a, "--list-cases")) { for (size_t c = 0; c < NCASES; c++) puts(CASES[c].name); return 0; }
@@ -855,6 +936,7 @@ int main(int argc, char **argv)
     CK_C_GetFunctionList gfl = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
     if (!gfl || gfl(&F) != CKR_OK) die("C_GetFunctionList failed");
     double load_us = (now_s() - tl) * 1e6;
+    if (g_percall) percall_install();
 
     CK_C_INITIALIZE_ARGS ia = { 0 };
     ia.flags = CKF_OS_LOCKING_OK;

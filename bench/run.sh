@@ -35,8 +35,7 @@ res="$bench/results/$stamp"
 mkdir -p "$res"
 log() { echo "[bench] $*" | tee -a "$res/run.log" >&2; }
 
-USER_PIN=1234
-SO_PIN=12345678
+. "$bench/lib.sh"
 OCK_FACTORY_SO_PIN=87654321
 
 # ------------------------------------------------------------------ prerequisites
@@ -73,13 +72,6 @@ ock_mod=$(dpkg -L opencryptoki | grep '/pkcs11/libopencryptoki\.so$' | head -n1)
 work=$(mktemp -d -t ock-bench.XXXXXX)
 ours_pid=""
 slotd_pid=""
-stop_pid() { # pid: TERM, wait up to 5 s, then KILL - only pids this script started
-    local p=$1
-    [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 0
-    kill "$p" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
-}
 cleanup() {
     stop_pid "$ours_pid"
     stop_pid "$slotd_pid"
@@ -88,23 +80,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ------------------------------------------------------------------ ours: ock-slotd
-mkdir -p "$work/ours"
-cat > "$work/ours/slotd.conf" <<EOF
-opencryptoki {
-  data-dir = "$work/ours/lib"
-  socket = "$work/ours/slotd.socket"
-  pid-file = "$work/ours/slotd.pid"
-  slots = [ { id = 0, token-type = soft, token-name = benchtok, description = "bench soft token", max-login-failures = 0 } ]
-}
-EOF
-dotnet "$out/host/ock-slotd.dll" --config "$work/ours/slotd.conf" > "$res/ock-slotd.log" 2>&1 &
-ours_pid=$!
-for _ in $(seq 200); do [ -S "$work/ours/slotd.socket" ] && break; sleep 0.05; done
-[ -S "$work/ours/slotd.socket" ] || { log "ock-slotd did not start:"; cat "$res/ock-slotd.log" >&2; exit 1; }
-export OPENCRYPTOKI_ACTORS_SOCKET="$work/ours/slotd.socket"
-pkcs11-tool --module "$ours_mod" --slot 0 --init-token --label bench --so-pin "$SO_PIN" >> "$res/run.log" 2>&1
-pkcs11-tool --module "$ours_mod" --slot 0 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >> "$res/run.log" 2>&1
-rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+ours_start || exit 1
 ours_rss_idle=$(rss "$ours_pid")
 log "ours: ock-slotd pid $ours_pid, token 'bench' initialised, idle RSS ${ours_rss_idle} kB"
 
