@@ -40,7 +40,7 @@ OCK_FACTORY_SO_PIN=87654321
 
 # ------------------------------------------------------------------ prerequisites
 need=()
-for p in softhsm2 libsofthsm2 opencryptoki libp11-kit-dev opensc gcc make openssl; do
+for p in softhsm2 libsofthsm2 opencryptoki libp11-kit-dev opensc gcc make openssl linux-perf; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -154,6 +154,30 @@ printf 'round\tmodule\tcase\tthreads\tstatus\tops\tseconds\tops_per_s\tmedian_us
 
 "$p11perf" --socket-floor --seconds "$secs" --warmup "$warmup" | sed 's/^/0\t/' >> "$raw"
 ours_rss_peak=0
+# socket round trips per op (ours): sends the module makes, counted by the kernel (perf stat on the
+# sendto/sendmsg tracepoints), for a timed run minus a run of one op, over the op difference
+round_trips() {
+    command -v perf >/dev/null || { log "perf missing: socket round trips per op not counted"; return 0; }
+    local c s n0 n1 o0 o1
+    for c in ${RT_CASES:-empty-call session sha256-64B random-32B aes256-cbc-1KiB hmac-sha256-1KiB rsa2048-sign create-destroy find-1000}; do
+        for s in 0 0.3; do
+            perf stat -x, -e syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg -o "$work/stat.$s" -- \
+                "$p11perf" --module "$ours_mod" --slot 0 --pin "$USER_PIN" --threads 1 --seconds "$s" --warmup 0 \
+                --only "$c" --tag ours > "$work/rt.$s" 2>/dev/null || return 0
+        done
+        n0=$(awk -F, '/syscalls/ {n += $1} END {print n + 0}' "$work/stat.0")
+        n1=$(awk -F, '/syscalls/ {n += $1} END {print n + 0}' "$work/stat.0.3")
+        o0=$(awk -F'\t' '!/^#/ {print $5; exit}' "$work/rt.0")
+        o1=$(awk -F'\t' '!/^#/ {print $5; exit}' "$work/rt.0.3")
+        [ -n "$o0" ] && [ -n "$o1" ] && [ "$o1" -gt "$o0" ] &&
+            printf '0\tours\tround_trips\tcase=%s\tper_op=%s\n' "$c" "$(awk -v a="$n0" -v b="$n1" -v x="$o0" -v y="$o1" 'BEGIN { printf "%.2f", (b - a) / (y - x) }')" >> "$res/meta.tsv"
+    done
+}
+if [ -z "${ONLY:-}" ] || [ -n "${RT_CASES:-}" ]; then round_trips; fi
+# one untimed pass over our cases first: the daemon's JIT reaches its optimised tier before round 1
+log "warm-up pass (ours, untimed)"
+warm=$(for c in $cases; do [ "$c" = login ] || echo "$c"; done | paste -sd,)
+[ -n "$warm" ] && "$p11perf" --module "$ours_mod" --slot 0 --pin "$USER_PIN" --threads 1 --seconds 0.1 --warmup 0.1 --only "$warm" --tag ours > /dev/null 2>> "$res/p11perf.log" || true
 references() { # round: the reference figures, measured once per round
     local r=$1
     "$p11perf" --socket-floor --seconds "$secs" --warmup "$warmup" | sed "s/^/$r\t/" >> "$raw"
