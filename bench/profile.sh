@@ -36,6 +36,13 @@ p11=("$out/p11perf" --module "$mod" --slot 0 --pin "$USER_PIN" --threads 1 --tag
 echo "loadavg $(cut -d' ' -f1-3 /proc/loadavg), ock-slotd pid $ours_pid" | tee "$res/env.txt"
 
 small=${CASES:-empty-call,session,sha256-64B,random-32B,aes256-cbc-1KiB,aes256-gcm-1KiB,hmac-sha256-1KiB,ecdsa-p256-sign,rsa2048-verify,create-destroy,find-1000}
+# references on the same machine, same minute: raw C socket round trip (read vs poll+read), in-process .NET
+for i in 1 2 3; do
+    "$out/p11perf" --socket-floor --seconds 0.5
+    "$out/p11perf" --socket-floor-poll --seconds 0.5
+done > "$res/floor.tsv"
+[ -f "$out/inproc/inproc.dll" ] || dotnet build "$bench/inproc" -c Release -o "$out/inproc" -nologo -v q >> "$res/run.log" 2>&1
+dotnet "$out/inproc/inproc.dll" --seconds 0.5 > "$res/inproc.tsv" 2>> "$res/run.log" || true
 # 1. per-call split
 "${p11[@]}" --per-call --seconds "$secs" --only "$small" > "$res/percall.tsv" 2>> "$res/run.log"
 # 2. timeline + 3. CPU, per case

@@ -1,4 +1,4 @@
-// inproc - the in-process .NET reference for bench/run.sh.
+// inproc - the in-process .NET reference for bench/run.sh and bench/profile.sh.
 //
 // Each case is the work our daemon does for one Init + single-part call, done in this process
 // with System.Security.Cryptography and the crypto objects prepared once per key (as the soft
@@ -36,6 +36,12 @@ using var aes = Aes.Create();
 aes.Key = key;
 using var gcm = new AesGcm(key, 16);
 using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+using var rsa = RSA.Create(2048);
+using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+var msg32 = kb1.AsSpan(0, 32).ToArray();
+var rsaSig = rsa.SignData(msg32, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+var oaepCt = rsa.Encrypt(msg32, RSAEncryptionPadding.OaepSHA256);
+var ecSig = ec.SignHash(msg32, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
 
 var cases = new (string Name, Action Op)[]
 {
@@ -56,6 +62,13 @@ var cases = new (string Name, Action Op)[]
         hmac.AppendData(kb1);
         hmac.GetHashAndReset(outBuf);
     }),
+    // the public-key cases as the soft token does them (.NET RSA/ECDsa over OpenSSL, key imported once)
+    ("rsa2048-sign", () => rsa.SignData(msg32, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)),
+    ("rsa2048-verify", () => rsa.VerifyData(msg32, rsaSig, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)),
+    ("rsa2048-pss-sign", () => rsa.SignData(msg32, HashAlgorithmName.SHA256, RSASignaturePadding.Pss)),
+    ("rsa2048-oaep-decrypt", () => rsa.Decrypt(oaepCt, RSAEncryptionPadding.OaepSHA256)),
+    ("ecdsa-p256-sign", () => ec.SignHash(msg32, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)),
+    ("ecdsa-p256-verify", () => ec.VerifyHash(msg32, ecSig, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)),
 };
 
 var lat = new long[1 << 22];
