@@ -2,6 +2,7 @@
 # bench/profile.sh - where the time of one call goes (bench/PROFILE.md is written from its output).
 #
 #   bench/profile.sh            # after bench/run.sh has built bench/.out (or SKIP_BUILD=0 builds)
+#   PARTS=cpu CPU="sha256-1MiB aes256-cbc-1MiB" bench/profile.sh        # one part, other cases
 #
 # Against a private ock-slotd (bench/lib.sh), 1 thread:
 #  1. per-call split: p11perf --per-call times every PKCS#11 call of an op (Init vs the op);
@@ -44,23 +45,30 @@ done > "$res/floor.tsv"
 [ -f "$out/inproc/inproc.dll" ] || dotnet build "$bench/inproc" -c Release -o "$out/inproc" -nologo -v q >> "$res/run.log" 2>&1
 dotnet "$out/inproc/inproc.dll" --seconds 0.5 > "$res/inproc.tsv" 2>> "$res/run.log" || true
 # 1. per-call split
-"${p11[@]}" --per-call --seconds "$secs" --only "$small" > "$res/percall.tsv" 2>> "$res/run.log"
+parts=" ${PARTS:-percall timeline cpu} "
+[[ $parts == *" percall "* ]] &&
+    "${p11[@]}" --per-call --seconds "$secs" --only "$small" > "$res/percall.tsv" 2>> "$res/run.log"
 # 2. timeline + 3. CPU, per case
 events=syscalls:sys_enter_sendto,syscalls:sys_exit_sendto,syscalls:sys_enter_recvfrom,syscalls:sys_exit_recvfrom
 events+=,syscalls:sys_enter_sendmsg,syscalls:sys_exit_sendmsg,syscalls:sys_enter_recvmsg,syscalls:sys_exit_recvmsg
 events+=,sched:sched_wakeup,sched:sched_switch
+[[ $parts == *" timeline "* ]] || TIMELINE=none
 for c in ${TIMELINE:-empty-call sha256-64B aes256-cbc-1KiB session}; do
+    [ "$c" = none ] && continue
     perf record -q -a -e "$events" -o "$work/tl.data" -- "${p11[@]}" --seconds 0.3 --warmup 0.2 --only "$c" \
         > "$res/timeline-$c.tsv" 2>> "$res/run.log"
     perf script -i "$work/tl.data" -F comm,pid,tid,cpu,time,event,trace 2>/dev/null |
         python3 "$bench/timeline.py" --daemon "$ours_pid" > "$res/timeline-$c.txt"
 done
+[[ $parts == *" cpu "* ]] || CPU=none
 for c in ${CPU:-sha256-64B aes256-cbc-1KiB sha256-1MiB}; do
+    [ "$c" = none ] && continue
     "${p11[@]}" --seconds 4 --warmup 1 --only "$c" > "$res/cpu-$c.tsv" 2>> "$res/run.log" &
     load=$!
     sleep 2.5       # past set-up, warm-up and tier-1 JIT
-    perf record -q -g -p "$ours_pid" -o "$work/cpu.data" -- sleep 1.2 2>> "$res/run.log"
-    wait "$load"
+    perf record -q -g -p "$ours_pid" -o "$work/cpu.data" -- sleep 1.2 2>> "$res/run.log" ||
+        echo "perf record of $c: exit $?" >> "$res/run.log"
+    wait "$load" || echo "p11perf $c: exit $?" >> "$res/run.log"
     { perf script -i "$work/cpu.data" 2>/dev/null | python3 "$bench/cpuprofile.py"
       echo
       perf report -i "$work/cpu.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40 || true
