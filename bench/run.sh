@@ -224,11 +224,22 @@ ours_rss_after=$(rss "$ours_pid")
 ours_rss_hwm=$(awk '/VmHWM/ {print $2}' "/proc/$ours_pid/status" 2>/dev/null || echo "?")
 kill -0 "$ours_pid" 2>/dev/null || log "WARNING: ock-slotd (pid $ours_pid) is gone - see ock-slotd.log"
 
+build_note() { # with SKIP_BUILD=1: are bench/.out's binaries newer than every change under src/?
+    [ "${SKIP_BUILD:-0}" = 1 ] || return 0
+    local built src_changed
+    built=$(stat -c %Y "$ours_mod" "$out/host/ock-slotd.dll" | sort -n | head -n1)
+    src_changed=$(git -C "$repo" log -1 --format=%ct -- src 2>/dev/null || echo 0)
+    if git -C "$repo" diff --quiet HEAD -- src 2>/dev/null && [ "$built" -ge "$src_changed" ]; then
+        echo " (SKIP_BUILD=1: binaries built $(date -u -d "@$built" '+%H:%M UTC'), after the last change under src/)"
+    else
+        echo " (SKIP_BUILD=1: binaries built $(date -u -d "@$built" '+%H:%M UTC'), may predate src/ at HEAD)"
+    fi
+}
 {
     echo "machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), loadavg at end $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "rounds: $rounds, ${secs}s per case/module/round (+${warmup}s warm-up), threads $threads (public-key cases $threads_pk)"
-    echo "versions: softhsm2 $(dpkg-query -W -f='${Version}' libsofthsm2), opencryptoki $(dpkg-query -W -f='${Version}' opencryptoki)$([ $ock_ok = 1 ] || echo " (SKIPPED: $ock_why)"), ours $(git -C "$repo" rev-parse --short HEAD 2>/dev/null)$(git -C "$repo" diff --quiet 2>/dev/null || echo '+dirty')$([ "${SKIP_BUILD:-0}" = 1 ] && echo " (SKIP_BUILD=1: binaries in bench/.out built $(date -u -r "$ours_mod" '+%H:%M UTC'), may predate HEAD)")"
+    echo "versions: softhsm2 $(dpkg-query -W -f='${Version}' libsofthsm2), opencryptoki $(dpkg-query -W -f='${Version}' opencryptoki)$([ $ock_ok = 1 ] || echo " (SKIPPED: $ock_why)"), ours $(git -C "$repo" rev-parse --short HEAD 2>/dev/null)$(git -C "$repo" diff --quiet 2>/dev/null || echo '+dirty')$(build_note)"
     echo "ock-slotd RSS: idle ${ours_rss_idle} kB after start, ${ours_rss_peak} kB largest between cases, ${ours_rss_after} kB idle after the run, VmHWM ${ours_rss_hwm} kB"
     echo "openssl: $(openssl version)"
 } > "$res/env.txt"

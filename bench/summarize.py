@@ -360,7 +360,7 @@ class Run:
     def readme_block(self):
         env = dict(line.split(": ", 1) for line in self.env.splitlines() if ": " in line)
         out = [f"Latest run: {env.get('date', '?')}; machine: {env.get('machine', '?')} (shared with other jobs); "
-               f"{env.get('rounds', '')}. Versions: {env.get('versions', '?')}.", "",
+               f"rounds: {env.get('rounds', '')}. Versions: {env.get('versions', '?')}.", "",
                "![ours ÷ the faster peer, per case and thread count](bench/results/latest.png)", "",
                "Goals of issue 7, measured in that run:", ""]
         out += self.goals_md()
