@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,6 +54,19 @@ static inline uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* resident set of this process in kB (VmRSS), -1 if unknown */
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6)) { kb = atol(line + 6); break; }
+    fclose(f);
+    return kb;
 }
 
 static void die(const char *fmt, ...)
@@ -594,6 +608,83 @@ static const bcase_t CASES[] = {
 };
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
+/* ------------------------------------------------ per-call timing (--per-call) */
+
+/* With --per-call, F points at a copy of the module's function list whose hot functions are
+ * wrapped: each call is timed into a histogram per function, printed after each case as
+ * "# percall" lines (meta). It shows how one op splits into its calls (Init vs the op). */
+enum { PC_GetSessionInfo, PC_OpenSession, PC_CloseSession, PC_DigestInit, PC_Digest, PC_EncryptInit,
+       PC_Encrypt, PC_DecryptInit, PC_Decrypt, PC_SignInit, PC_Sign, PC_VerifyInit, PC_Verify,
+       PC_GenerateRandom, PC_FindObjectsInit, PC_FindObjects, PC_FindObjectsFinal, PC_CreateObject,
+       PC_DestroyObject, PC_N };
+static const char *pc_names[PC_N] = { "C_GetSessionInfo", "C_OpenSession", "C_CloseSession", "C_DigestInit",
+    "C_Digest", "C_EncryptInit", "C_Encrypt", "C_DecryptInit", "C_Decrypt", "C_SignInit", "C_Sign",
+    "C_VerifyInit", "C_Verify", "C_GenerateRandom", "C_FindObjectsInit", "C_FindObjects",
+    "C_FindObjectsFinal", "C_CreateObject", "C_DestroyObject" };
+static hist_t *pc_hist[PC_N];
+static CK_FUNCTION_LIST pc_real, pc_list;
+static int g_percall;
+
+#define PC_WRAP(name, params, args)                                                   \
+    static CK_RV pc_##name params                                                     \
+    {                                                                                 \
+        uint64_t pc_t0_ = now_ns();                                                   \
+        CK_RV rv = pc_real.C_##name args;                                             \
+        uint64_t pc_d_ = now_ns() - pc_t0_;                                           \
+        __atomic_fetch_add(&pc_hist[PC_##name]->n[bucket_of(pc_d_)], 1, __ATOMIC_RELAXED); \
+        __atomic_fetch_add(&pc_hist[PC_##name]->count, 1, __ATOMIC_RELAXED);          \
+        return rv;                                                                    \
+    }
+PC_WRAP(GetSessionInfo, (CK_SESSION_HANDLE s, CK_SESSION_INFO_PTR i), (s, i))
+PC_WRAP(OpenSession, (CK_SLOT_ID sl, CK_FLAGS f, CK_VOID_PTR a, CK_NOTIFY n, CK_SESSION_HANDLE_PTR h), (sl, f, a, n, h))
+PC_WRAP(CloseSession, (CK_SESSION_HANDLE s), (s))
+PC_WRAP(DigestInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m), (s, m))
+PC_WRAP(Digest, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR o, CK_ULONG_PTR ol), (s, d, l, o, ol))
+PC_WRAP(EncryptInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (s, m, k))
+PC_WRAP(Encrypt, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR o, CK_ULONG_PTR ol), (s, d, l, o, ol))
+PC_WRAP(DecryptInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (s, m, k))
+PC_WRAP(Decrypt, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR o, CK_ULONG_PTR ol), (s, d, l, o, ol))
+PC_WRAP(SignInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (s, m, k))
+PC_WRAP(Sign, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR o, CK_ULONG_PTR ol), (s, d, l, o, ol))
+PC_WRAP(VerifyInit, (CK_SESSION_HANDLE s, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k), (s, m, k))
+PC_WRAP(Verify, (CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG l, CK_BYTE_PTR sg, CK_ULONG sl), (s, d, l, sg, sl))
+PC_WRAP(GenerateRandom, (CK_SESSION_HANDLE s, CK_BYTE_PTR o, CK_ULONG l), (s, o, l))
+PC_WRAP(FindObjectsInit, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n), (s, t, n))
+PC_WRAP(FindObjects, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE_PTR h, CK_ULONG m, CK_ULONG_PTR c), (s, h, m, c))
+PC_WRAP(FindObjectsFinal, (CK_SESSION_HANDLE s), (s))
+PC_WRAP(CreateObject, (CK_SESSION_HANDLE s, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR h), (s, t, n, h))
+PC_WRAP(DestroyObject, (CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h), (s, h))
+
+static void percall_install(void)
+{
+    pc_real = *F;
+    pc_list = *F;
+    for (int i = 0; i < PC_N; i++) pc_hist[i] = calloc(1, sizeof(hist_t));
+#define PC_SET(name) pc_list.C_##name = pc_##name;
+    PC_SET(GetSessionInfo) PC_SET(OpenSession) PC_SET(CloseSession) PC_SET(DigestInit) PC_SET(Digest)
+    PC_SET(EncryptInit) PC_SET(Encrypt) PC_SET(DecryptInit) PC_SET(Decrypt) PC_SET(SignInit) PC_SET(Sign)
+    PC_SET(VerifyInit) PC_SET(Verify) PC_SET(GenerateRandom) PC_SET(FindObjectsInit) PC_SET(FindObjects)
+    PC_SET(FindObjectsFinal) PC_SET(CreateObject) PC_SET(DestroyObject)
+#undef PC_SET
+    F = &pc_list;
+}
+
+static void percall_reset(void)
+{
+    if (g_percall)
+        for (int i = 0; i < PC_N; i++) memset(pc_hist[i], 0, sizeof(hist_t));
+}
+
+static void percall_print(const char *cname, int threads)
+{
+    if (!g_percall) return;
+    for (int i = 0; i < PC_N; i++)
+        if (pc_hist[i]->count)
+            printf("# %s\tpercall\tcase=%s\tthreads=%d\tfn=%s\tcalls=%llu\tmedian_us=%.2f\tp99_us=%.2f\n", g_tag,
+                   cname, threads, pc_names[i], (unsigned long long)pc_hist[i]->count,
+                   hist_quantile(pc_hist[i], 0.5) / 1000, hist_quantile(pc_hist[i], 0.99) / 1000);
+}
+
 /* --------------------------------------------------------------- runner */
 
 typedef struct {
@@ -684,6 +775,7 @@ static void run_case(const bcase_t *c, int nthreads)
         emit(c->name, nthreads, rv_unsupported(rv) ? "unsupported" : "error", 0, 0, 0, 0, note);
         goto out;
     }
+    percall_reset();                /* the per-call figures include the warm-up ops */
     pthread_barrier_init(&r.ready, NULL, nthreads + 1);
     pthread_barrier_init(&r.go, NULL, nthreads + 1);
     for (int i = 0; i < nthreads; i++) pthread_create(&th[i], NULL, worker, &ws[i]);
@@ -711,6 +803,7 @@ static void run_case(const bcase_t *c, int nthreads)
         emit(c->name, nthreads, "error", ops, end - r.t_start, hist_quantile(all, 0.5) / 1000, hist_quantile(all, 0.99) / 1000, note);
     } else {
         emit(c->name, nthreads, "ok", ops, end - r.t_start, hist_quantile(all, 0.5) / 1000, hist_quantile(all, 0.99) / 1000, g_case_note);
+        percall_print(c->name, nthreads);
     }
     free(all);
 out:
@@ -724,7 +817,17 @@ out:
 
 /* -------------------------------------------------------- socket floor */
 
-static void socket_floor(void)
+/* with_poll: both sides wait in poll(POLLIN) before read(). A reader blocked in read() on a Unix
+ * stream socket is also woken when the peer consumes what it sent (the write-space wake-up), and goes
+ * back to sleep; poll() waiters are filtered by event and sleep through it. */
+static void wait_in(int fd, int with_poll)
+{
+    if (!with_poll) return;
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {}
+}
+
+static void socket_floor(int with_poll)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) die("socketpair: %s", strerror(errno));
@@ -735,6 +838,7 @@ static void socket_floor(void)
         for (;;) {
             size_t got = 0;
             while (got < sizeof b) {
+                wait_in(sv[1], with_poll);
                 ssize_t n = read(sv[1], b + got, sizeof b - got);
                 if (n <= 0) _exit(0);
                 got += (size_t)n;
@@ -753,6 +857,7 @@ static void socket_floor(void)
         if (write(sv[0], b, sizeof b) != (ssize_t)sizeof b) die("write");
         size_t got = 0;
         while (got < sizeof b) {
+            wait_in(sv[0], with_poll);
             ssize_t n = read(sv[0], b + got, sizeof b - got);
             if (n <= 0) die("read");
             got += (size_t)n;
@@ -768,8 +873,10 @@ static void socket_floor(void)
     h->count = ops;
     close(sv[0]);
     waitpid(pid, NULL, 0);
-    emit("socket-floor", 1, "ok", ops, secs, hist_quantile(h, 0.5) / 1000, hist_quantile(h, 0.99) / 1000,
-         "C-to-C unix stream socketpair round trip, 16 B each way, 2 processes");
+    emit(with_poll ? "socket-floor-poll" : "socket-floor", 1, "ok", ops, secs, hist_quantile(h, 0.5) / 1000,
+         hist_quantile(h, 0.99) / 1000,
+         with_poll ? "the same, each side waiting in poll(POLLIN) before read()"
+                   : "C-to-C unix stream socketpair round trip, 16 B each way, 2 processes");
     free(h);
 }
 
@@ -782,7 +889,8 @@ static void usage(void)
         "       p11perf --module SO --list\n"
         "       p11perf --socket-floor [--seconds S]\n"
         "       p11perf --list-cases\n"
-        "options: --threads 1,2  --seconds 1  --warmup 0.2  --only a,b  --tag NAME\n");
+        "options: --threads 1,2  --seconds 1  --warmup 0.2  --only a,b  --tag NAME\n"
+        "         --per-call   also time each PKCS#11 call of the ops (\"# percall\" lines)\n");
     exit(2);
 }
 
@@ -824,18 +932,27 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--warmup")) g_warmup = atof(ARG());
         else if (!strcmp(a, "--only")) only = ARG();
         else if (!strcmp(a, "--tag")) g_tag = ARG();
+        else if (!strcmp(a, "--per-call")) g_percall = 1;
         else if (!strcmp(a, "--list")) list = 1;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(); }
         else if (!strcmp(a, "--list-cases")) { for (size_t c = 0; c < NCASES; c++) puts(CASES[c].name); return 0; }
-        else if (!strcmp(a, "--socket-floor")) { g_tag = "c-socket"; socket_floor(); return 0; }
+        else if (!strcmp(a, "--socket-floor")) { g_tag = "c-socket"; socket_floor(0); return 0; }
+        else if (!strcmp(a, "--socket-floor-poll")) { g_tag = "c-socket"; socket_floor(1); return 0; }
         else usage();
     }
     if (!module) usage();
 
+    /* the module's resident cost in this process: VmRSS before dlopen, after
+     * C_Initialize, after the first session + login, and after the cases ran */
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (CK_BYTE)(i * 13 + 1);   /* touch before the baseline */
+    long rss_before = rss_kb();
+    double tl = now_s();
     void *lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
     if (!lib) die("dlopen %s: %s", module, dlerror());
     CK_C_GetFunctionList gfl = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
     if (!gfl || gfl(&F) != CKR_OK) die("C_GetFunctionList failed");
+    double load_us = (now_s() - tl) * 1e6;
+    if (g_percall) percall_install();
 
     CK_C_INITIALIZE_ARGS ia = { 0 };
     ia.flags = CKF_OS_LOCKING_OK;
@@ -843,7 +960,8 @@ int main(int argc, char **argv)
     CK_RV rv = F->C_Initialize(&ia);
     double init_us = (now_s() - t0) * 1e6;
     if (rv != CKR_OK) die("C_Initialize: %s (0x%lx)", rv_name(rv), (unsigned long)rv);
-    printf("# %s\tmodule=%s\tc_initialize_first_us=%.0f\n", g_tag, module, init_us);
+    long rss_init = rss_kb();
+    printf("# %s\tmodule=%s\tc_initialize_first_us=%.0f\tdlopen_us=%.0f\n", g_tag, module, init_us, load_us);
 
     CK_ULONG ns = 0;
     if ((rv = F->C_GetSlotList(CK_TRUE, NULL, &ns)) != CKR_OK) die("C_GetSlotList: %s", rv_name(rv));
@@ -867,7 +985,6 @@ int main(int argc, char **argv)
     if (!g_pin) die("--pin is required");
 
     for (size_t i = 0; i < sizeof kb1; i++) kb1[i] = (CK_BYTE)(i * 7 + 3);
-    for (size_t i = 0; i < sizeof big; i++) big[i] = (CK_BYTE)(i * 13 + 1);
     memcpy(digestinfo + 19, msg32, 32);    /* a fixed 32-byte "hash" */
 
     int need_login = 0, need_nologin = 0;
@@ -883,6 +1000,7 @@ int main(int argc, char **argv)
         rv = F->C_Login(S.setup, CKU_USER, (CK_UTF8CHAR_PTR)g_pin, strlen(g_pin));
         if (rv != CKR_OK) die("C_Login: %s (0x%lx) - not retrying", rv_name(rv), (unsigned long)rv);
     }
+    long rss_session = rss_kb();
 
     for (size_t c = 0; c < NCASES; c++) {
         if (!in_list(only, CASES[c].name)) continue;
@@ -898,6 +1016,9 @@ int main(int argc, char **argv)
             p = e + 1;
         }
     }
+    long rss_end = rss_kb();
+    printf("# %s\trss_kb_before=%ld\trss_kb_initialized=%ld\trss_kb_session=%ld\trss_kb_end=%ld\n",
+           g_tag, rss_before, rss_init, rss_session, rss_end);
     F->C_CloseSession(S.setup);
     F->C_Finalize(NULL);
     return 0;
