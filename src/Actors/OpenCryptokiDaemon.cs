@@ -7,6 +7,7 @@ using OpenCryptokiActors.Actors.Applications;
 using OpenCryptokiActors.Actors.Configuration;
 using OpenCryptokiActors.Actors.Server;
 using OpenCryptokiActors.Actors.Slots;
+using OpenCryptokiActors.Actors.Statistics;
 
 namespace OpenCryptokiActors.Actors;
 
@@ -101,14 +102,16 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
         {
             var slotManager = system.ActorOf(SlotManagerActor.Props(settings), "slot-manager");
             var slots = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, TimeSpan.FromSeconds(60), cancellationToken);
-            var applications = system.ActorOf(ApplicationsActor.Props(slots, slotManager), "applications");
+            var statistics = new MechanismStatistics();
+            var applications = system.ActorOf(ApplicationsActor.Props(slots, slotManager, statistics), "applications");
             var log = Logging.GetLogger(system, "ock-slotd");
             var server = new SocketServer(settings, applications, log);
             server.Start();
             AdminServer? admin = null;
             if (settings.Admin is { } adminSettings)
             {
-                admin = new AdminServer(adminSettings, slotManager, applications, () => ReloadSlots(settings), StoreDescription(full, settings), log);
+                admin = new AdminServer(adminSettings, slotManager, applications, () => ReloadSlots(settings), StoreDescription(full, settings), log,
+                    settings.Group, statistics);
                 try
                 {
                     admin.Start();

@@ -87,7 +87,7 @@ public sealed record OpenCryptokiSettings(
                 : 0,
             Admin = string.IsNullOrEmpty(adminSocket)
                 ? null
-                : new AdminSettings(adminSocket, c.GetString("admin.socket-mode", "0660"), c.GetString("admin.group", "")),
+                : new AdminSettings(adminSocket, c.GetString("admin.socket-mode", "0666"), c.GetString("admin.group", "")),
         };
     }
 

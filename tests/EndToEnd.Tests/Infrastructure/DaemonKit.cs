@@ -101,6 +101,22 @@ public static class DaemonKit
             env, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>Runs <c>ock</c> (dotnet ock.dll) as <paramref name="user"/> (null: as root) against <paramref name="daemon"/>'s admin socket.</summary>
+    public static ProcessResult OckAs(string? user, SlotDaemon daemon, params string[] args)
+    {
+        var env = new Dictionary<string, string>
+        {
+            [AdminClient.SocketVariable] = daemon.AdminSocketPath,
+            ["NO_COLOR"] = "1",
+            ["DOTNET_CLI_HOME"] = Path.GetTempPath(),
+            ["DOTNET_NOLOGO"] = "1",
+        };
+        string[] ock = ["dotnet", Repo.OckDll, .. args];
+        if (user is null) return ProcessRunner.Run(ock[0], ock[1..], env, TimeSpan.FromSeconds(120));
+        var gid = ProcessRunner.Run("id", ["-g", user], null, TimeSpan.FromSeconds(10)).Stdout.Trim();
+        return ProcessRunner.Run("setpriv", [$"--reuid={user}", $"--regid={gid}", "--init-groups", "--", .. ock], env, TimeSpan.FromSeconds(120));
+    }
+
     /// <summary>The environment of a client of <paramref name="socket"/>, tracing errors (level 1) into <paramref name="traceDir"/>.</summary>
     public static Dictionary<string, string> Env(string socket, string? traceDir = null)
     {
