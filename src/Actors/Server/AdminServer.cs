@@ -35,7 +35,6 @@ public sealed class AdminServer : IDisposable
     private readonly string _clientGroup;
     private readonly MechanismStatistics _stats;
     private readonly ILoggingAdapter _log;
-    private readonly uint _ownUid = Libc.geteuid();
     private readonly DateTime _started = DateTime.UtcNow;
     private readonly ConcurrentDictionary<Socket, byte> _clients = new();
     private Socket? _listener;
@@ -55,18 +54,15 @@ public sealed class AdminServer : IDisposable
 
     public string SocketPath => Path.GetFullPath(_settings.Socket);
 
-    public void Start()
+    /// <summary>The admin socket, bound (before the daemon switches users) but not listening until <see cref="Start"/> gets it.</summary>
+    public static Socket Bind(AdminSettings settings, ILoggingAdapter log) =>
+        SocketServer.BindUnix(Path.GetFullPath(settings.Socket), settings.SocketMode, settings.Group, log);
+
+    /// <summary>Serves <paramref name="listener"/> (from <see cref="Bind"/>; bound here when null).</summary>
+    public void Start(Socket? listener = null)
     {
-        var path = SocketPath;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (File.Exists(path)) File.Delete(path);
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(_settings.SocketMode, 8));
-        if (_settings.Group.Length > 0 && UnixGroups.Gid(_settings.Group) is { } gid && _ownUid == 0 && Libc.chown(path, -1, gid) != 0)
-            _log.Warning("could not give admin socket {0} to group {1}", path, _settings.Group);
-        listener.Listen(16);
-        _listener = listener;
+        _listener = listener ?? Bind(_settings, _log);
+        _listener.Listen(16);
         new Thread(AcceptLoop) { IsBackground = true, Name = "ock-admin-accept" }.Start();
     }
 
@@ -95,7 +91,7 @@ public sealed class AdminServer : IDisposable
     private bool Admitted(PeerCredentials peer, out string refusal)
     {
         refusal = "";
-        if (peer.Uid == 0 || (uint)peer.Uid == _ownUid) return true;
+        if (peer.Uid == 0 || (uint)peer.Uid == Libc.geteuid()) return true;
         var gid = _settings.Group.Length == 0 ? null : UnixGroups.Gid(_settings.Group);
         if (InGroup(peer, gid)) return true;
         refusal = _settings.Group.Length == 0
@@ -382,7 +378,7 @@ public sealed class AdminServer : IDisposable
         {
             File.Delete(SocketPath);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }

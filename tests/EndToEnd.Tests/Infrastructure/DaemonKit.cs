@@ -28,6 +28,9 @@ public static class DaemonKit
     /// <summary>In neither group.</summary>
     public const string Outsider = "ocktest-outsider";
 
+    /// <summary>The user ock-slotd switches to (opencryptoki.user, --user) in the privilege-drop tests; in no group of the tests.</summary>
+    public const string DaemonUser = "ocktest-slotd";
+
     private static readonly object Gate = new();
     private static string? s_client;
     private static bool s_users;
@@ -72,6 +75,7 @@ public static class DaemonKit
             EnsureUser(Member, ClientGroup);
             EnsureUser(HrMember, $"{ClientGroup},{SlotGroup}");
             EnsureUser(Outsider, null);
+            EnsureUser(DaemonUser, null);
             s_users = true;
         }
     }
