@@ -82,7 +82,7 @@ public sealed class SlotDaemon : IDisposable
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
     /// <summary>More command-line arguments after --config (e.g. --user NAME).</summary>
-    public IReadOnlyList<string> Arguments { get; init; } = [];
+    public IReadOnlyList<string> Arguments { get; set; } = [];
     public int StartCount { get; private set; }
 
     /// <summary>Everything the daemon printed so far (stdout and stderr, all runs), for failure messages.</summary>
