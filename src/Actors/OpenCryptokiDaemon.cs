@@ -7,6 +7,7 @@ using OpenCryptokiActors.Actors.Applications;
 using OpenCryptokiActors.Actors.Configuration;
 using OpenCryptokiActors.Actors.Server;
 using OpenCryptokiActors.Actors.Slots;
+using OpenCryptokiActors.Actors.Statistics;
 
 namespace OpenCryptokiActors.Actors;
 
@@ -90,34 +91,54 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-    public static async Task<OpenCryptokiDaemon> StartAsync(Config? config, CancellationToken cancellationToken = default, string? configFile = null)
+    /// <summary>
+    /// Starts the daemon: checks the data directory, binds the module and admin sockets, runs
+    /// <paramref name="beforeSwitch"/> (ock-slotd writes its PID file there), switches to opencryptoki.user when started
+    /// as root, and only then opens the token store and starts the actors and the listeners.
+    /// </summary>
+    public static async Task<OpenCryptokiDaemon> StartAsync(Config? config, CancellationToken cancellationToken = default, string? configFile = null,
+        Action<OpenCryptokiSettings>? beforeSwitch = null)
     {
         var full = Compose(config);
         var settings = OpenCryptokiSettings.From(full) with { ConfigFile = configFile is null ? null : Path.GetFullPath(configFile) };
-        PrepareStore(full, settings);
+        var user = settings.User.Length == 0 ? null : UnixUser.Lookup(settings.User);
+        var euid = Libc.geteuid();
+        if (user is not null && euid != 0 && euid != user.Uid)
+            throw new StartupRefusedException(
+                $"opencryptoki.user (--user) is {user.Name} (uid {user.Uid}), but ock-slotd runs as {Cryptoki.Wire.ConnectHelp.UserName((int)euid)} " +
+                $"(uid {euid}) and only root can switch users. Fix: start ock-slotd as root, or drop opencryptoki.user.");
+        var switchTo = user is not null && euid == 0 && user.Uid != 0 ? user : null;
+        if (UsesDataDir(full)) DataDirCheck.Check(settings.DataDir, user?.Uid ?? euid);
 
         var system = ActorSystem.Create("ock", full);
+        var log = Logging.GetLogger(system, "ock-slotd");
+        SocketServer? server = null;
+        System.Net.Sockets.Socket? adminListener = null;
+        AdminServer? admin = null;
         try
         {
+            server = new SocketServer(settings, log);
+            server.Bind();
+            if (settings.Admin is { } adminSettings) adminListener = AdminServer.Bind(adminSettings, log);
+            beforeSwitch?.Invoke(settings);
+            if (switchTo is not null)
+            {
+                if (UsesDataDir(full)) PrivilegeDrop.PrepareDataDir(Path.GetFullPath(settings.DataDir), switchTo);
+                PrivilegeDrop.SwitchTo(switchTo);
+                log.Info("switched to user {0} (uid {1}, gid {2}); no capabilities kept", switchTo.Name, switchTo.Uid, switchTo.Gid);
+            }
+
+            PrepareStore(full, settings);
             var slotManager = system.ActorOf(SlotManagerActor.Props(settings), "slot-manager");
             var slots = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, TimeSpan.FromSeconds(60), cancellationToken);
-            var applications = system.ActorOf(ApplicationsActor.Props(slots, slotManager), "applications");
-            var log = Logging.GetLogger(system, "ock-slotd");
-            var server = new SocketServer(settings, applications, log);
-            server.Start();
-            AdminServer? admin = null;
-            if (settings.Admin is { } adminSettings)
+            var statistics = new MechanismStatistics();
+            var applications = system.ActorOf(ApplicationsActor.Props(slots, slotManager, statistics), "applications");
+            server.Start(applications);
+            if (settings.Admin is { } a)
             {
-                admin = new AdminServer(adminSettings, slotManager, applications, () => ReloadSlots(settings), StoreDescription(full, settings), log);
-                try
-                {
-                    admin.Start();
-                }
-                catch
-                {
-                    server.Dispose();
-                    throw;
-                }
+                admin = new AdminServer(a, slotManager, applications, () => ReloadSlots(settings), StoreDescription(full, settings), log,
+                    settings.Group, statistics);
+                admin.Start(adminListener);
             }
 
             MetricsServer? metrics = null;
@@ -126,26 +147,24 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
                 var status = admin ?? new AdminServer(new AdminSettings("", "0600", ""), slotManager, applications, () => ReloadSlots(settings),
                     StoreDescription(full, settings), log);
                 metrics = new MetricsServer(settings.MetricsPort, status.Status, log);
-                try
-                {
-                    metrics.Start();
-                }
-                catch
-                {
-                    admin?.Dispose();
-                    server.Dispose();
-                    throw;
-                }
+                metrics.Start();
             }
 
             return new OpenCryptokiDaemon(system, settings, server, admin, slotManager, applications, slots) { _metrics = metrics };
         }
         catch
         {
+            admin?.Dispose();
+            adminListener?.Dispose();
+            server?.Dispose();
             await system.Terminate();
             throw;
         }
     }
+
+    /// <summary>True when the token store is SQLite under opencryptoki.data-dir.</summary>
+    private static bool UsesDataDir(Config full) =>
+        full.GetString("akka.persistence.journal.sql.provider-name").StartsWith("SQLite", StringComparison.Ordinal);
 
     /// <summary>The slot table of the configuration file the daemon was started with, re-read (ock slot reload).</summary>
     private static IReadOnlyList<SlotSettings> ReloadSlots(OpenCryptokiSettings settings)

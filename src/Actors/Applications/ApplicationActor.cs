@@ -3,6 +3,7 @@ using Akka.Actor;
 using OpenCryptokiActors.Actors.Server;
 using OpenCryptokiActors.Actors.Sessions;
 using OpenCryptokiActors.Actors.Slots;
+using OpenCryptokiActors.Actors.Statistics;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
@@ -30,11 +31,13 @@ public sealed class ApplicationActor : ReceiveActor
     /// <summary>Authenticates the operation-state blobs of this application's sessions (C_GetOperationState/C_SetOperationState).</summary>
     private readonly byte[] _stateKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     private readonly SessionDirectory _directory;
+    private readonly MechanismStatistics? _stats;
     private ulong _nextHandle = 1;
     private int _connections = 1;
 
-    public ApplicationActor(ulong appId, PeerCredentials peer, SessionDirectory directory, SlotTable slots)
+    public ApplicationActor(ulong appId, PeerCredentials peer, SessionDirectory directory, SlotTable slots, MechanismStatistics? stats = null)
     {
+        _stats = stats;
         _appId = appId;
         _peer = peer;
         _slots = slots;
@@ -92,8 +95,8 @@ public sealed class ApplicationActor : ReceiveActor
         }
     }
 
-    public static Props Props(ulong appId, PeerCredentials peer, SessionDirectory directory, SlotTable slots) =>
-        Akka.Actor.Props.Create(() => new ApplicationActor(appId, peer, directory, slots));
+    public static Props Props(ulong appId, PeerCredentials peer, SessionDirectory directory, SlotTable slots, MechanismStatistics? stats = null) =>
+        Akka.Actor.Props.Create(() => new ApplicationActor(appId, peer, directory, slots, stats));
 
     /// <summary>Replaces the session map the connection threads route by (after every change of <see cref="_sessions"/>).</summary>
     private void Publish() =>
@@ -281,7 +284,8 @@ public sealed class ApplicationActor : ReceiveActor
             return;
         }
 
-        var actor = Context.ActorOf(SessionActor.Props(_appId, result.Handle, slot.Mechanisms, slot.Token, _stateKey), $"session-{result.Handle}");
+        var actor = Context.ActorOf(SessionActor.Props(_appId, result.Handle, slot.Mechanisms, slot.Token, _stateKey,
+            _stats?.For((uint)_peer.Uid, slot.Settings.Id)), $"session-{result.Handle}");
         _sessions[result.Handle] = (slot, actor);
         Publish();
         _out.Reset();

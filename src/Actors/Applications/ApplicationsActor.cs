@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Akka.Actor;
 using OpenCryptokiActors.Actors.Slots;
+using OpenCryptokiActors.Actors.Statistics;
 using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
 
 namespace OpenCryptokiActors.Actors.Applications;
@@ -17,7 +18,7 @@ public sealed class ApplicationsActor : ReceiveActor
     private readonly Dictionary<ulong, (byte[] Secret, PeerCredentials Peer, IActorRef Actor, SessionDirectory Sessions)> _apps = new();
     private readonly Dictionary<IActorRef, ulong> _idOf = new();
 
-    public ApplicationsActor(SlotTable slots, IActorRef? slotManager)
+    public ApplicationsActor(SlotTable slots, IActorRef? slotManager, MechanismStatistics? stats = null)
     {
         _slots = slots;
         Receive<Connect>(c =>
@@ -25,7 +26,7 @@ public sealed class ApplicationsActor : ReceiveActor
             var id = _nextAppId++;
             var secret = RandomNumberGenerator.GetBytes(16);
             var sessions = new SessionDirectory();
-            var app = Context.ActorOf(ApplicationActor.Props(id, c.Peer, sessions, _slots), $"app-{c.Peer.Pid}-{id}");
+            var app = Context.ActorOf(ApplicationActor.Props(id, c.Peer, sessions, _slots, stats), $"app-{c.Peer.Pid}-{id}");
             Context.Watch(app);
             _apps[id] = (secret, c.Peer, app, sessions);
             _idOf[app] = id;
@@ -93,6 +94,6 @@ public sealed class ApplicationsActor : ReceiveActor
     /// <summary>An application's failure is its own: stop it (its connection is closed by the server), never restart.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    public static Props Props(SlotTable slots, IActorRef? slotManager = null) =>
-        Akka.Actor.Props.Create(() => new ApplicationsActor(slots, slotManager));
+    public static Props Props(SlotTable slots, IActorRef? slotManager = null, MechanismStatistics? stats = null) =>
+        Akka.Actor.Props.Create(() => new ApplicationsActor(slots, slotManager, stats));
 }

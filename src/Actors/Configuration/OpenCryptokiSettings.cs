@@ -51,6 +51,12 @@ public sealed record OpenCryptokiSettings(
     /// <summary>opencryptoki.metrics.port: Prometheus text metrics on http://127.0.0.1:PORT/metrics; 0 = off.</summary>
     public int MetricsPort { get; init; }
 
+    /// <summary>
+    /// opencryptoki.user: started as root, ock-slotd binds its sockets, gives the data directory to this user and
+    /// becomes it (groups, gid, uid; no capabilities left). Empty: it stays who it was started as.
+    /// </summary>
+    public string User { get; init; } = "";
+
     /// <summary>The configuration file the daemon was started with (for `ock slot reload`); null when none.</summary>
     public string? ConfigFile { get; init; }
 
@@ -85,9 +91,10 @@ public sealed record OpenCryptokiSettings(
             MetricsPort = c.HasPath("metrics.port") && c.GetInt("metrics.port") is var port
                 ? port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"opencryptoki.metrics.port: {port} is not a TCP port (1-65535, or 0 = off)")
                 : 0,
+            User = c.HasPath("user") ? c.GetString("user", "") : "",
             Admin = string.IsNullOrEmpty(adminSocket)
                 ? null
-                : new AdminSettings(adminSocket, c.GetString("admin.socket-mode", "0660"), c.GetString("admin.group", "")),
+                : new AdminSettings(adminSocket, c.GetString("admin.socket-mode", "0666"), c.GetString("admin.group", "")),
         };
     }
 

@@ -7,6 +7,7 @@ using Akka.Configuration;
 using Akka.Event;
 using OpenCryptokiActors.Actors.Configuration;
 using OpenCryptokiActors.Actors.Slots;
+using OpenCryptokiActors.Actors.Statistics;
 using OpenCryptokiActors.Actors.Tokens;
 using OpenCryptokiActors.Cryptoki.Admin;
 using OpenCryptokiActors.Cryptoki.Wire;
@@ -17,8 +18,10 @@ namespace OpenCryptokiActors.Actors.Server;
 
 /// <summary>
 /// The admin socket (opencryptoki.admin): root, the daemon's own user and members of admin.group change the slot
-/// table at run time and read the daemon's status. A thread per connection; requests are served one at a time
-/// by asking the actors (this is not an actor: blocking here is fine).
+/// table at run time and read the daemon's status. Users of the module (opencryptoki.group) who are not admins may
+/// connect too, for their own mechanism statistics only (ock stats, as pkcsstats); everything else is refused with
+/// the reason. A thread per connection; requests are served one at a time by asking the actors (this is not an
+/// actor: blocking here is fine).
 /// </summary>
 public sealed class AdminServer : IDisposable
 {
@@ -29,15 +32,18 @@ public sealed class AdminServer : IDisposable
     private readonly IActorRef _applications;
     private readonly Func<IReadOnlyList<SlotSettings>> _reloadSlots;
     private readonly string _store;
+    private readonly string _clientGroup;
+    private readonly MechanismStatistics _stats;
     private readonly ILoggingAdapter _log;
-    private readonly uint _ownUid = Libc.geteuid();
     private readonly DateTime _started = DateTime.UtcNow;
     private readonly ConcurrentDictionary<Socket, byte> _clients = new();
     private Socket? _listener;
 
     public AdminServer(AdminSettings settings, IActorRef slotManager, IActorRef applications,
-        Func<IReadOnlyList<SlotSettings>> reloadSlots, string store, ILoggingAdapter log)
+        Func<IReadOnlyList<SlotSettings>> reloadSlots, string store, ILoggingAdapter log, string clientGroup = "", MechanismStatistics? stats = null)
     {
+        _clientGroup = clientGroup;
+        _stats = stats ?? new MechanismStatistics();
         _settings = settings;
         _slotManager = slotManager;
         _applications = applications;
@@ -48,18 +54,15 @@ public sealed class AdminServer : IDisposable
 
     public string SocketPath => Path.GetFullPath(_settings.Socket);
 
-    public void Start()
+    /// <summary>The admin socket, bound (before the daemon switches users) but not listening until <see cref="Start"/> gets it.</summary>
+    public static Socket Bind(AdminSettings settings, ILoggingAdapter log) =>
+        SocketServer.BindUnix(Path.GetFullPath(settings.Socket), settings.SocketMode, settings.Group, log);
+
+    /// <summary>Serves <paramref name="listener"/> (from <see cref="Bind"/>; bound here when null).</summary>
+    public void Start(Socket? listener = null)
     {
-        var path = SocketPath;
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (File.Exists(path)) File.Delete(path);
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(_settings.SocketMode, 8));
-        if (_settings.Group.Length > 0 && UnixGroups.Gid(_settings.Group) is { } gid && _ownUid == 0 && Libc.chown(path, -1, gid) != 0)
-            _log.Warning("could not give admin socket {0} to group {1}", path, _settings.Group);
-        listener.Listen(16);
-        _listener = listener;
+        _listener = listener ?? Bind(_settings, _log);
+        _listener.Listen(16);
         new Thread(AcceptLoop) { IsBackground = true, Name = "ock-admin-accept" }.Start();
     }
 
@@ -82,12 +85,15 @@ public sealed class AdminServer : IDisposable
         }
     }
 
+    private static bool InGroup(PeerCredentials peer, int? gid) =>
+        gid is { } g && (peer.Gid == g || UnixGroups.GroupsOf(peer.Pid).Contains(g));
+
     private bool Admitted(PeerCredentials peer, out string refusal)
     {
         refusal = "";
-        if (peer.Uid == 0 || (uint)peer.Uid == _ownUid) return true;
+        if (peer.Uid == 0 || (uint)peer.Uid == Libc.geteuid()) return true;
         var gid = _settings.Group.Length == 0 ? null : UnixGroups.Gid(_settings.Group);
-        if (gid is { } g && (peer.Gid == g || UnixGroups.GroupsOf(peer.Pid).Contains(g))) return true;
+        if (InGroup(peer, gid)) return true;
         refusal = _settings.Group.Length == 0
             ? $"user {ConnectHelp.UserName(peer.Uid)} (uid {peer.Uid}) may not administer ock-slotd: only root and the daemon's user may (opencryptoki.admin.group is empty)"
             : ConnectHelp.NotInGroup(peer.Uid, _settings.Group, gid is not null, "the admin socket");
@@ -103,6 +109,8 @@ public sealed class AdminServer : IDisposable
             var peer = new PeerCredentials(BitConverter.ToInt32(cred[..4]), BitConverter.ToInt32(cred.Slice(4, 4)), BitConverter.ToInt32(cred.Slice(8, 4)));
             var header = new byte[Frame.RequestHeaderSize];
             var first = true;
+            var admin = false;
+            var refusal = "";
             while (ReadExactly(socket, header))
             {
                 var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
@@ -116,7 +124,7 @@ public sealed class AdminServer : IDisposable
                 if (first)
                 {
                     first = false;
-                    status = Hello(peer, op, payload, w);
+                    status = Hello(peer, op, payload, w, out admin, out refusal);
                     Send(socket, id, status, w);
                     if (status != AdminStatus.Ok) return;
                     continue;
@@ -124,7 +132,7 @@ public sealed class AdminServer : IDisposable
 
                 try
                 {
-                    status = Handle(peer, op, payload, w);
+                    status = admin || op == AdminOp.Stats ? Handle(peer, op, payload, w) : Fail(w, AdminStatus.Refused, refusal);
                 }
                 catch (WireFormatException e)
                 {
@@ -152,13 +160,23 @@ public sealed class AdminServer : IDisposable
         }
     }
 
-    private AdminStatus Hello(PeerCredentials peer, AdminOp op, byte[] payload, WireWriter w)
+    /// <summary>
+    /// Admits admins (<paramref name="admin"/>) and, for their own statistics only, users of the module; anyone else is
+    /// refused. <paramref name="refusal"/>: the sentence a non-admin gets for any other request.
+    /// </summary>
+    private AdminStatus Hello(PeerCredentials peer, AdminOp op, byte[] payload, WireWriter w, out bool admin, out string refusal)
     {
+        admin = false;
+        refusal = "";
         var r = new WireReader(payload);
         if (op != AdminOp.Hello || r.Remaining < 8 || r.ReadUInt32() != AdminCodec.Magic)
             return Fail(w, AdminStatus.BadRequest, "not an ock admin client (first request must be Hello)");
         var version = r.ReadUInt32();
-        if (!Admitted(peer, out var refusal))
+        admin = Admitted(peer, out refusal);
+        var moduleUser = !admin && _clientGroup.Length > 0 && InGroup(peer, UnixGroups.Gid(_clientGroup));
+        if (moduleUser)
+            refusal += " (without it, user " + ConnectHelp.UserName(peer.Uid) + " may only read its own mechanism statistics here: ock stats)";
+        if (!admin && !moduleUser)
         {
             _log.Warning("admin socket: refused pid {0} uid {1}: {2}", peer.Pid, peer.Uid, refusal);
             return Fail(w, AdminStatus.Refused, refusal);
@@ -240,6 +258,13 @@ public sealed class AdminServer : IDisposable
                 return Result(peer, op, w, new AdminResult(done.Ok, done.Message));
             }
 
+            case AdminOp.Stats:
+            {
+                var q = AdminCodec.ReadStatsQuery(ref r);
+                r.ExpectEnd();
+                return Stats(peer, q, w);
+            }
+
             case AdminOp.Status:
             {
                 r.ExpectEnd();
@@ -250,6 +275,29 @@ public sealed class AdminServer : IDisposable
             default:
                 return Fail(w, AdminStatus.BadRequest, $"unknown admin operation {(ushort)op}");
         }
+    }
+
+    /// <summary>
+    /// ock stats, with pkcsstats' rule: a caller other than root reads and resets its own uid's counters only; root
+    /// names any user, or all of them (also the default for root).
+    /// </summary>
+    private AdminStatus Stats(PeerCredentials peer, AdminStatsQuery q, WireWriter w)
+    {
+        var root = peer.Uid == 0;
+        if (!root && ((q.Uid is { } uid && uid != (uint)peer.Uid) || q.AllUsers))
+            return Fail(w, AdminStatus.Refused,
+                $"user {ConnectHelp.UserName(peer.Uid)} (uid {peer.Uid}) may only read and reset its own statistics; only root sees other users' " +
+                "(run ock stats without --user, or as root)");
+        uint? who = root ? (q.AllUsers ? null : q.Uid) : (uint)peer.Uid;
+        var rows = _stats.Read(who, q.Slot, q.Reset);
+        if (q.Reset)
+        {
+            _log.Info("admin Stats reset by uid {0} (pid {1}): user {2}, slot {3}", peer.Uid, peer.Pid,
+                who?.ToString() ?? "all", q.Slot?.ToString() ?? "all");
+        }
+
+        AdminCodec.WriteStats(w, rows.Select(x => new AdminMechanismStats(x.Uid, x.Slot, x.Mechanism, x.PerStrength)).ToList());
+        return AdminStatus.Ok;
     }
 
     private IActorRef? TokenOf(ulong slot)
@@ -330,7 +378,7 @@ public sealed class AdminServer : IDisposable
         {
             File.Delete(SocketPath);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }

@@ -2,11 +2,33 @@ using System.Runtime.InteropServices;
 
 namespace OpenCryptokiActors.Actors.Server;
 
-/// <summary>The few libc calls the socket server needs.</summary>
+/// <summary>The few libc calls the socket server and the privilege drop need.</summary>
 internal static partial class Libc
 {
     [LibraryImport("libc", SetLastError = true)]
     internal static partial uint geteuid();
+
+    /// <summary>glibc's wrappers of the set*id calls change every thread of the process (not only the caller).</summary>
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int setgroups(nuint size, [In] uint[] list);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int setresgid(uint rgid, uint egid, uint sgid);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int setresuid(uint ruid, uint euid, uint suid);
+
+    /// <summary>statx(2): owner and mode of a path (fixed layout on every architecture).</summary>
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, [Out] byte[] buffer);
+
+    /// <summary>Owner uid, group gid and mode bits of <paramref name="path"/> (symbolic links not followed); null when it does not exist.</summary>
+    internal static (uint Uid, uint Gid, uint Mode)? Stat(string path)
+    {
+        var buffer = new byte[256];
+        if (statx(-100 /* AT_FDCWD */, path, 0x100 /* AT_SYMLINK_NOFOLLOW */, 0x7ff /* STATX_BASIC_STATS */, buffer) != 0) return null;
+        return (BitConverter.ToUInt32(buffer, 20), BitConverter.ToUInt32(buffer, 24), BitConverter.ToUInt16(buffer, 28));
+    }
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int chown(string path, int owner, int group);

@@ -17,18 +17,19 @@ public sealed class SocketServer : IDisposable
     private readonly ILoggingAdapter _log;
     private readonly ConcurrentDictionary<Connection, byte> _connections = new();
     private readonly int? _groupId;
-    private readonly uint _ownUid = Libc.geteuid();
     private Socket? _listener;
 
-    public SocketServer(OpenCryptokiSettings settings, IActorRef applications, ILoggingAdapter log)
+    public SocketServer(OpenCryptokiSettings settings, ILoggingAdapter log)
     {
         _settings = settings;
-        Applications = applications;
         _log = log;
         _groupId = UnixGroups.Gid(settings.Group);
     }
 
-    internal IActorRef Applications { get; }
+    /// <summary>The daemon's own user (admitted); read at each check, since ock-slotd may switch users after binding.</summary>
+    private static uint OwnUid => Libc.geteuid();
+
+    internal IActorRef Applications { get; private set; } = ActorRefs.Nobody;
 
     internal string GroupName => _settings.Group;
 
@@ -36,20 +37,41 @@ public sealed class SocketServer : IDisposable
 
     public string SocketPath => Path.GetFullPath(_settings.Socket);
 
-    public void Start()
+    /// <summary>
+    /// Creates and binds the socket (mode and group from the settings), not yet listening: until <see cref="Start"/>
+    /// a client's connect is refused at once, as when no daemon runs.
+    /// </summary>
+    public void Bind() => _listener = BindUnix(SocketPath, _settings.SocketMode, _settings.Group, _log);
+
+    /// <summary>Accepts connections for <paramref name="applications"/> (binds first when <see cref="Bind"/> was not called).</summary>
+    public void Start(IActorRef applications)
     {
-        var path = SocketPath;
+        Applications = applications;
+        if (_listener is null) Bind();
+        _listener!.Listen(512);
+        var thread = new Thread(AcceptLoop) { IsBackground = true, Name = "ock-accept" };
+        thread.Start();
+    }
+
+    /// <summary>A Unix socket bound at <paramref name="path"/> (a stale file is replaced) with the mode and, as root, the group given; not listening yet.</summary>
+    internal static Socket BindUnix(string path, string mode, string group, ILoggingAdapter log)
+    {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         if (File.Exists(path)) File.Delete(path);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(_settings.SocketMode, 8));
-        if (_groupId is { } gid && _ownUid == 0 && Libc.chown(path, -1, gid) != 0)
-            _log.Warning("could not give socket {0} to group {1}", path, _settings.Group);
-        listener.Listen(512);
-        _listener = listener;
-        var thread = new Thread(AcceptLoop) { IsBackground = true, Name = "ock-accept" };
-        thread.Start();
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
+            if (group.Length > 0 && UnixGroups.Gid(group) is { } gid && OwnUid == 0 && Libc.chown(path, -1, gid) != 0)
+                log.Warning("could not give socket {0} to group {1}", path, group);
+            return listener;
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
     }
 
     private void AcceptLoop()
@@ -91,7 +113,7 @@ public sealed class SocketServer : IDisposable
 
     internal bool IsAdmitted(PeerCredentials peer)
     {
-        if (peer.Uid == 0 || (uint)peer.Uid == _ownUid) return true;
+        if (peer.Uid == 0 || (uint)peer.Uid == OwnUid) return true;
         if (_groupId is not { } gid) return false;
         return peer.Gid == gid || (peer.Groups ?? UnixGroups.GroupsOf(peer.Pid)).Contains(gid);
     }
@@ -105,7 +127,7 @@ public sealed class SocketServer : IDisposable
         {
             File.Delete(SocketPath);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }

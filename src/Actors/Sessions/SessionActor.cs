@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using OpenCryptokiActors.Actors.Server;
+using OpenCryptokiActors.Actors.Statistics;
 using OpenCryptokiActors.Actors.Tokens;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
@@ -28,6 +29,9 @@ public sealed class SessionActor : ReceiveActor
     private readonly WireWriter _out = new();
     private readonly byte[] _stateKey;
 
+    /// <summary>Mechanism usage of this session's user on its slot (ock stats): counted where an operation starts.</summary>
+    private readonly SlotCounters? _stats;
+
     private sealed class Active(object operation)
     {
         public object Operation { get; } = operation;
@@ -35,8 +39,9 @@ public sealed class SessionActor : ReceiveActor
         public byte[]? StashOutput { get; set; }
     }
 
-    public SessionActor(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey)
+    public SessionActor(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey, SlotCounters? stats = null)
     {
+        _stats = stats;
         _stateKey = stateKey;
         _appId = appId;
         _handle = handle;
@@ -50,8 +55,8 @@ public sealed class SessionActor : ReceiveActor
         Receive<BeginDerive>(m => Guarded(m.Client, () => Derive(m)));
     }
 
-    public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey) =>
-        Akka.Actor.Props.Create(() => new SessionActor(appId, handle, mechanisms, token, stateKey));
+    public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey, SlotCounters? stats = null) =>
+        Akka.Actor.Props.Create(() => new SessionActor(appId, handle, mechanisms, token, stateKey, stats));
 
     protected override void PostStop()
     {
@@ -99,6 +104,7 @@ public sealed class SessionActor : ReceiveActor
                 var (info, impl) = Mechanism(mech.Type, CKF.DIGEST);
                 _ = info;
                 _active[OperationKind.Digest] = new Active(new SaveableDigest(mech.Type, impl.CreateDigest(mech.Type, mech.Parameter)));
+                _stats?.Count(mech.Type, null);
                 req.Ok();
                 break;
             }
@@ -466,6 +472,7 @@ public sealed class SessionActor : ReceiveActor
             _ => throw new CkException(CKR.FUNCTION_NOT_SUPPORTED),
         };
         _active[kind] = new Active(op);
+        _stats?.Count(type, key);
         m.Client.Ok();
     }
 
@@ -486,6 +493,7 @@ public sealed class SessionActor : ReceiveActor
         KeyUsage.Check(m.WrappingKey.Attributes, CKA.WRAP, m.Mechanism.Type, info);
         KeyUsage.CheckWrap(m.WrappingKey.Attributes, m.Key.Attributes);
         var wrapped = impl.Wrap(m.Mechanism.Type, m.Mechanism.Parameter, m.WrappingKey.Attributes, KeyEncoding.Encode(m.Key.Attributes));
+        _stats?.Count(m.Mechanism.Type, m.WrappingKey.Attributes);
         _out.Reset();
         _out.WriteULong((ulong)wrapped.Length);
         if (m.Capacity == Frame.NullBuffer || m.Capacity < (ulong)wrapped.Length)
@@ -506,6 +514,7 @@ public sealed class SessionActor : ReceiveActor
         var cls = m.Template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var keyType = m.Template.GetULong(CKA.KEY_TYPE) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var encoding = impl.Unwrap(m.Mechanism.Type, m.Mechanism.Parameter, m.UnwrappingKey.Attributes, m.Wrapped);
+        _stats?.Count(m.Mechanism.Type, m.UnwrappingKey.Attributes);
         var produced = KeyEncoding.Decode(cls, keyType, encoding, m.Template);
         var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Unwrap, m.Mechanism.Type, m.UnwrappingKey.Attributes);
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
@@ -516,6 +525,7 @@ public sealed class SessionActor : ReceiveActor
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DERIVE);
         KeyUsage.Check(m.BaseKey.Attributes, CKA.DERIVE, m.Mechanism.Type, info);
         var produced = impl.Derive(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, m.Template);
+        _stats?.Count(m.Mechanism.Type, m.BaseKey.Attributes);
         var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes);
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
     }
@@ -528,6 +538,7 @@ public sealed class SessionActor : ReceiveActor
         var (_, impl) = Mechanism(mech.Type, CKF.GENERATE);
         var produced = impl.GenerateKey(mech.Type, mech.Parameter, template);
         var full = TemplateValidator.ForGenerated(template, produced, ObjectOrigin.Generate, mech.Type, null);
+        _stats?.Count(mech.Type, full);
         _token.Tell(new StoreNewObjects(req, _appId, _handle, [full]));
     }
 
@@ -541,6 +552,7 @@ public sealed class SessionActor : ReceiveActor
         var (pub, priv) = impl.GenerateKeyPair(mech.Type, mech.Parameter, publicTemplate, privateTemplate);
         var fullPublic = TemplateValidator.ForGenerated(publicTemplate, pub, ObjectOrigin.GenerateKeyPair, mech.Type, null);
         var fullPrivate = TemplateValidator.ForGenerated(privateTemplate, priv, ObjectOrigin.GenerateKeyPair, mech.Type, null);
+        _stats?.Count(mech.Type, fullPrivate);
         _token.Tell(new StoreNewObjects(req, _appId, _handle, [fullPublic, fullPrivate]));
     }
 }

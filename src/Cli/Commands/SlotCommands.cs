@@ -13,19 +13,8 @@ public static class SlotCommands
 {
     public static IEnumerable<Command> Create(Globals g)
     {
-        var adminSocket = new Option<string>("--admin-socket")
-        {
-            Description = "ock-slotd's admin socket. Default: $OPENCRYPTOKI_ACTORS_ADMIN_SOCKET, else ./var/run/slotd-admin.socket " +
-                          "when present, else /run/opencryptoki-actors/admin.socket",
-            HelpName = "PATH",
-            Recursive = true,
-        };
-        var timeout = new Option<int>("--timeout")
-        {
-            Description = "Seconds to wait for the daemon (adding a slot waits until its token is ready)",
-            DefaultValueFactory = _ => 60,
-            Recursive = true,
-        };
+        var adminSocket = AdminSocketOption();
+        var timeout = TimeoutOption();
 
         var slot = new Command("slot", """
             Change ock-slotd's slot table while it runs (admin socket: root or the admin group).
@@ -196,8 +185,25 @@ public static class SlotCommands
         ["maxLoginFailures"] = s.MaxLoginFailures,
     };
 
+    /// <summary>--admin-socket PATH, shared by the commands that talk to ock-slotd's admin socket.</summary>
+    internal static Option<string> AdminSocketOption() => new("--admin-socket")
+    {
+        Description = "ock-slotd's admin socket. Default: $OPENCRYPTOKI_ACTORS_ADMIN_SOCKET, else ./var/run/slotd-admin.socket " +
+                      "when present, else /run/opencryptoki-actors/admin.socket",
+        HelpName = "PATH",
+        Recursive = true,
+    };
+
+    /// <summary>--timeout SECONDS for admin socket requests.</summary>
+    internal static Option<int> TimeoutOption() => new("--timeout")
+    {
+        Description = "Seconds to wait for the daemon (adding a slot waits until its token is ready)",
+        DefaultValueFactory = _ => 60,
+        Recursive = true,
+    };
+
     /// <summary>Connects to the admin socket and runs <paramref name="body"/>; daemon failures print their sentence and exit 2.</summary>
-    private static int Admin(ParseResult p, Option<string> socket, Option<int> timeout, Func<AdminClient, int> body)
+    internal static int Admin(ParseResult p, Option<string> socket, Option<int> timeout, Func<AdminClient, int> body)
     {
         try
         {

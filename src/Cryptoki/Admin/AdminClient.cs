@@ -141,6 +141,19 @@ public sealed class AdminClient : IDisposable
         return AdminCodec.ReadStatus(ref r);
     }
 
+    /// <summary>Mechanism usage counters (ock stats); with <see cref="AdminStatsQuery.Reset"/> they are set to zero and returned as they were.</summary>
+    public IReadOnlyList<AdminMechanismStats> Stats(AdminStatsQuery query)
+    {
+        using var w = new WireWriter();
+        AdminCodec.WriteStatsQuery(w, query);
+        var (status, reply) = Call(AdminOp.Stats, w);
+        if (status != AdminStatus.Ok) throw new AdminException(Message(reply));
+        var r = new WireReader(reply);
+        var rows = AdminCodec.ReadStats(ref r);
+        r.ExpectEnd();
+        return rows;
+    }
+
     public string AddSlot(AdminSlot slot)
     {
         using var w = new WireWriter();

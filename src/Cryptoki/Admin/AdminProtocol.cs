@@ -17,6 +17,7 @@ public enum AdminOp : ushort
     SlotReload = 6,
     TokenBackup = 7,
     TokenRestore = 8,
+    Stats = 9,
 }
 
 /// <summary>Reply status of an admin request. Anything but <see cref="Ok"/> carries a <c>bytes</c> message.</summary>
@@ -40,6 +41,15 @@ public sealed record AdminProcess(ulong ApplicationId, uint Pid, uint Uid, uint 
 /// <summary>`ock status`: uptime, slots and tokens, connected processes, the token store.</summary>
 public sealed record AdminStatusReport(uint DaemonPid, ulong UptimeSeconds, string Version, string Store,
     IReadOnlyList<AdminSlotStatus> Slots, IReadOnlyList<AdminProcess> Processes);
+
+/// <summary>
+/// `ock stats`: whose counters (null: the caller's own; root may name anyone, or <see cref="AllUsers"/>), which slot
+/// (null: all), and whether to reset them (the reply then holds the counters as they were).
+/// </summary>
+public sealed record AdminStatsQuery(uint? Uid, bool AllUsers, ulong? Slot, bool Reset);
+
+/// <summary>One counter row: a user's uses of a mechanism on a slot, per strength class 0, 112, 128, 192, 256.</summary>
+public sealed record AdminMechanismStats(uint Uid, ulong Slot, ulong Mechanism, IReadOnlyList<ulong> PerStrength);
 
 /// <summary>Encoders and decoders of the admin payloads, shared by ock-slotd and ock.</summary>
 public static class AdminCodec
@@ -123,5 +133,46 @@ public static class AdminCodec
         var processes = new List<AdminProcess>();
         for (var i = 0; i < m; i++) processes.Add(new AdminProcess(r.ReadULong(), r.ReadUInt32(), r.ReadUInt32(), r.ReadUInt32()));
         return new AdminStatusReport(pid, uptime, version, store, slots, processes);
+    }
+
+    public static void WriteStatsQuery(WireWriter w, AdminStatsQuery q)
+    {
+        w.WriteBool(q.Uid is not null);
+        w.WriteUInt32(q.Uid ?? 0);
+        w.WriteBool(q.AllUsers);
+        w.WriteBool(q.Slot is not null);
+        w.WriteULong(q.Slot ?? 0);
+        w.WriteBool(q.Reset);
+    }
+
+    public static AdminStatsQuery ReadStatsQuery(ref WireReader r)
+    {
+        var hasUid = r.ReadBool();
+        var uid = r.ReadUInt32();
+        var all = r.ReadBool();
+        var hasSlot = r.ReadBool();
+        var slot = r.ReadULong();
+        return new AdminStatsQuery(hasUid ? uid : null, all, hasSlot ? slot : null, r.ReadBool());
+    }
+
+    public static void WriteStats(WireWriter w, IReadOnlyList<AdminMechanismStats> rows)
+    {
+        w.WriteUInt32((uint)rows.Count);
+        foreach (var row in rows)
+        {
+            w.WriteUInt32(row.Uid);
+            w.WriteULong(row.Slot);
+            w.WriteULong(row.Mechanism);
+            w.WriteULongs(row.PerStrength.ToArray());
+        }
+    }
+
+    public static IReadOnlyList<AdminMechanismStats> ReadStats(ref WireReader r)
+    {
+        var n = r.ReadUInt32();
+        if (n > 10_000_000) throw new WireFormatException("too many statistics rows");
+        var rows = new List<AdminMechanismStats>((int)n);
+        for (var i = 0; i < n; i++) rows.Add(new AdminMechanismStats(r.ReadUInt32(), r.ReadULong(), r.ReadULong(), r.ReadULongs()));
+        return rows;
     }
 }

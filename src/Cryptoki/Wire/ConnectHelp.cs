@@ -67,6 +67,27 @@ public static class ConnectHelp
     /// <summary>The name of group <paramref name="gid"/> from /etc/group, or null.</summary>
     public static string? GroupName(int gid) => Lookup("/etc/group", gid);
 
+    /// <summary>The uid of login name <paramref name="name"/> from /etc/passwd, or null.</summary>
+    public static int? UserId(string name)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/etc/passwd"))
+            {
+                var parts = line.Split(':');
+                if (parts.Length >= 3 && parts[0] == name && int.TryParse(parts[2], out var uid)) return uid;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
     private static string? Lookup(string file, int id)
     {
         try

@@ -28,6 +28,9 @@ public static class DaemonKit
     /// <summary>In neither group.</summary>
     public const string Outsider = "ocktest-outsider";
 
+    /// <summary>The user ock-slotd switches to (opencryptoki.user, --user) in the privilege-drop tests; in no group of the tests.</summary>
+    public const string DaemonUser = "ocktest-slotd";
+
     private static readonly object Gate = new();
     private static string? s_client;
     private static bool s_users;
@@ -72,6 +75,7 @@ public static class DaemonKit
             EnsureUser(Member, ClientGroup);
             EnsureUser(HrMember, $"{ClientGroup},{SlotGroup}");
             EnsureUser(Outsider, null);
+            EnsureUser(DaemonUser, null);
             s_users = true;
         }
     }
@@ -99,6 +103,22 @@ public static class DaemonKit
         var gid = ProcessRunner.Run("id", ["-g", user], null, TimeSpan.FromSeconds(10)).Stdout.Trim();
         return ProcessRunner.Run("setpriv", [$"--reuid={user}", $"--regid={gid}", "--init-groups", "--", client, module, .. args],
             env, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Runs <c>ock</c> (dotnet ock.dll) as <paramref name="user"/> (null: as root) against <paramref name="daemon"/>'s admin socket.</summary>
+    public static ProcessResult OckAs(string? user, SlotDaemon daemon, params string[] args)
+    {
+        var env = new Dictionary<string, string>
+        {
+            [AdminClient.SocketVariable] = daemon.AdminSocketPath,
+            ["NO_COLOR"] = "1",
+            ["DOTNET_CLI_HOME"] = Path.GetTempPath(),
+            ["DOTNET_NOLOGO"] = "1",
+        };
+        string[] ock = ["dotnet", Repo.OckDll, .. args];
+        if (user is null) return ProcessRunner.Run(ock[0], ock[1..], env, TimeSpan.FromSeconds(120));
+        var gid = ProcessRunner.Run("id", ["-g", user], null, TimeSpan.FromSeconds(10)).Stdout.Trim();
+        return ProcessRunner.Run("setpriv", [$"--reuid={user}", $"--regid={gid}", "--init-groups", "--", .. ock], env, TimeSpan.FromSeconds(120));
     }
 
     /// <summary>The environment of a client of <paramref name="socket"/>, tracing errors (level 1) into <paramref name="traceDir"/>.</summary>

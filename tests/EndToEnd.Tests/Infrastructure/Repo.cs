@@ -39,6 +39,10 @@ public static class Repo
         }
     }
 
+    /// <summary>ock.dll from src/Cli's build output (the test projects that run ock reference src/Cli and carry CliOutputDir).</summary>
+    public static string OckDll =>
+        Path.Combine(typeof(Repo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "CliOutputDir").Value!, "ock.dll");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)

@@ -80,6 +80,9 @@ public sealed class SlotDaemon : IDisposable
     public string PidFile { get; }
     public string? ConfigFile { get; }
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
+
+    /// <summary>More command-line arguments after --config (e.g. --user NAME).</summary>
+    public IReadOnlyList<string> Arguments { get; set; } = [];
     public int StartCount { get; private set; }
 
     /// <summary>Everything the daemon printed so far (stdout and stderr, all runs), for failure messages.</summary>
@@ -113,6 +116,7 @@ public sealed class SlotDaemon : IDisposable
             psi.ArgumentList.Add("--config");
             psi.ArgumentList.Add(ConfigFile);
         }
+        foreach (var a in Arguments) psi.ArgumentList.Add(a);
         psi.WorkingDirectory = BaseDir;
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;

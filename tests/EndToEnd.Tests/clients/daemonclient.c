@@ -17,6 +17,10 @@
  *                                               "found=N digest=<hex> label=<label>"
  *   daemonclient MODULE intruder SLOT OBJECT LABEL  tries another application's session 1 and object OBJECT: prints
  *                                               "sessioninfo=0x.. digest=0x.. find=0x.. close=0x.. attr=0x.. found=N closeall=0x.."
+ *   daemonclient MODULE ops SLOT N             known numbers of operations for the statistics (no login): session keys
+ *                                               AES-128, AES-192, AES-256 (CKM_AES_KEY_GEN) and 3DES (CKM_DES3_KEY_GEN),
+ *                                               then N x SHA-256 digest, N x AES-ECB encryption with each AES key and
+ *                                               N x DES3-ECB encryption; prints "DONE ops=N"
  *   daemonclient MODULE swarm SLOT N KILL PIN DIR   forks N children (waves of 25), each: C_Initialize, a R/O and a R/W
  *                                               session, User login, one token object and one session object
  *                                               (CKA_APPLICATION "swarm"), a find. Children 0..KILL-1 then leave an
@@ -398,6 +402,56 @@ static int cmd_swarm(const char *module, CK_SLOT_ID slot, int n, int kill_n, con
     return fail == 0 ? 0 : 4;
 }
 
+static CK_OBJECT_HANDLE session_key(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE gen, CK_ULONG len)
+{
+    CK_MECHANISM m = {gen, NULL, 0};
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ATTRIBUTE aes[] = {
+        {CKA_TOKEN, &no, sizeof no}, {CKA_PRIVATE, &no, sizeof no}, {CKA_ENCRYPT, &yes, sizeof yes},
+        {CKA_VALUE_LEN, &len, sizeof len},
+    };
+    CK_OBJECT_HANDLE key;
+    CHECK(p11->C_GenerateKey(s, &m, aes, len ? 4 : 3, &key), "C_GenerateKey");
+    return key;
+}
+
+static void encrypt_n(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key, CK_ULONG block, unsigned long n)
+{
+    CK_MECHANISM m = {mech, NULL, 0};
+    CK_BYTE in[16] = {0}, out[16];
+    for (unsigned long i = 0; i < n; i++) {
+        CK_ULONG outlen = sizeof out;
+        CHECK(p11->C_EncryptInit(s, &m, key), "C_EncryptInit");
+        CHECK(p11->C_Encrypt(s, in, block, out, &outlen), "C_Encrypt");
+    }
+}
+
+static int cmd_ops(CK_SLOT_ID slot, unsigned long n)
+{
+    CK_SESSION_HANDLE s;
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), "C_OpenSession");
+    CK_OBJECT_HANDLE aes128 = session_key(s, CKM_AES_KEY_GEN, 16);
+    CK_OBJECT_HANDLE aes192 = session_key(s, CKM_AES_KEY_GEN, 24);
+    CK_OBJECT_HANDLE aes256 = session_key(s, CKM_AES_KEY_GEN, 32);
+    CK_OBJECT_HANDLE des3 = session_key(s, CKM_DES3_KEY_GEN, 0);
+    CK_MECHANISM sha = {CKM_SHA256, NULL, 0};
+    for (unsigned long i = 0; i < n; i++) {
+        CK_BYTE digest[32];
+        CK_ULONG len = sizeof digest;
+        CHECK(p11->C_DigestInit(s, &sha), "C_DigestInit");
+        CHECK(p11->C_Digest(s, (CK_BYTE_PTR) "abc", 3, digest, &len), "C_Digest");
+    }
+    encrypt_n(s, CKM_AES_ECB, aes128, 16, n);
+    encrypt_n(s, CKM_AES_ECB, aes192, 16, n);
+    encrypt_n(s, CKM_AES_ECB, aes256, 16, n);
+    encrypt_n(s, CKM_DES3_ECB, des3, 8, n);
+    CHECK(p11->C_CloseSession(s), "C_CloseSession");
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    printf("DONE ops=%lu\n", n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -422,6 +476,8 @@ int main(int argc, char **argv)
         return cmd_wait_poll(atoi(argv[3]));
     if (strcmp(cmd, "holder") == 0 && argc == 6)
         return cmd_holder(strtoul(argv[3], NULL, 10), argv[4], argv[5]);
+    if (strcmp(cmd, "ops") == 0 && argc == 5)
+        return cmd_ops(strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10));
     if (strcmp(cmd, "intruder") == 0 && argc == 6)
         return cmd_intruder(strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10), argv[5]);
     fprintf(stderr, "unknown command %s\n", cmd);
