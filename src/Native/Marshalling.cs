@@ -248,8 +248,71 @@ internal static unsafe class Marshalling
                 return WriteOaep(w, P(p, 8), (ulong)sizeof(CK_RSA_PKCS_OAEP_PARAMS));
             }
 
+            case ParamKind.Sp800108:
+                // CK_SP800_108_KDF_PARAMS { prfType; ulNumberOfDataParams; pDataParams; ulAdditionalDerivedKeys; pAdditionalDerivedKeys }
+                return len == 40 ? WriteSp800108(w, U(p, 0), U(p, 8), P(p, 16), default, U(p, 24), P(p, 32)) : CKR.MECHANISM_PARAM_INVALID;
+
+            case ParamKind.Sp800108Feedback:
+            {
+                // CK_SP800_108_FEEDBACK_KDF_PARAMS { prfType; ulNumberOfDataParams; pDataParams; ulIVLen; pIV;
+                //                                    ulAdditionalDerivedKeys; pAdditionalDerivedKeys }
+                if (len != 56 || !Span(P(p, 32), U(p, 24), out var iv)) return CKR.MECHANISM_PARAM_INVALID;
+                return WriteSp800108(w, U(p, 0), U(p, 8), P(p, 16), iv, U(p, 40), P(p, 48));
+            }
+
             default:
                 return CKR.MECHANISM_PARAM_INVALID;
+        }
+    }
+
+    /// <summary>
+    /// The SP 800-108 parameters as <see cref="Sp800108Params"/>: each CK_PRF_DATA_PARAM { type; pValue; ulValueLen } with its
+    /// value's bytes, then each CK_DERIVED_KEY { pTemplate; ulAttributeCount; phKey } as its template (phKey must not be NULL).
+    /// </summary>
+    private static ulong WriteSp800108(WireWriter w, ulong prf, ulong count, byte* data, ReadOnlySpan<byte> iv, ulong keys, byte* derived)
+    {
+        if (count > 64 || keys > 64 || (count > 0 && data is null) || (keys > 0 && derived is null)) return CKR.MECHANISM_PARAM_INVALID;
+        w.WriteULong(prf);
+        w.WriteUInt32((uint)count);
+        for (ulong i = 0; i < count; i++)
+        {
+            var d = data + (i * 24);
+            if (!Span(*(byte**)(d + 8), *(ulong*)(d + 16), out var value)) return CKR.MECHANISM_PARAM_INVALID;
+            w.WriteULong(*(ulong*)d);
+            w.WriteBytes(value);
+        }
+
+        w.WriteBytes(iv);
+        w.WriteUInt32((uint)keys);
+        for (ulong i = 0; i < keys; i++)
+        {
+            var k = derived + (i * 24);
+            if (*(ulong**)(k + 16) is null) return CKR.MECHANISM_PARAM_INVALID;
+            var rv = WriteTemplate(w, *(CK_ATTRIBUTE**)k, *(ulong*)(k + 8));
+            if (rv != CKR.OK) return rv == CKR.ARGUMENTS_BAD ? CKR.MECHANISM_PARAM_INVALID : rv;
+        }
+
+        return CKR.OK;
+    }
+
+    /// <summary>
+    /// After C_DeriveKey with an SP 800-108 KDF: the handles of the additional derived keys (read from the reply after the
+    /// first key's handle) into each CK_DERIVED_KEY.phKey; CK_INVALID_HANDLE in each when the call failed.
+    /// </summary>
+    public static void ReadAdditionalKeys(ulong rv, ref WireReader reply, CK_MECHANISM* mechanism)
+    {
+        var p = (byte*)mechanism->pParameter;
+        if (p is null) return;
+        var feedback = mechanism->mechanism == CKM.SP800_108_FEEDBACK_KDF;
+        if (mechanism->ulParameterLen != (feedback ? 56UL : 40UL)) return;
+        var keys = *(ulong*)(p + (feedback ? 40 : 24));
+        var derived = *(byte**)(p + (feedback ? 48 : 32));
+        if (derived is null || keys > 64) return;
+        for (ulong i = 0; i < keys; i++)
+        {
+            var phKey = *(ulong**)(derived + (i * 24) + 16);
+            var handle = rv == CKR.OK ? reply.ReadULong() : 0;
+            if (phKey is not null) *phKey = handle;
         }
     }
 

@@ -163,6 +163,8 @@ public class MechanismCoverageSpec
         [CKM.DSA_SHA384] = "Issue3AsymmetricSpec (round trip)", [CKM.DSA_SHA512] = "Issue3AsymmetricSpec (round trip)",
         [CKM.DH_PKCS_KEY_PAIR_GEN] = "Issue3AsymmetricSpec.Dh_pkcs_derive_matches_openssl_and_key_generation_agrees",
         [CKM.DH_PKCS_DERIVE] = "Issue3AsymmetricSpec.Dh_pkcs_derive_matches_openssl_and_key_generation_agrees",
+        [CKM.SP800_108_COUNTER_KDF] = "Sp800108Spec.Cavp_counter_mode", [CKM.SP800_108_FEEDBACK_KDF] = "Sp800108Spec.Feedback_mode_agrees_with_bouncycastle",
+        [CKM.SP800_108_DOUBLE_PIPELINE_KDF] = "Sp800108Spec.Double_pipeline_mode_agrees_with_bouncycastle",
     };
 
     [Fact]

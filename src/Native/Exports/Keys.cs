@@ -179,6 +179,7 @@ internal static unsafe class Keys
                 if (rv != CKR.OK) return call.Return(rv);
                 rv = c.Call(out var reply);
                 Calls.ReadHandle(rv, ref reply, phKey);
+                if (Sp800108.IsKdf(pMechanism->mechanism)) Marshalling.ReadAdditionalKeys(rv, ref reply, pMechanism);
                 return call.Return(rv);
             }
             finally
