@@ -83,3 +83,43 @@ public static class Sp800108
     public static bool IsKdf(ulong mechanism) =>
         mechanism is CKM.SP800_108_COUNTER_KDF or CKM.SP800_108_FEEDBACK_KDF or CKM.SP800_108_DOUBLE_PIPELINE_KDF;
 }
+
+/// <summary>
+/// The TLS 1.2 and SSL3 derivation parameters in one form: u64 prf (the hash mechanism of CK_TLS12_*/CK_TLS_KDF_PARAMS,
+/// 0 for SSL3), bytes clientRandom, bytes serverRandom (CK_SSL3_RANDOM_DATA), u8 versionWanted (pVersion not NULL),
+/// u64 macBits, u64 keyBits, u64 ivBits, u8 isExport (CK_*_KEY_MAT_PARAMS), bytes label, bytes context (CK_TLS_KDF_PARAMS).
+/// </summary>
+public sealed record TlsParams(ulong Prf, byte[] ClientRandom, byte[] ServerRandom, bool VersionWanted, ulong MacBits, ulong KeyBits,
+    ulong IvBits, bool IsExport, byte[] Label, byte[] Context)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(128);
+        Write(w, Prf, ClientRandom, ServerRandom, VersionWanted, MacBits, KeyBits, IvBits, IsExport, Label, Context);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, ulong prf, ReadOnlySpan<byte> clientRandom, ReadOnlySpan<byte> serverRandom, bool versionWanted,
+        ulong macBits, ulong keyBits, ulong ivBits, bool isExport, ReadOnlySpan<byte> label, ReadOnlySpan<byte> context)
+    {
+        w.WriteULong(prf);
+        w.WriteBytes(clientRandom);
+        w.WriteBytes(serverRandom);
+        w.WriteBool(versionWanted);
+        w.WriteULong(macBits);
+        w.WriteULong(keyBits);
+        w.WriteULong(ivBits);
+        w.WriteBool(isExport);
+        w.WriteBytes(label);
+        w.WriteBytes(context);
+    }
+
+    public static TlsParams Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new TlsParams(r.ReadULong(), r.ReadBytes(), r.ReadBytes(), r.ReadBool(), r.ReadULong(), r.ReadULong(), r.ReadULong(), r.ReadBool(),
+            r.ReadBytes(), r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}

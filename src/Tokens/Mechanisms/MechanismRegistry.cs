@@ -29,6 +29,7 @@ public sealed class MechanismRegistry
         Pqc.SlhDsaMlKemMechanisms.Register(r);
         Derive.KeyDerivationMechanisms.Register(r);
         Derive.Sp800108Kdf.Register(r);
+        Derive.TlsMechanisms.Register(r);
         return r;
     }
 
