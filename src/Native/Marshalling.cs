@@ -334,9 +334,9 @@ internal static unsafe class Marshalling
             {
                 Exports.Calls.ReadHandle(rv, ref reply, phKey);
                 if (rv != CKR.OK) return;
-                var version = reply.ReadRaw(2);
+                // The token answers the version exactly when the caller gave pVersion (TlsParams.VersionWanted).
                 var pVersion = *(byte**)(p + 32);
-                if (pVersion is not null) version.CopyTo(new Span<byte>(pVersion, 2));
+                if (pVersion is not null) reply.ReadRaw(2).CopyTo(new Span<byte>(pVersion, 2));
                 return;
             }
 

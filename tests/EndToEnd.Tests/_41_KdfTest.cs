@@ -29,7 +29,7 @@ public sealed class KdfClientDaemon : IDisposable
 }
 
 /// <summary>
-/// The SP 800-108 KDFs through the real module from C: CK_SP800_108_KDF_PARAMS and CK_SP800_108_FEEDBACK_KDF_PARAMS are
+/// The SP 800-108 KDFs and the TLS/SSL3 master key derivations (their CK_VERSION output) through the real module from C: CK_SP800_108_KDF_PARAMS and CK_SP800_108_FEEDBACK_KDF_PARAMS are
 /// flattened by the module, additional derived keys come back through CK_DERIVED_KEY.phKey, and the key values equal the
 /// KDF computed here with .NET's HMAC-SHA256.
 /// </summary>
@@ -73,6 +73,33 @@ public sealed class _41_KdfTest(KdfClientDaemon kdf) : IClassFixture<KdfClientDa
         var a1 = Prf(Label);
         var a2 = Prf(a1);
         Line($"pipeline rv=0x0 key={Hex(Prf(a1, Label).Concat(Prf(a2, Label)).Take(48))}");
+    }
+
+    [Fact]
+    public void Tls_and_ssl3_master_key_derivation_write_the_version_of_the_pre_master_secret_through_pVersion()
+    {
+        Line("tls12-master rv=0x0 version=3.3 handle=1");
+        Line("tls12-master-no-version rv=0x0");
+        Line("tls12-master-dh-with-version rv=0x71"); // the DH form returns no version
+        Line("ssl3-master rv=0x0 version=3.0");
+        Line("ssl3-master-short rv=0x71");
+    }
+
+    [Fact]
+    public void Tls12_key_and_mac_derivation_writes_the_handles_and_ivs_into_CK_SSL3_KEY_MAT_OUT()
+    {
+        Line("tls12-keymat-null-iv-buffers rv=0x71");
+        Line("tls12-keysafe rv=0x0 handles=1");
+        var r = kdf.Run.Stdout;
+        var masterLine = r.Split('\n').FirstOrDefault(l => l.StartsWith("tls12-readable-master rv=0x0 master=", StringComparison.Ordinal));
+        Assert.True(masterLine is not null, r);
+        var master = Convert.FromHexString(masterLine["tls12-readable-master rv=0x0 master=".Length..]);
+        var clientRandom = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        var serverRandom = Enumerable.Range(0x80, 32).Select(i => (byte)i).ToArray();
+        // The key block of RFC 5246 §6.3 by BouncyCastle's TLS PRF: MAC keys 32, keys 16, IVs 16 bytes each.
+        var block = new Org.BouncyCastle.Tls.Crypto.Impl.BC.BcTlsCrypto(new Org.BouncyCastle.Security.SecureRandom()).CreateSecret(master)
+            .DeriveUsingPrf(Org.BouncyCastle.Tls.PrfAlgorithm.tls_prf_sha256, "key expansion", (byte[])[.. serverRandom, .. clientRandom], 128).Extract();
+        Line($"tls12-keymat rv=0x0 handles=1 clientmac={Hex(block[..32])} serverkey={Hex(block[80..96])} ivclient={Hex(block[96..112])} ivserver={Hex(block[112..128])}");
     }
 
     [Fact]

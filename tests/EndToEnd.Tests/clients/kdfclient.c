@@ -1,6 +1,7 @@
 /*
  * kdfclient: C_DeriveKey through the module with the PKCS#11 3.0 SP 800-108 KDF parameters (Debian's p11-kit
- * pkcs11.h has no 3.0 types, so CK_SP800_108_* are declared here with the layout of the 3.0 header).
+ * pkcs11.h has no 3.0 types, so CK_SP800_108_* are declared here with the layout of the 3.0 header), and the TLS/SSL3
+ * master key derivations with their CK_VERSION output.
  * Compiled by the tests with gcc against p11-kit's pkcs11.h (Debian libp11-kit-dev), -ldl.
  *
  *   kdfclient MODULE SLOT USERPIN    prints one line "name rv=0x.. ..." per check (key values in hex), then "DONE"
@@ -42,6 +43,22 @@ typedef struct {
     CK_ULONG ulAdditionalDerivedKeys;
     CK_DERIVED_KEY *pAdditionalDerivedKeys;
 } CK_SP800_108_FEEDBACK_KDF_PARAMS;
+
+/* The TLS/SSL3 parameter structures (not in p11-kit's header either). */
+typedef struct { CK_BYTE_PTR pClientRandom; CK_ULONG ulClientRandomLen; CK_BYTE_PTR pServerRandom; CK_ULONG ulServerRandomLen; } CK_SSL3_RANDOM_DATA;
+typedef struct { CK_SSL3_RANDOM_DATA RandomInfo; CK_VERSION *pVersion; } CK_SSL3_MASTER_KEY_DERIVE_PARAMS;
+typedef struct { CK_SSL3_RANDOM_DATA RandomInfo; CK_VERSION *pVersion; CK_MECHANISM_TYPE prfHashMechanism; } CK_TLS12_MASTER_KEY_DERIVE_PARAMS;
+typedef struct {
+    CK_OBJECT_HANDLE hClientMacSecret, hServerMacSecret, hClientKey, hServerKey;
+    CK_BYTE_PTR pIVClient, pIVServer;
+} CK_SSL3_KEY_MAT_OUT;
+typedef struct {
+    CK_ULONG ulMacSizeInBits, ulKeySizeInBits, ulIVSizeInBits;
+    CK_BBOOL bIsExport;
+    CK_SSL3_RANDOM_DATA RandomInfo;
+    CK_SSL3_KEY_MAT_OUT *pReturnedKeyMaterial;
+    CK_MECHANISM_TYPE prfHashMechanism;
+} CK_TLS12_KEY_MAT_PARAMS;
 
 static CK_FUNCTION_LIST *p;
 
@@ -182,6 +199,71 @@ int main(int argc, char **argv)
     CK_MECHANISM wrongSize = {CKM_SP800_108_COUNTER_KDF, &feedback, sizeof feedback};
     rv = p->C_DeriveKey(s, &wrongSize, base, aesTemplate, 6, &derived);
     printf("counter-wrong-size rv=0x%lx\n", rv);
+
+    /* ---- TLS 1.2 and SSL3 master key derivation: the CK_VERSION of the pre-master secret comes back through pVersion ---- */
+    CK_VERSION tlsVersion = {3, 3};
+    CK_MECHANISM preGen = {CKM_TLS_PRE_MASTER_KEY_GEN, &tlsVersion, sizeof tlsVersion};
+    CK_ATTRIBUTE preTemplate[] = {{CKA_TOKEN, &no, sizeof no}, {CKA_DERIVE, &yes, sizeof yes}};
+    CK_OBJECT_HANDLE pre;
+    CHECK(p->C_GenerateKey(s, &preGen, preTemplate, 2, &pre), "C_GenerateKey");
+    CK_BYTE clientRandom[32], serverRandom[32];
+    for (int i = 0; i < 32; i++) {
+        clientRandom[i] = (CK_BYTE)i;
+        serverRandom[i] = (CK_BYTE)(0x80 + i);
+    }
+    CK_TLS12_MASTER_KEY_DERIVE_PARAMS tls12 = {{clientRandom, 32, serverRandom, 32}, NULL, CKM_SHA256};
+    CK_VERSION got = {0, 0};
+    tls12.pVersion = &got;
+    CK_MECHANISM tls12Mech = {0x3e0UL /* CKM_TLS12_MASTER_KEY_DERIVE */, &tls12, sizeof tls12};
+    CK_ATTRIBUTE masterTemplate[] = {{CKA_TOKEN, &no, sizeof no}, {CKA_DERIVE, &yes, sizeof yes}};
+    CK_OBJECT_HANDLE master = 0;
+    rv = p->C_DeriveKey(s, &tls12Mech, pre, masterTemplate, 2, &master);
+    printf("tls12-master rv=0x%lx version=%d.%d handle=%d\n", rv, got.major, got.minor, master != 0);
+    tls12.pVersion = NULL;
+    rv = p->C_DeriveKey(s, &tls12Mech, pre, masterTemplate, 2, &master);
+    printf("tls12-master-no-version rv=0x%lx\n", rv);
+    CK_MECHANISM tls12Dh = {0x3e2UL /* CKM_TLS12_MASTER_KEY_DERIVE_DH */, &tls12, sizeof tls12};
+    tls12.pVersion = &got;
+    rv = p->C_DeriveKey(s, &tls12Dh, pre, masterTemplate, 2, &master);
+    printf("tls12-master-dh-with-version rv=0x%lx\n", rv);
+    /* ---- TLS 1.2 key and MAC derivation: CK_SSL3_KEY_MAT_OUT handles and IVs (from a readable master secret) ---- */
+    CK_ATTRIBUTE readableMaster[] = {{CKA_TOKEN, &no, sizeof no}, {CKA_DERIVE, &yes, sizeof yes}, {CKA_SENSITIVE, &no, sizeof no}};
+    rv = p->C_DeriveKey(s, &tls12Mech, pre, readableMaster, 3, &master);
+    printf("tls12-readable-master rv=0x%lx", rv);
+    value(s, "master", master);
+    printf("\n");
+    CK_BYTE ivClient[16], ivServer[16];
+    CK_SSL3_KEY_MAT_OUT out = {0, 0, 0, 0, ivClient, ivServer};
+    CK_TLS12_KEY_MAT_PARAMS keyMat = {256, 128, 128, CK_FALSE, {clientRandom, 32, serverRandom, 32}, &out, CKM_SHA256};
+    CK_MECHANISM keyMatMech = {0x3e1UL /* CKM_TLS12_KEY_AND_MAC_DERIVE */, &keyMat, sizeof keyMat};
+    CK_ATTRIBUTE cipherTemplate[] = {{CKA_KEY_TYPE, &aes, sizeof aes}, {CKA_TOKEN, &no, sizeof no}, {CKA_SENSITIVE, &no, sizeof no}};
+    rv = p->C_DeriveKey(s, &keyMatMech, master, cipherTemplate, 3, NULL);
+    printf("tls12-keymat rv=0x%lx handles=%d", rv, out.hClientMacSecret != 0 && out.hServerMacSecret != 0 && out.hClientKey != 0 && out.hServerKey != 0
+        && out.hClientMacSecret != out.hServerKey && out.hClientKey != out.hServerKey);
+    value(s, "clientmac", out.hClientMacSecret);
+    value(s, "serverkey", out.hServerKey);
+    hex("ivclient", ivClient, 16);
+    hex("ivserver", ivServer, 16);
+    printf("\n");
+    CK_SSL3_KEY_MAT_OUT noIvs = {0, 0, 0, 0, NULL, NULL};
+    keyMat.pReturnedKeyMaterial = &noIvs;
+    rv = p->C_DeriveKey(s, &keyMatMech, master, cipherTemplate, 3, NULL);
+    printf("tls12-keymat-null-iv-buffers rv=0x%lx\n", rv);
+    CK_MECHANISM keySafeMech = {0x3e3UL /* CKM_TLS12_KEY_SAFE_DERIVE */, &keyMat, sizeof keyMat};
+    keyMat.ulIVSizeInBits = 0;
+    rv = p->C_DeriveKey(s, &keySafeMech, master, cipherTemplate, 3, NULL);
+    printf("tls12-keysafe rv=0x%lx handles=%d\n", rv, noIvs.hClientKey != 0 && noIvs.hServerKey != 0);
+
+    CK_VERSION sslVersion = {3, 0}, sslGot = {0, 0};
+    CK_MECHANISM sslGen = {CKM_SSL3_PRE_MASTER_KEY_GEN, &sslVersion, sizeof sslVersion};
+    CHECK(p->C_GenerateKey(s, &sslGen, preTemplate, 2, &pre), "C_GenerateKey");
+    CK_SSL3_MASTER_KEY_DERIVE_PARAMS ssl3 = {{clientRandom, 32, serverRandom, 32}, &sslGot};
+    CK_MECHANISM ssl3Mech = {CKM_SSL3_MASTER_KEY_DERIVE, &ssl3, sizeof ssl3};
+    rv = p->C_DeriveKey(s, &ssl3Mech, pre, masterTemplate, 2, &master);
+    printf("ssl3-master rv=0x%lx version=%d.%d\n", rv, sslGot.major, sslGot.minor);
+    CK_MECHANISM ssl3Short = {CKM_SSL3_MASTER_KEY_DERIVE, &ssl3, sizeof ssl3 - 8};
+    rv = p->C_DeriveKey(s, &ssl3Short, pre, masterTemplate, 2, &master);
+    printf("ssl3-master-short rv=0x%lx\n", rv);
 
     CHECK(p->C_Logout(s), "C_Logout");
     CHECK(p->C_CloseSession(s), "C_CloseSession");
