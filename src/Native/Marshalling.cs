@@ -248,8 +248,156 @@ internal static unsafe class Marshalling
                 return WriteOaep(w, P(p, 8), (ulong)sizeof(CK_RSA_PKCS_OAEP_PARAMS));
             }
 
+            case ParamKind.Sp800108:
+                // CK_SP800_108_KDF_PARAMS { prfType; ulNumberOfDataParams; pDataParams; ulAdditionalDerivedKeys; pAdditionalDerivedKeys }
+                return len == 40 ? WriteSp800108(w, U(p, 0), U(p, 8), P(p, 16), default, U(p, 24), P(p, 32)) : CKR.MECHANISM_PARAM_INVALID;
+
+            case ParamKind.Sp800108Feedback:
+            {
+                // CK_SP800_108_FEEDBACK_KDF_PARAMS { prfType; ulNumberOfDataParams; pDataParams; ulIVLen; pIV;
+                //                                    ulAdditionalDerivedKeys; pAdditionalDerivedKeys }
+                if (len != 56 || !Span(P(p, 32), U(p, 24), out var iv)) return CKR.MECHANISM_PARAM_INVALID;
+                return WriteSp800108(w, U(p, 0), U(p, 8), P(p, 16), iv, U(p, 40), P(p, 48));
+            }
+
+            case ParamKind.Tls12MasterKeyDerive:
+                // CK_TLS12_MASTER_KEY_DERIVE_PARAMS { RandomInfo; pVersion; prfHashMechanism }
+                return len == 48 ? WriteTls(w, U(p, 40), p, P(p, 32) is not null, 0, 0, 0, false, default, default) : CKR.MECHANISM_PARAM_INVALID;
+
+            case ParamKind.Ssl3MasterKeyDerive:
+                // CK_SSL3_MASTER_KEY_DERIVE_PARAMS { RandomInfo; pVersion }
+                return len == 40 ? WriteTls(w, 0, p, P(p, 32) is not null, 0, 0, 0, false, default, default) : CKR.MECHANISM_PARAM_INVALID;
+
+            case ParamKind.Tls12KeyMat:
+            case ParamKind.Ssl3KeyMat:
+            {
+                // CK_TLS12_KEY_MAT_PARAMS { ulMacSizeInBits; ulKeySizeInBits; ulIVSizeInBits; bIsExport; RandomInfo;
+                //                           pReturnedKeyMaterial; prfHashMechanism } (CK_SSL3_KEY_MAT_PARAMS: without the last)
+                if (len != (kind == ParamKind.Tls12KeyMat ? 80UL : 72UL) || P(p, 64) is null) return CKR.MECHANISM_PARAM_INVALID;
+                var keyMat = (CK_SSL3_KEY_MAT_OUT*)P(p, 64);
+                if (U(p, 16) % 8 != 0 || U(p, 16) > 1024 || (U(p, 16) > 0 && (keyMat->pIVClient is null || keyMat->pIVServer is null)))
+                    return CKR.MECHANISM_PARAM_INVALID;
+                return WriteTls(w, kind == ParamKind.Tls12KeyMat ? U(p, 72) : 0, p + 32, false, U(p, 0), U(p, 8), U(p, 16), p[24] != 0, default, default);
+            }
+
+            case ParamKind.TlsKdf:
+            {
+                // CK_TLS_KDF_PARAMS { prfMechanism; pLabel; ulLabelLength; RandomInfo; pContextData; ulContextDataLength }
+                if (len != 72 || !Span(P(p, 8), U(p, 16), out var label) || !Span(P(p, 56), U(p, 64), out var context)) return CKR.MECHANISM_PARAM_INVALID;
+                return WriteTls(w, U(p, 0), p + 24, false, 0, 0, 0, false, label, context);
+            }
+
             default:
                 return CKR.MECHANISM_PARAM_INVALID;
+        }
+    }
+
+    /// <summary>The TLS parameters as <see cref="TlsParams"/>; <paramref name="random"/> points at a CK_SSL3_RANDOM_DATA.</summary>
+    private static ulong WriteTls(WireWriter w, ulong prf, byte* random, bool versionWanted, ulong macBits, ulong keyBits, ulong ivBits, bool export,
+        ReadOnlySpan<byte> label, ReadOnlySpan<byte> context)
+    {
+        // CK_SSL3_RANDOM_DATA { pClientRandom; ulClientRandomLen; pServerRandom; ulServerRandomLen }
+        if (!Span(*(byte**)random, *(ulong*)(random + 8), out var client) || !Span(*(byte**)(random + 16), *(ulong*)(random + 24), out var server))
+            return CKR.MECHANISM_PARAM_INVALID;
+        TlsParams.Write(w, prf, client, server, versionWanted, macBits, keyBits, ivBits, export, label, context);
+        return CKR.OK;
+    }
+
+    /// <summary>
+    /// The outputs of C_DeriveKey: the new key's handle into *phKey, and what some mechanisms return through their parameter —
+    /// the handles of SP 800-108 additional keys, the CK_VERSION of a TLS/SSL3 master key derivation, the CK_SSL3_KEY_MAT_OUT
+    /// handles and IVs of a key and MAC derivation (which makes no key of its own).
+    /// </summary>
+    public static void ReadDeriveOutputs(ulong rv, ref WireReader reply, CK_MECHANISM* mechanism, ulong* phKey)
+    {
+        var p = (byte*)mechanism->pParameter;
+        switch (MechanismParams.KindOf(mechanism->mechanism))
+        {
+            case ParamKind.Tls12KeyMat or ParamKind.Ssl3KeyMat:
+            {
+                if (rv != CKR.OK) return;
+                var keyMat = (CK_SSL3_KEY_MAT_OUT*)*(byte**)(p + 64);
+                var macBits = *(ulong*)p;
+                var keyBits = *(ulong*)(p + 8);
+                keyMat->hClientMacSecret = macBits > 0 ? reply.ReadULong() : 0;
+                keyMat->hServerMacSecret = macBits > 0 ? reply.ReadULong() : 0;
+                keyMat->hClientKey = keyBits > 0 ? reply.ReadULong() : 0;
+                keyMat->hServerKey = keyBits > 0 ? reply.ReadULong() : 0;
+                var ivLength = mechanism->mechanism == CKM.TLS12_KEY_SAFE_DERIVE ? 0 : (int)(*(ulong*)(p + 16) / 8);
+                if (ivLength == 0) return;
+                reply.ReadRaw(ivLength).CopyTo(new Span<byte>(keyMat->pIVClient, ivLength));
+                reply.ReadRaw(ivLength).CopyTo(new Span<byte>(keyMat->pIVServer, ivLength));
+                return;
+            }
+
+            case ParamKind.Tls12MasterKeyDerive or ParamKind.Ssl3MasterKeyDerive:
+            {
+                Exports.Calls.ReadHandle(rv, ref reply, phKey);
+                if (rv != CKR.OK) return;
+                // The token answers the version exactly when the caller gave pVersion (TlsParams.VersionWanted).
+                var pVersion = *(byte**)(p + 32);
+                if (pVersion is not null) reply.ReadRaw(2).CopyTo(new Span<byte>(pVersion, 2));
+                return;
+            }
+
+            case ParamKind.Sp800108 or ParamKind.Sp800108Feedback:
+                Exports.Calls.ReadHandle(rv, ref reply, phKey);
+                ReadAdditionalKeys(rv, ref reply, mechanism);
+                return;
+            default:
+                Exports.Calls.ReadHandle(rv, ref reply, phKey);
+                return;
+        }
+    }
+
+    /// <summary>
+    /// The SP 800-108 parameters as <see cref="Sp800108Params"/>: each CK_PRF_DATA_PARAM { type; pValue; ulValueLen } with its
+    /// value's bytes, then each CK_DERIVED_KEY { pTemplate; ulAttributeCount; phKey } as its template (phKey must not be NULL).
+    /// </summary>
+    private static ulong WriteSp800108(WireWriter w, ulong prf, ulong count, byte* data, ReadOnlySpan<byte> iv, ulong keys, byte* derived)
+    {
+        if (count > 64 || keys > 64 || (count > 0 && data is null) || (keys > 0 && derived is null)) return CKR.MECHANISM_PARAM_INVALID;
+        w.WriteULong(prf);
+        w.WriteUInt32((uint)count);
+        for (ulong i = 0; i < count; i++)
+        {
+            var d = data + (i * 24);
+            if (!Span(*(byte**)(d + 8), *(ulong*)(d + 16), out var value)) return CKR.MECHANISM_PARAM_INVALID;
+            w.WriteULong(*(ulong*)d);
+            w.WriteBytes(value);
+        }
+
+        w.WriteBytes(iv);
+        w.WriteUInt32((uint)keys);
+        for (ulong i = 0; i < keys; i++)
+        {
+            var k = derived + (i * 24);
+            if (*(ulong**)(k + 16) is null) return CKR.MECHANISM_PARAM_INVALID;
+            var rv = WriteTemplate(w, *(CK_ATTRIBUTE**)k, *(ulong*)(k + 8));
+            if (rv != CKR.OK) return rv == CKR.ARGUMENTS_BAD ? CKR.MECHANISM_PARAM_INVALID : rv;
+        }
+
+        return CKR.OK;
+    }
+
+    /// <summary>
+    /// After C_DeriveKey with an SP 800-108 KDF: the handles of the additional derived keys (read from the reply after the
+    /// first key's handle) into each CK_DERIVED_KEY.phKey; CK_INVALID_HANDLE in each when the call failed.
+    /// </summary>
+    private static void ReadAdditionalKeys(ulong rv, ref WireReader reply, CK_MECHANISM* mechanism)
+    {
+        var p = (byte*)mechanism->pParameter;
+        if (p is null) return;
+        var feedback = mechanism->mechanism == CKM.SP800_108_FEEDBACK_KDF;
+        if (mechanism->ulParameterLen != (feedback ? 56UL : 40UL)) return;
+        var keys = *(ulong*)(p + (feedback ? 40 : 24));
+        var derived = *(byte**)(p + (feedback ? 48 : 32));
+        if (derived is null || keys > 64) return;
+        for (ulong i = 0; i < keys; i++)
+        {
+            var phKey = *(ulong**)(derived + (i * 24) + 16);
+            var handle = rv == CKR.OK ? reply.ReadULong() : 0;
+            if (phKey is not null) *phKey = handle;
         }
     }
 

@@ -163,6 +163,17 @@ public class MechanismCoverageSpec
         [CKM.DSA_SHA384] = "Issue3AsymmetricSpec (round trip)", [CKM.DSA_SHA512] = "Issue3AsymmetricSpec (round trip)",
         [CKM.DH_PKCS_KEY_PAIR_GEN] = "Issue3AsymmetricSpec.Dh_pkcs_derive_matches_openssl_and_key_generation_agrees",
         [CKM.DH_PKCS_DERIVE] = "Issue3AsymmetricSpec.Dh_pkcs_derive_matches_openssl_and_key_generation_agrees",
+        [CKM.SP800_108_COUNTER_KDF] = "Sp800108Spec.Cavp_counter_mode", [CKM.SP800_108_FEEDBACK_KDF] = "Sp800108Spec.Feedback_mode_agrees_with_bouncycastle",
+        [CKM.SP800_108_DOUBLE_PIPELINE_KDF] = "Sp800108Spec.Double_pipeline_mode_agrees_with_bouncycastle",
+        [CKM.SSL3_PRE_MASTER_KEY_GEN] = "TlsSpec.Ssl3_pre_master_master_and_key_derivations_follow_ssl3", [CKM.TLS_PRE_MASTER_KEY_GEN] = "TlsSpec.Ssl3_pre_master_master_and_key_derivations_follow_ssl3",
+        [CKM.SSL3_MASTER_KEY_DERIVE] = "TlsSpec.Ssl3_pre_master_master_and_key_derivations_follow_ssl3", [CKM.SSL3_MASTER_KEY_DERIVE_DH] = "TlsSpec.Ssl3_pre_master_master_and_key_derivations_follow_ssl3",
+        [CKM.SSL3_KEY_AND_MAC_DERIVE] = "TlsSpec.Ssl3_pre_master_master_and_key_derivations_follow_ssl3", [CKM.SSL3_MD5_MAC] = "TlsSpec.Ssl3_macs_follow_ssl3",
+        [CKM.SSL3_SHA1_MAC] = "TlsSpec.Ssl3_macs_follow_ssl3", [CKM.TLS12_MASTER_KEY_DERIVE] = "TlsSpec.Tls12_master_key_derive_matches_the_nist_vector_and_answers_the_version",
+        [CKM.TLS12_MASTER_KEY_DERIVE_DH] = "TlsSpec.Tls12_master_key_derive_matches_the_nist_vector_and_answers_the_version",
+        [CKM.TLS12_KEY_AND_MAC_DERIVE] = "TlsSpec.Tls12_key_and_mac_derive_cuts_the_nist_key_block_into_mac_keys_keys_and_ivs",
+        [CKM.TLS12_KEY_SAFE_DERIVE] = "TlsSpec.Tls12_key_and_mac_derive_cuts_the_nist_key_block_into_mac_keys_keys_and_ivs",
+        [CKM.TLS12_KDF] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle", [CKM.TLS_KDF] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle",
+        [CKM.TLS_MAC] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle", [CKM.TLS12_MAC] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle",
     };
 
     [Fact]

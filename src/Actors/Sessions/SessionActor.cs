@@ -524,10 +524,10 @@ public sealed class SessionActor : ReceiveActor
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DERIVE);
         KeyUsage.Check(m.BaseKey.Attributes, CKA.DERIVE, m.Mechanism.Type, info);
-        var produced = impl.Derive(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, m.Template);
+        var made = impl.DeriveAll(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, m.Template);
         _stats?.Count(m.Mechanism.Type, m.BaseKey.Attributes);
-        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes);
-        _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
+        var full = made.Objects.Select(o => TemplateValidator.ForGenerated(o.Template, o.Produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes)).ToList();
+        _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, full) { Output = made.Output });
     }
 
     private void GenerateKey(ClientRequest req, ref WireReader r)

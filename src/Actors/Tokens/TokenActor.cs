@@ -553,7 +553,7 @@ public sealed class TokenActor : ReceivePersistentActor
     }
 
     /// <summary>Stores new objects (token objects journaled first) and answers with their handles.</summary>
-    private void Store(ClientRequest req, SessionEntry s, IReadOnlyList<AttributeSet> objects)
+    private void Store(ClientRequest req, SessionEntry s, IReadOnlyList<AttributeSet> objects, byte[]? output = null)
     {
         foreach (var o in objects) CheckMayStore(s, o);
         var handles = new ulong[objects.Count];
@@ -581,6 +581,7 @@ public sealed class TokenActor : ReceivePersistentActor
         {
             _out.Reset();
             foreach (var h in handles) _out.WriteULong(h);
+            if (output is not null) _out.WriteRaw(output);
             req.Reply(CKR.OK, _out);
         }
 
@@ -601,7 +602,7 @@ public sealed class TokenActor : ReceivePersistentActor
         try
         {
             if (!_sessions.TryGetValue((m.AppId, m.SessionHandle), out var s)) throw new CkException(CKR.SESSION_HANDLE_INVALID);
-            Store(m.Client, s, m.Objects);
+            Store(m.Client, s, m.Objects, m.Output);
         }
         catch (CkException e)
         {

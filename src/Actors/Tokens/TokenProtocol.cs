@@ -27,7 +27,11 @@ public static class TokenProtocol
     public sealed record ApplicationGone(ulong AppId) : ITokenCommand;
 
     /// <summary>New objects made by a session (generate, unwrap, derive): validated already, to be stored; reply = their handles.</summary>
-    public sealed record StoreNewObjects(ClientRequest Client, ulong AppId, ulong SessionHandle, IReadOnlyList<AttributeSet> Objects) : ITokenCommand;
+    public sealed record StoreNewObjects(ClientRequest Client, ulong AppId, ulong SessionHandle, IReadOnlyList<AttributeSet> Objects) : ITokenCommand
+    {
+        /// <summary>Bytes answered after the handles (a derivation's output parameter: CK_VERSION, IVs), or null.</summary>
+        public byte[]? Output { get; init; }
+    }
 
     /// <summary>Answered with <see cref="Ready"/> once the token has recovered.</summary>
     public sealed record AwaitReady : ITokenCommand

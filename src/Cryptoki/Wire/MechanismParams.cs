@@ -7,7 +7,7 @@ namespace OpenCryptokiActors.Cryptoki.Wire;
 /// Canonical wire forms of mechanism parameters. Parameters that hold pointers (CK_GCM_PARAMS,
 /// CK_RSA_PKCS_OAEP_PARAMS, CK_ECDH1_DERIVE_PARAMS, CK_CCM_PARAMS, CK_KEY_DERIVATION_STRING_DATA,
 /// CK_AES_CBC_ENCRYPT_DATA_PARAMS, CK_EDDSA_PARAMS, CK_HKDF_PARAMS, CK_PKCS5_PBKD2_PARAMS2,
-/// CK_SALSA20_CHACHA20_POLY1305_PARAMS, CK_CHACHA20_PARAMS, CK_RSA_AES_KEY_WRAP_PARAMS) are flattened by the module with these encoders;
+/// CK_SALSA20_CHACHA20_POLY1305_PARAMS, CK_CHACHA20_PARAMS, CK_RSA_AES_KEY_WRAP_PARAMS, CK_SP800_108_(FEEDBACK_)KDF_PARAMS, the TLS and SSL3 derivation parameters) are flattened by the module with these encoders;
 /// every other parameter travels as its raw bytes (IVs, CK_RSA_PKCS_PSS_PARAMS, CK_AES_CTR_PARAMS,
 /// CK_MAC_GENERAL_PARAMS, ...), in the LP64 layout of the caller.
 /// </summary>
@@ -34,6 +34,13 @@ public static class MechanismParams
         CKM.CHACHA20_POLY1305 => ParamKind.ChaCha20Poly1305,
         CKM.CHACHA20 => ParamKind.ChaCha20,
         CKM.RSA_AES_KEY_WRAP => ParamKind.RsaAesKeyWrap,
+        CKM.SP800_108_COUNTER_KDF or CKM.SP800_108_DOUBLE_PIPELINE_KDF => ParamKind.Sp800108,
+        CKM.SP800_108_FEEDBACK_KDF => ParamKind.Sp800108Feedback,
+        CKM.TLS12_MASTER_KEY_DERIVE or CKM.TLS12_MASTER_KEY_DERIVE_DH => ParamKind.Tls12MasterKeyDerive,
+        CKM.SSL3_MASTER_KEY_DERIVE or CKM.SSL3_MASTER_KEY_DERIVE_DH => ParamKind.Ssl3MasterKeyDerive,
+        CKM.TLS12_KEY_AND_MAC_DERIVE or CKM.TLS12_KEY_SAFE_DERIVE => ParamKind.Tls12KeyMat,
+        CKM.SSL3_KEY_AND_MAC_DERIVE => ParamKind.Ssl3KeyMat,
+        CKM.TLS12_KDF or CKM.TLS_KDF => ParamKind.TlsKdf,
         _ => ParamKind.Raw,
     };
 
@@ -145,6 +152,27 @@ public enum ParamKind
     ChaCha20Poly1305,
     ChaCha20,
     RsaAesKeyWrap,
+
+    /// <summary>CK_SP800_108_KDF_PARAMS, in the form of <see cref="Sp800108Params"/> with an empty IV.</summary>
+    Sp800108,
+
+    /// <summary>CK_SP800_108_FEEDBACK_KDF_PARAMS, in the form of <see cref="Sp800108Params"/>.</summary>
+    Sp800108Feedback,
+
+    /// <summary>CK_TLS12_MASTER_KEY_DERIVE_PARAMS as <see cref="TlsParams"/>; the reply carries the CK_VERSION after the handle.</summary>
+    Tls12MasterKeyDerive,
+
+    /// <summary>CK_SSL3_MASTER_KEY_DERIVE_PARAMS as <see cref="TlsParams"/>; the reply carries the CK_VERSION after the handle.</summary>
+    Ssl3MasterKeyDerive,
+
+    /// <summary>CK_TLS12_KEY_MAT_PARAMS as <see cref="TlsParams"/>; the reply carries the CK_SSL3_KEY_MAT_OUT handles and IVs.</summary>
+    Tls12KeyMat,
+
+    /// <summary>CK_SSL3_KEY_MAT_PARAMS as <see cref="TlsParams"/>; the reply carries the CK_SSL3_KEY_MAT_OUT handles and IVs.</summary>
+    Ssl3KeyMat,
+
+    /// <summary>CK_TLS_KDF_PARAMS as <see cref="TlsParams"/>.</summary>
+    TlsKdf,
 }
 
 /// <summary>CK_CCM_PARAMS: u64 dataLen, bytes nonce, bytes aad, u64 macLen.</summary>

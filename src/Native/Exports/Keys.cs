@@ -178,7 +178,7 @@ internal static unsafe class Keys
                 rv = Marshalling.WriteTemplate(w, pTemplate, ulAttributeCount);
                 if (rv != CKR.OK) return call.Return(rv);
                 rv = c.Call(out var reply);
-                Calls.ReadHandle(rv, ref reply, phKey);
+                Marshalling.ReadDeriveOutputs(rv, ref reply, pMechanism, phKey);
                 return call.Return(rv);
             }
             finally

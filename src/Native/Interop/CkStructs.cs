@@ -155,3 +155,15 @@ internal unsafe struct CK_ECDH1_DERIVE_PARAMS
     public ulong ulPublicDataLen;
     public byte* pPublicData;
 }
+
+/// <summary>CK_SSL3_KEY_MAT_OUT: the handles and IV buffers a TLS/SSL3 key and MAC derivation fills in (48 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct CK_SSL3_KEY_MAT_OUT
+{
+    public ulong hClientMacSecret;
+    public ulong hServerMacSecret;
+    public ulong hClientKey;
+    public ulong hServerKey;
+    public byte* pIVClient;
+    public byte* pIVServer;
+}

@@ -50,8 +50,22 @@ public interface IMechanism
     /// <summary>C_DeriveKey: the produced attributes of the new key (CKA_VALUE, CKA_CLASS, CKA_KEY_TYPE ...).</summary>
     AttributeSet Derive(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template) => throw Invalid();
 
+    /// <summary>
+    /// C_DeriveKey in full: the objects to store (each with the caller's template it is validated against; their handles
+    /// are answered in this order) and bytes the module writes back into the caller's parameter (a CK_VERSION, IVs).
+    /// Mechanisms that make one key implement <see cref="Derive"/> only.
+    /// </summary>
+    DerivedObjects DeriveAll(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template) =>
+        new([new DerivedObject(template, Derive(mechanism, parameter, baseKey, template))], null);
+
     private static CkException Invalid() => new(CKR.MECHANISM_INVALID);
 }
+
+/// <summary>One object a derivation makes: the caller's template for it and the attributes the mechanism produced.</summary>
+public sealed record DerivedObject(AttributeSet Template, AttributeSet Produced);
+
+/// <summary>What C_DeriveKey makes: the objects in handle order, and output bytes for the caller's parameter (or null).</summary>
+public sealed record DerivedObjects(IReadOnlyList<DerivedObject> Objects, byte[]? Output);
 
 /// <summary>Encryption or decryption in progress. Outputs may be empty (data is buffered until a block or Final).</summary>
 public interface ICipherOperation

@@ -28,6 +28,8 @@ public sealed class MechanismRegistry
         Pqc.MlDsaMechanisms.Register(r);
         Pqc.SlhDsaMlKemMechanisms.Register(r);
         Derive.KeyDerivationMechanisms.Register(r);
+        Derive.Sp800108Kdf.Register(r);
+        Derive.TlsMechanisms.Register(r);
         return r;
     }
 
