@@ -188,6 +188,22 @@ public sealed class SessionActor : ReceiveActor
                 break;
             }
 
+            case Opcode.EncryptMessage: EncryptMessage(req, ref r); break;
+            case Opcode.EncryptMessageBegin: CipherMessageBegin(req, ref r, OperationKind.MessageEncrypt); break;
+            case Opcode.EncryptMessageNext: CipherMessageNext(req, ref r, OperationKind.MessageEncrypt); break;
+            case Opcode.DecryptMessage: DecryptMessage(req, ref r); break;
+            case Opcode.DecryptMessageBegin: CipherMessageBegin(req, ref r, OperationKind.MessageDecrypt); break;
+            case Opcode.DecryptMessageNext: CipherMessageNext(req, ref r, OperationKind.MessageDecrypt); break;
+            case Opcode.SignMessage: SignMessage(req, ref r); break;
+            case Opcode.VerifyMessage: VerifyMessage(req, ref r); break;
+            case Opcode.SignMessageBegin or Opcode.VerifyMessageBegin: SignerMessageBegin(req, ref r); break;
+            case Opcode.SignMessageNext: SignMessageNext(req, ref r); break;
+            case Opcode.VerifyMessageNext: VerifyMessageNext(req, ref r); break;
+            case Opcode.MessageEncryptFinal: MessageFinal(req, ref r, OperationKind.MessageEncrypt); break;
+            case Opcode.MessageDecryptFinal: MessageFinal(req, ref r, OperationKind.MessageDecrypt); break;
+            case Opcode.MessageSignFinal: MessageFinal(req, ref r, OperationKind.MessageSign); break;
+            case Opcode.MessageVerifyFinal: MessageFinal(req, ref r, OperationKind.MessageVerify); break;
+
             case Opcode.GetOperationState: GetOperationState(req, ref r); break;
             case Opcode.SetOperationState: SetOperationState(req, ref r); break;
 
@@ -234,6 +250,10 @@ public sealed class SessionActor : ReceiveActor
         OperationKind.Verify => CKF.VERIFY,
         OperationKind.SignRecover => CKF.SIGN_RECOVER,
         OperationKind.VerifyRecover => CKF.VERIFY_RECOVER,
+        OperationKind.MessageEncrypt => CKF.MESSAGE_ENCRYPT,
+        OperationKind.MessageDecrypt => CKF.MESSAGE_DECRYPT,
+        OperationKind.MessageSign => CKF.MESSAGE_SIGN,
+        OperationKind.MessageVerify => CKF.MESSAGE_VERIFY,
         _ => 0,
     };
 
@@ -257,6 +277,206 @@ public sealed class SessionActor : ReceiveActor
             _active.Remove(otherKind);
             throw;
         }
+    }
+
+    // ------------------------------------------------------------------ message-based functions (§5.15–5.18)
+
+    private static MessageSigner NewMessageSigner(ulong type, byte[]? parameter, IMechanism impl, AttributeSet key, bool sign)
+    {
+        var signer = new MessageSigner(type, parameter, impl, key, sign);
+        signer.Probe();
+        return signer;
+    }
+
+    private T Message<T>(OperationKind kind) => (T)Take(kind).Operation;
+
+    /// <summary>
+    /// Output rules without computing: a NULL or short buffer gets the length (CKR_OK / CKR_BUFFER_TOO_SMALL) and
+    /// the call does nothing else. False when the reply has been sent.
+    /// </summary>
+    private bool Fits(ClientRequest req, ulong length, ulong capacity)
+    {
+        if (capacity != Frame.NullBuffer && capacity >= length) return true;
+        _out.Reset();
+        _out.WriteULong(length);
+        _out.WriteNullableBytes(null);
+        req.Reply(capacity == Frame.NullBuffer ? CKR.OK : CKR.BUFFER_TOO_SMALL, _out);
+        return false;
+    }
+
+    /// <summary>Request <c>bytes param, bytes aad, bytes plaintext, u64 cap</c>; reply <c>output</c> then <c>bytes iv, bytes tag</c> when delivered.</summary>
+    private void EncryptMessage(ClientRequest req, ref WireReader r)
+    {
+        var p = MessageParams.Decode(r.ReadBytes());
+        var aad = r.ReadBytes();
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var cipher = Message<MessageCipher>(OperationKind.MessageEncrypt);
+        if (cipher.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        if (!Fits(req, (ulong)data.Length, capacity)) return;
+        var iv = cipher.Iv(p);
+        var (output, tag) = cipher.Encrypt(p, iv, aad, data);
+        _out.Reset();
+        _out.WriteULong((ulong)output.Length);
+        _out.WriteBytes(output);
+        _out.WriteBytes(iv);
+        _out.WriteBytes(tag);
+        req.Reply(CKR.OK, _out);
+    }
+
+    /// <summary>Request <c>bytes param, bytes aad, bytes ciphertext, u64 cap</c>; reply <c>output</c>.</summary>
+    private void DecryptMessage(ClientRequest req, ref WireReader r)
+    {
+        var p = MessageParams.Decode(r.ReadBytes());
+        var aad = r.ReadBytes();
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var cipher = Message<MessageCipher>(OperationKind.MessageDecrypt);
+        if (cipher.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        if (!Fits(req, (ulong)data.Length, capacity)) return;
+        var output = cipher.Decrypt(p, cipher.Iv(p), aad, data);
+        _out.Reset();
+        _out.WriteULong((ulong)output.Length);
+        _out.WriteBytes(output);
+        req.Reply(CKR.OK, _out);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(output);
+    }
+
+    /// <summary>Request <c>bytes param, bytes aad</c>; reply <c>bytes iv</c> (the IV the message uses, generated where asked).</summary>
+    private void CipherMessageBegin(ClientRequest req, ref WireReader r, OperationKind kind)
+    {
+        var p = MessageParams.Decode(r.ReadBytes());
+        var aad = r.ReadBytes();
+        r.ExpectEnd();
+        var cipher = Message<MessageCipher>(kind);
+        if (cipher.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        var iv = cipher.Iv(p);
+        cipher.Begin(p, iv, aad);
+        _out.Reset();
+        _out.WriteBytes(iv);
+        req.Reply(CKR.OK, _out);
+    }
+
+    /// <summary>
+    /// Request <c>bytes param, bytes part, u64 flags, u64 cap</c>; reply <c>output</c> then <c>bytes tag</c> when
+    /// delivered. Parts before CKF_END_OF_MESSAGE return no output; the last returns the whole message.
+    /// </summary>
+    private void CipherMessageNext(ClientRequest req, ref WireReader r, OperationKind kind)
+    {
+        var p = MessageParams.Decode(r.ReadBytes());
+        var part = r.ReadBytes();
+        var flags = r.ReadULong();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var cipher = Message<MessageCipher>(kind);
+        var end = (flags & CKF.END_OF_MESSAGE) != 0;
+        if (!Fits(req, end ? (ulong)cipher.LengthWith(part.Length) : 0, capacity)) return;
+        var (output, tag) = cipher.Next(p, part, end);
+        _out.Reset();
+        _out.WriteULong((ulong)output.Length);
+        _out.WriteBytes(output);
+        _out.WriteBytes(tag);
+        req.Reply(CKR.OK, _out);
+    }
+
+    /// <summary>Request <c>nullable bytes param, bytes data, u64 cap</c>; reply <c>output</c> (the signature).</summary>
+    private void SignMessage(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var signer = Message<MessageSigner>(OperationKind.MessageSign);
+        if (signer.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        DeliverSignature(req, signer, data, capacity, () => signer.Sign(data));
+    }
+
+    /// <summary>Request <c>nullable bytes param, bytes data, bytes signature</c>; empty reply, CKR_SIGNATURE_INVALID when it does not verify.</summary>
+    private void VerifyMessage(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        var data = r.ReadBytes();
+        var signature = r.ReadBytes();
+        r.ExpectEnd();
+        var verifier = Message<MessageSigner>(OperationKind.MessageVerify);
+        if (verifier.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        req.Reply(verifier.Verify(data, signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+    }
+
+    /// <summary>Request <c>nullable bytes param</c>; empty reply.</summary>
+    private void SignerMessageBegin(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        r.ExpectEnd();
+        Message<MessageSigner>(req.Opcode == Opcode.SignMessageBegin ? OperationKind.MessageSign : OperationKind.MessageVerify).Begin();
+        req.Ok();
+    }
+
+    /// <summary>Request <c>nullable bytes param, bytes part, u8 last, u64 cap</c>; reply empty, or <c>output</c> for the last part.</summary>
+    private void SignMessageNext(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        var part = r.ReadBytes();
+        var last = r.ReadBool();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var signer = Message<MessageSigner>(OperationKind.MessageSign);
+        if (!last)
+        {
+            signer.Update(part);
+            req.Ok();
+            return;
+        }
+
+        DeliverSignature(req, signer, part, capacity, () => signer.SignFinal(part));
+    }
+
+    /// <summary>Request <c>nullable bytes param, bytes part, nullable bytes signature</c> (NULL: not the last part); empty reply.</summary>
+    private void VerifyMessageNext(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        var part = r.ReadBytes();
+        var signature = r.ReadNullableBytes();
+        r.ExpectEnd();
+        var verifier = Message<MessageSigner>(OperationKind.MessageVerify);
+        if (signature is null)
+        {
+            verifier.Update(part);
+            req.Ok();
+            return;
+        }
+
+        req.Reply(verifier.VerifyFinal(part, signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+    }
+
+    /// <summary>A signature under the output rules: a NULL or short buffer keeps it for the repeated call with the same data.</summary>
+    private void DeliverSignature(ClientRequest req, MessageSigner signer, byte[] data, ulong capacity, Func<byte[]> compute)
+    {
+        var signature = signer.StashInput is not null && signer.StashInput.AsSpan().SequenceEqual(data) ? signer.StashOutput! : compute();
+        signer.StashInput = null;
+        signer.StashOutput = null;
+        if (!Fits(req, (ulong)signature.Length, capacity))
+        {
+            signer.StashInput = data;
+            signer.StashOutput = signature;
+            return;
+        }
+
+        _out.Reset();
+        _out.WriteULong((ulong)signature.Length);
+        _out.WriteBytes(signature);
+        req.Reply(CKR.OK, _out);
+    }
+
+    /// <summary>C_Message*Final: request nothing more; ends the message-based operation (and any message in progress).</summary>
+    private void MessageFinal(ClientRequest req, ref WireReader r, OperationKind kind)
+    {
+        r.ExpectEnd();
+        Take(kind);
+        _active.Remove(kind);
+        req.Ok();
     }
 
     // ------------------------------------------------------------------ operation state
@@ -463,6 +683,9 @@ public sealed class SessionActor : ReceiveActor
             OperationKind.Verify => impl.CreateVerify(type, parameter, key),
             OperationKind.SignRecover => impl.CreateSignRecover(type, parameter, key),
             OperationKind.VerifyRecover => impl.CreateVerifyRecover(type, parameter, key),
+            OperationKind.MessageEncrypt => new MessageCipher(type, impl, key, encrypt: true),
+            OperationKind.MessageDecrypt => new MessageCipher(type, impl, key, encrypt: false),
+            OperationKind.MessageSign or OperationKind.MessageVerify => NewMessageSigner(type, parameter, impl, key, kind == OperationKind.MessageSign),
             _ => throw new CkException(CKR.FUNCTION_NOT_SUPPORTED),
         };
         _active[kind] = new Active(op);

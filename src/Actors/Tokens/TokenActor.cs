@@ -201,7 +201,8 @@ public sealed class TokenActor : ReceivePersistentActor
                 case Opcode.FindObjects: FindObjects(req, session, ref reader); break;
                 case Opcode.FindObjectsFinal: FindObjectsFinal(req, session); break;
                 case Opcode.EncryptInit or Opcode.DecryptInit or Opcode.SignInit or Opcode.VerifyInit
-                    or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit:
+                    or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit
+                    or Opcode.MessageEncryptInit or Opcode.MessageDecryptInit or Opcode.MessageSignInit or Opcode.MessageVerifyInit:
                     BeginWithKey(req, session, ref reader);
                     break;
                 case Opcode.DigestKey: DigestKey(req, session, ref reader); break;

@@ -28,7 +28,68 @@ typedef struct {
     CK_RV (*C_LoginUser)(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR *, CK_ULONG, CK_UTF8CHAR *, CK_ULONG);
     CK_RV (*C_SessionCancel)(CK_SESSION_HANDLE, CK_FLAGS);
     CK_RV (*C_MessageEncryptInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+    CK_RV (*C_EncryptMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
+    CK_RV (*C_EncryptMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_EncryptMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_FLAGS);
+    CK_RV (*C_MessageEncryptFinal)(CK_SESSION_HANDLE);
+    CK_RV (*C_MessageDecryptInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+    CK_RV (*C_DecryptMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
+    CK_RV (*C_DecryptMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_DecryptMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_FLAGS);
+    CK_RV (*C_MessageDecryptFinal)(CK_SESSION_HANDLE);
+    CK_RV (*C_MessageSignInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+    CK_RV (*C_SignMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
+    CK_RV (*C_SignMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG);
+    CK_RV (*C_SignMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
+    CK_RV (*C_MessageSignFinal)(CK_SESSION_HANDLE);
+    CK_RV (*C_MessageVerifyInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+    CK_RV (*C_VerifyMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_VerifyMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG);
+    CK_RV (*C_VerifyMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_MessageVerifyFinal)(CK_SESSION_HANDLE);
 } v3_function_list;
+
+/* 3.0 per-message parameters and constants */
+typedef struct {
+    CK_BYTE *pIv;
+    CK_ULONG ulIvLen;
+    CK_ULONG ulIvFixedBits;
+    CK_ULONG ivGenerator;
+    CK_BYTE *pTag;
+    CK_ULONG ulTagBits;
+} v3_gcm_msg;
+
+typedef struct {
+    CK_ULONG ulDataLen;
+    CK_BYTE *pNonce;
+    CK_ULONG ulNonceLen;
+    CK_ULONG ulNonceFixedBits;
+    CK_ULONG nonceGenerator;
+    CK_BYTE *pMAC;
+    CK_ULONG ulMACLen;
+} v3_ccm_msg;
+
+typedef struct {
+    CK_BYTE *pNonce;
+    CK_ULONG ulNonceLen;
+    CK_BYTE *pTag;
+} v3_chacha_msg;
+
+#define V3_CKG_NO_GENERATE 0UL
+#define V3_CKG_GENERATE 1UL
+#define V3_CKG_GENERATE_COUNTER 2UL
+#define V3_CKG_GENERATE_RANDOM 3UL
+#define V3_CKG_GENERATE_COUNTER_XOR 4UL
+#define V3_CKF_END_OF_MESSAGE 1UL
+#define V3_CKK_CHACHA20 0x33UL
+#define V3_CKM_CHACHA20_POLY1305 0x4021UL
+#define V3_CKF_MESSAGE_ENCRYPT 0x2UL
+
+static void hex(const char *label, const CK_BYTE *b, CK_ULONG n)
+{
+    printf(" %s=", label);
+    for (CK_ULONG i = 0; i < n; i++) printf("%02x", b[i]);
+}
 
 #define V3_CKF_FIND_OBJECTS 0x40UL
 
@@ -245,10 +306,305 @@ int main(int argc, char **argv)
     rv = f->C_SessionCancel(s + 1000, CKF_DIGEST);
     printf("cancel-bad-session rv=0x%lx\n", rv);
 
-    /* ---- not offered yet: a clean CKR_FUNCTION_NOT_SUPPORTED ---- */
+    /* ---- message-based encryption: AES-GCM (key = aes, plaintext = data, aad below; checked by the test with .NET AesGcm) ---- */
     CK_MECHANISM gcm = {CKM_AES_GCM, NULL, 0};
+    CK_BYTE aad[20];
+    for (int i = 0; i < 20; i++) aad[i] = (CK_BYTE)(0xa0 + i);
+    CK_BYTE iv[12], tag[16], ct[64], pt[64];
+    CK_ULONG ctLen, ptLen;
+    v3_gcm_msg gp = {iv, 12, 0, V3_CKG_NO_GENERATE, tag, 128};
+    CK_MECHANISM_INFO mi;
+    CHECK(p->C_GetMechanismInfo(slot, CKM_AES_GCM, &mi), "C_GetMechanismInfo");
+    printf("gcm-info message-encrypt=%d\n", (mi.flags & V3_CKF_MESSAGE_ENCRYPT) != 0);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-encrypt-not-init rv=0x%lx\n", rv);
+    rv = f->C_MessageEncryptInit(s, &gcm, macKey);
+    printf("msg-encrypt-init-sign-key rv=0x%lx\n", rv);
+    CHECK(f->C_MessageEncryptInit(s, &gcm, aesKey), "C_MessageEncryptInit");
     rv = f->C_MessageEncryptInit(s, &gcm, aesKey);
-    printf("messageencryptinit rv=0x%lx\n", rv);
+    printf("msg-encrypt-init-twice rv=0x%lx\n", rv);
+
+    for (int i = 0; i < 12; i++) iv[i] = (CK_BYTE)(0xca + i);
+    ctLen = 0;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, NULL, &ctLen);
+    printf("msg-gcm-null rv=0x%lx len=%lu\n", rv, ctLen);
+    ctLen = 5;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-short rv=0x%lx len=%lu\n", rv, ctLen);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-nogen rv=0x%lx len=%lu", rv, ctLen);
+    hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    CK_BYTE ct1[32], tag1[16], iv1[12];
+    memcpy(ct1, ct, 32), memcpy(tag1, tag, 16), memcpy(iv1, iv, 12);
+
+    /* counter: 32 fixed bits, then the context's counter (0, 1) */
+    for (int m = 0; m < 2; m++) {
+        memset(iv, 0, 12);
+        iv[0] = 1, iv[1] = 2, iv[2] = 3, iv[3] = 4;
+        gp.ulIvFixedBits = 32, gp.ivGenerator = V3_CKG_GENERATE_COUNTER;
+        ctLen = sizeof ct;
+        rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+        printf("msg-gcm-counter%d rv=0x%lx len=%lu", m, rv, ctLen);
+        hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    }
+    /* counter XOR: the caller's 12 bytes with the counter (now 2) XORed into the last 64 bits */
+    for (int i = 0; i < 12; i++) iv[i] = (CK_BYTE)(0x50 + i);
+    gp.ulIvFixedBits = 32, gp.ivGenerator = V3_CKG_GENERATE_COUNTER_XOR;
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-xor rv=0x%lx len=%lu", rv, ctLen);
+    hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    /* random: 96 random bits */
+    memset(iv, 0, 12);
+    gp.ulIvFixedBits = 0, gp.ivGenerator = V3_CKG_GENERATE_RANDOM;
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-random rv=0x%lx len=%lu", rv, ctLen);
+    hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    /* misuse */
+    gp.ulIvFixedBits = 96, gp.ivGenerator = V3_CKG_GENERATE;
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-all-fixed rv=0x%lx\n", rv);
+    gp.ulIvFixedBits = 0, gp.ivGenerator = 9;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-bad-generator rv=0x%lx\n", rv);
+    gp.ivGenerator = V3_CKG_NO_GENERATE, gp.ulTagBits = 8;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-bad-tagbits rv=0x%lx\n", rv);
+    gp.ulTagBits = 128;
+    rv = f->C_EncryptMessage(s, &gp, 7, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-bad-paramlen rv=0x%lx\n", rv);
+    rv = f->C_EncryptMessage(s, NULL, 0, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-null-param rv=0x%lx\n", rv);
+    v3_chacha_msg wrongForm = {iv, 12, tag};
+    rv = f->C_EncryptMessage(s, &wrongForm, sizeof wrongForm, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-chacha-param rv=0x%lx\n", rv);
+
+    /* multi-part: IV as given, tag from the last part */
+    memcpy(iv, iv1, 12);
+    gp.ulIvFixedBits = 0, gp.ivGenerator = V3_CKG_NO_GENERATE;
+    memset(tag, 0, 16);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessageNext(s, &gp, sizeof gp, data, 16, ct, &ctLen, 0);
+    printf("msg-next-no-begin rv=0x%lx\n", rv);
+    rv = f->C_EncryptMessageBegin(s, &gp, sizeof gp, aad, 20);
+    printf("msg-begin rv=0x%lx\n", rv);
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-encrypt-during-multipart rv=0x%lx\n", rv);
+    rv = f->C_EncryptMessageBegin(s, &gp, sizeof gp, aad, 20);
+    printf("msg-begin-twice rv=0x%lx\n", rv);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessageNext(s, &gp, sizeof gp, data, 16, ct, &ctLen, 0);
+    printf("msg-next1 rv=0x%lx len=%lu\n", rv, ctLen);
+    CK_ULONG n2 = 0;
+    rv = f->C_EncryptMessageNext(s, &gp, sizeof gp, data + 16, 16, NULL, &n2, V3_CKF_END_OF_MESSAGE);
+    printf("msg-next2-null rv=0x%lx len=%lu\n", rv, n2);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessageNext(s, &gp, sizeof gp, data + 16, 16, ct, &ctLen, V3_CKF_END_OF_MESSAGE);
+    printf("msg-next2 rv=0x%lx len=%lu same=%d tag-same=%d\n", rv, ctLen, ctLen == 32 && memcmp(ct, ct1, 32) == 0, memcmp(tag, tag1, 16) == 0);
+    rv = f->C_MessageEncryptFinal(s);
+    printf("msg-encrypt-final rv=0x%lx\n", rv);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-encrypt-after-final rv=0x%lx\n", rv);
+
+    /* decryption */
+    CHECK(f->C_MessageDecryptInit(s, &gcm, aesKey), "C_MessageDecryptInit");
+    memcpy(iv, iv1, 12), memcpy(tag, tag1, 16);
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt rv=0x%lx len=%lu match=%d\n", rv, ptLen, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    tag[3] ^= 1;
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-bad-tag rv=0x%lx\n", rv);
+    tag[3] ^= 1;
+    aad[0] ^= 1;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-bad-aad rv=0x%lx\n", rv);
+    aad[0] ^= 1;
+    gp.ivGenerator = V3_CKG_GENERATE_COUNTER;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-generator rv=0x%lx\n", rv);
+    gp.ivGenerator = V3_CKG_NO_GENERATE;
+    CHECK(f->C_DecryptMessageBegin(s, &gp, sizeof gp, aad, 20), "C_DecryptMessageBegin");
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessageNext(s, &gp, sizeof gp, ct1, 20, pt, &ptLen, 0);
+    printf("msg-decrypt-next1 rv=0x%lx len=%lu\n", rv, ptLen);
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessageNext(s, &gp, sizeof gp, ct1 + 20, 12, pt, &ptLen, V3_CKF_END_OF_MESSAGE);
+    printf("msg-decrypt-next2 rv=0x%lx len=%lu match=%d\n", rv, ptLen, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    CHECK(f->C_DecryptMessageBegin(s, &gp, sizeof gp, aad, 20), "C_DecryptMessageBegin");
+    tag[0] ^= 0x80;
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessageNext(s, &gp, sizeof gp, ct1, 32, pt, &ptLen, V3_CKF_END_OF_MESSAGE);
+    printf("msg-decrypt-next-bad-tag rv=0x%lx\n", rv);
+    tag[0] ^= 0x80;
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-after-failure rv=0x%lx match=%d\n", rv, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    rv = f->C_SessionCancel(s, 0x4UL); /* CKF_MESSAGE_DECRYPT */
+    printf("msg-decrypt-cancel rv=0x%lx\n", rv);
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-after-cancel rv=0x%lx\n", rv);
+
+    /* AES-CCM: 13-byte nonce, 16-byte MAC, ulDataLen 32 */
+    CK_MECHANISM ccm = {CKM_AES_CCM, NULL, 0};
+    CK_BYTE nonce[13], mac2[16];
+    for (int i = 0; i < 13; i++) nonce[i] = (CK_BYTE)(0x10 + i);
+    v3_ccm_msg cp = {32, nonce, 13, 0, V3_CKG_NO_GENERATE, mac2, 16};
+    CHECK(f->C_MessageEncryptInit(s, &ccm, aesKey), "C_MessageEncryptInit(CCM)");
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &cp, sizeof cp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-ccm rv=0x%lx len=%lu", rv, ctLen);
+    hex("nonce", nonce, 13), hex("ct", ct, ctLen), hex("tag", mac2, 16), printf("\n");
+    cp.ulDataLen = 31;
+    CK_BYTE ctx[64];
+    CK_ULONG ctxLen = sizeof ctx;
+    rv = f->C_EncryptMessage(s, &cp, sizeof cp, aad, 20, data, 32, ctx, &ctxLen);
+    printf("msg-ccm-wrong-datalen rv=0x%lx\n", rv);
+    cp.ulDataLen = 32;
+    CHECK(f->C_MessageEncryptFinal(s), "C_MessageEncryptFinal");
+    CHECK(f->C_MessageDecryptInit(s, &ccm, aesKey), "C_MessageDecryptInit(CCM)");
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &cp, sizeof cp, aad, 20, ct, 32, pt, &ptLen);
+    printf("msg-ccm-decrypt rv=0x%lx match=%d\n", rv, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    mac2[15] ^= 1;
+    rv = f->C_DecryptMessage(s, &cp, sizeof cp, aad, 20, ct, 32, pt, &ptLen);
+    printf("msg-ccm-decrypt-bad-mac rv=0x%lx\n", rv);
+    CHECK(f->C_MessageDecryptFinal(s), "C_MessageDecryptFinal");
+
+    /* ChaCha20-Poly1305: 12-byte nonce, 16-byte tag */
+    static const CK_BYTE chachaKeyValue[32] = {0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f,
+                                               0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f};
+    CK_OBJECT_HANDLE chachaKey = secret(s, V3_CKK_CHACHA20, chachaKeyValue, 32, 1);
+    CK_MECHANISM chacha = {V3_CKM_CHACHA20_POLY1305, NULL, 0};
+    v3_chacha_msg xp = {nonce, 12, tag};
+    CHECK(f->C_MessageEncryptInit(s, &chacha, chachaKey), "C_MessageEncryptInit(ChaCha20-Poly1305)");
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &xp, sizeof xp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-chacha rv=0x%lx len=%lu", rv, ctLen);
+    hex("nonce", nonce, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-chacha-gcm-param rv=0x%lx\n", rv);
+    CHECK(f->C_MessageEncryptFinal(s), "C_MessageEncryptFinal");
+    CHECK(f->C_MessageDecryptInit(s, &chacha, chachaKey), "C_MessageDecryptInit(ChaCha20-Poly1305)");
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &xp, sizeof xp, aad, 20, ct, 32, pt, &ptLen);
+    printf("msg-chacha-decrypt rv=0x%lx match=%d\n", rv, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    CHECK(f->C_MessageDecryptFinal(s), "C_MessageDecryptFinal");
+    rv = f->C_MessageDecryptInit(s, &chacha, aesKey);
+    printf("msg-chacha-aes-key rv=0x%lx\n", rv);
+
+    /* ---- message-based signing: HMAC (reference: refMac from C_Sign), ECDSA P-256 and RSA-PSS (checked by the test with .NET) ---- */
+    CK_BYTE sig[512];
+    CK_ULONG sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("msg-sign-not-init rv=0x%lx\n", rv);
+    CHECK(f->C_MessageSignInit(s, &hmac, macKey), "C_MessageSignInit");
+    sigLen = 0;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, NULL, &sigLen);
+    printf("msg-hmac-null rv=0x%lx len=%lu\n", rv, sigLen);
+    sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("msg-hmac rv=0x%lx len=%lu match=%d\n", rv, sigLen, sigLen == 32 && memcmp(sig, refMac, 32) == 0);
+    CK_BYTE junk[8] = {0};
+    sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, junk, sizeof junk, data, 32, sig, &sigLen);
+    printf("msg-hmac-param rv=0x%lx\n", rv);
+    CHECK(f->C_SignMessageBegin(s, NULL, 0), "C_SignMessageBegin");
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("msg-sign-during-multipart rv=0x%lx\n", rv);
+    rv = f->C_SignMessageNext(s, NULL, 0, data, 10, NULL, NULL);
+    printf("msg-hmac-next1 rv=0x%lx\n", rv);
+    sigLen = 4;
+    rv = f->C_SignMessageNext(s, NULL, 0, data + 10, 22, sig, &sigLen);
+    printf("msg-hmac-next2-short rv=0x%lx len=%lu\n", rv, sigLen);
+    sigLen = sizeof sig;
+    rv = f->C_SignMessageNext(s, NULL, 0, data + 10, 22, sig, &sigLen);
+    printf("msg-hmac-next2 rv=0x%lx match=%d\n", rv, sigLen == 32 && memcmp(sig, refMac, 32) == 0);
+    CHECK(f->C_MessageSignFinal(s), "C_MessageSignFinal");
+    rv = f->C_SignMessageBegin(s, NULL, 0);
+    printf("msg-sign-after-final rv=0x%lx\n", rv);
+    CHECK(f->C_MessageVerifyInit(s, &hmac, macKey), "C_MessageVerifyInit");
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, refMac, 32);
+    printf("msg-hmac-verify rv=0x%lx\n", rv);
+    CK_BYTE badMac[32];
+    memcpy(badMac, refMac, 32);
+    badMac[31] ^= 1;
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, badMac, 32);
+    printf("msg-hmac-verify-bad rv=0x%lx\n", rv);
+    CHECK(f->C_VerifyMessageBegin(s, NULL, 0), "C_VerifyMessageBegin");
+    CHECK(f->C_VerifyMessageNext(s, NULL, 0, data, 16, NULL, 0), "C_VerifyMessageNext");
+    rv = f->C_VerifyMessageNext(s, NULL, 0, data + 16, 16, refMac, 32);
+    printf("msg-hmac-verify-multipart rv=0x%lx\n", rv);
+    CHECK(f->C_MessageVerifyFinal(s), "C_MessageVerifyFinal");
+
+    /* ECDSA with SHA-256 on a P-256 key pair made by the token */
+    static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_BBOOL yes = CK_TRUE;
+    CK_ATTRIBUTE ecPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, sizeof yes}};
+    CK_ATTRIBUTE ecPriv[] = {{CKA_SIGN, &yes, sizeof yes}};
+    CK_MECHANISM ecGen = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_OBJECT_HANDLE ecPubKey, ecPrivKey;
+    CHECK(p->C_GenerateKeyPair(s, &ecGen, ecPub, 2, ecPriv, 1, &ecPubKey, &ecPrivKey), "C_GenerateKeyPair(EC)");
+    CK_BYTE point[128];
+    CK_ATTRIBUTE pt1[] = {{CKA_EC_POINT, point, sizeof point}};
+    CHECK(p->C_GetAttributeValue(s, ecPubKey, pt1, 1), "C_GetAttributeValue(CKA_EC_POINT)");
+    CK_MECHANISM ecdsa = {CKM_ECDSA_SHA256, NULL, 0};
+    CHECK(f->C_MessageSignInit(s, &ecdsa, ecPrivKey), "C_MessageSignInit(ECDSA)");
+    sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("msg-ecdsa rv=0x%lx len=%lu", rv, sigLen);
+    hex("point", point, pt1[0].ulValueLen), hex("sig", sig, sigLen), printf("\n");
+    CK_BYTE ecSig[64];
+    memcpy(ecSig, sig, 64);
+    CHECK(f->C_SignMessageBegin(s, NULL, 0), "C_SignMessageBegin(ECDSA)");
+    CHECK(f->C_SignMessageNext(s, NULL, 0, data, 5, NULL, NULL), "C_SignMessageNext(ECDSA)");
+    sigLen = sizeof sig;
+    rv = f->C_SignMessageNext(s, NULL, 0, data + 5, 27, sig, &sigLen);
+    printf("msg-ecdsa-multipart rv=0x%lx len=%lu", rv, sigLen);
+    hex("sig", sig, sigLen), printf("\n");
+    CHECK(f->C_MessageSignFinal(s), "C_MessageSignFinal");
+    CHECK(f->C_MessageVerifyInit(s, &ecdsa, ecPubKey), "C_MessageVerifyInit(ECDSA)");
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, ecSig, 64);
+    printf("msg-ecdsa-verify rv=0x%lx\n", rv);
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 31, ecSig, 64);
+    printf("msg-ecdsa-verify-other-data rv=0x%lx\n", rv);
+    CHECK(f->C_MessageVerifyFinal(s), "C_MessageVerifyFinal");
+    rv = f->C_MessageSignInit(s, &ecdsa, ecPubKey);
+    printf("msg-ecdsa-sign-with-public rv=0x%lx\n", rv);
+
+    /* RSA-PSS with SHA-256 on a 2048-bit key pair made by the token */
+    CK_ULONG bits = 2048;
+    CK_BYTE e3[] = {0x01, 0x00, 0x01};
+    CK_ATTRIBUTE rsaPub[] = {{CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, e3, 3}, {CKA_VERIFY, &yes, sizeof yes}};
+    CK_ATTRIBUTE rsaPriv[] = {{CKA_SIGN, &yes, sizeof yes}};
+    CK_MECHANISM rsaGen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+    CK_OBJECT_HANDLE rsaPubKey, rsaPrivKey;
+    CHECK(p->C_GenerateKeyPair(s, &rsaGen, rsaPub, 3, rsaPriv, 1, &rsaPubKey, &rsaPrivKey), "C_GenerateKeyPair(RSA)");
+    CK_BYTE modulus[256];
+    CK_ATTRIBUTE mod1[] = {{CKA_MODULUS, modulus, sizeof modulus}};
+    CHECK(p->C_GetAttributeValue(s, rsaPubKey, mod1, 1), "C_GetAttributeValue(CKA_MODULUS)");
+    CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
+    CK_MECHANISM pssMech = {CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss};
+    CHECK(f->C_MessageSignInit(s, &pssMech, rsaPrivKey), "C_MessageSignInit(PSS)");
+    CHECK(f->C_SignMessageBegin(s, NULL, 0), "C_SignMessageBegin(PSS)");
+    CHECK(f->C_SignMessageNext(s, NULL, 0, data, 16, NULL, NULL), "C_SignMessageNext(PSS)");
+    sigLen = sizeof sig;
+    rv = f->C_SignMessageNext(s, NULL, 0, data + 16, 16, sig, &sigLen);
+    printf("msg-pss rv=0x%lx len=%lu", rv, sigLen);
+    hex("modulus", modulus, mod1[0].ulValueLen), hex("sig", sig, sigLen), printf("\n");
+    CHECK(f->C_MessageSignFinal(s), "C_MessageSignFinal");
+    CHECK(f->C_MessageVerifyInit(s, &pssMech, rsaPubKey), "C_MessageVerifyInit(PSS)");
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, sig, sigLen);
+    printf("msg-pss-verify rv=0x%lx\n", rv);
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, sig, sigLen - 1);
+    printf("msg-pss-verify-short rv=0x%lx\n", rv);
+    CHECK(f->C_MessageVerifyFinal(s), "C_MessageVerifyFinal");
 
     /* ---- C_GetOperationState / C_SetOperationState (digests) ---- */
     CK_BYTE state[4096];
