@@ -277,12 +277,29 @@ public sealed class _40_Pkcs11v3Test(Pkcs11v3Daemon v3) : IClassFixture<Pkcs11v3
         Line("getstate-null rv=0x0 sized=1");
         Line("getstate-short rv=0x150 same=1");
         Line("getstate rv=0x0 same=1");
-        Line("getstate-with-encrypt rv=0x180"); // CKR_STATE_UNSAVEABLE
+        Line("getstate-with-encrypt rv=0x0"); // digest and encryption saved together
         Line("setstate-tampered rv=0x160"); // CKR_SAVED_STATE_INVALID
         Line("setstate-key-given rv=0x64"); // CKR_KEY_NOT_NEEDED
         Line("setstate rv=0x0");
         Line("setstate-digest match=1");
         Line("getstate-original-goes-on match=1");
-        Line("getstate-after-digestkey rv=0x180"); // key material never goes into a blob
+        Line("getstate-after-digestkey rv=0x180"); // CKR_STATE_UNSAVEABLE: key material never goes into a blob
+    }
+
+    [Fact]
+    public void Encryption_and_MAC_states_are_sealed_and_restore_only_with_the_same_key()
+    {
+        Line("getstate-encrypt rv=0x0 plaintext-visible=0");
+        Line("setstate-encrypt-no-key rv=0x66"); // CKR_KEY_NEEDED
+        Line("setstate-encrypt-auth-key rv=0x64"); // CKR_KEY_NOT_NEEDED
+        Line("setstate-encrypt-other-key rv=0x65"); // CKR_KEY_CHANGED
+        Line("setstate-encrypt-bad-handle rv=0x60"); // CKR_KEY_HANDLE_INVALID
+        Line("setstate-encrypt rv=0x0");
+        Line("setstate-encrypt-continues rv=0x0 match=1");
+        Line("getstate-encrypt-original-goes-on rv=0x0 match=1");
+        Line("setstate-hmac-as-encryption-key rv=0x64");
+        Line("setstate-hmac rv=0x0");
+        Line("setstate-hmac-mac match=1");
+        Line("getstate-message-encrypt rv=0x180"); // message-based operations are not saveable
     }
 }

@@ -39,6 +39,9 @@ public sealed class DeadLetterReplier : ReceiveActor
                 case BeginDigestKey m:
                     m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
                     break;
+                case BeginSetOperationState m:
+                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
+                    break;
                 case BeginWrap m:
                     m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
                     break;

@@ -28,9 +28,13 @@ public sealed class SessionActor : ReceiveActor
     private readonly WireWriter _out = new();
     private readonly byte[] _stateKey;
 
-    private sealed class Active(object operation)
+    private sealed class Active(object operation, Recording? recording = null)
     {
         public object Operation { get; } = operation;
+
+        /// <summary>What the operation has been fed, for C_GetOperationState; null for operations that are never saveable.</summary>
+        public Recording? Recording { get; } = recording;
+
         public byte[]? StashInput { get; set; }
         public byte[]? StashOutput { get; set; }
     }
@@ -48,6 +52,7 @@ public sealed class SessionActor : ReceiveActor
         Receive<BeginWrap>(m => Guarded(m.Client, () => Wrap(m)));
         Receive<BeginUnwrap>(m => Guarded(m.Client, () => Unwrap(m)));
         Receive<BeginDerive>(m => Guarded(m.Client, () => Derive(m)));
+        Receive<BeginSetOperationState>(m => Guarded(m.Client, () => SetOperationState(m)));
     }
 
     public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey) =>
@@ -98,7 +103,8 @@ public sealed class SessionActor : ReceiveActor
                 if (_active.ContainsKey(OperationKind.Digest)) throw new CkException(CKR.OPERATION_ACTIVE);
                 var (info, impl) = Mechanism(mech.Type, CKF.DIGEST);
                 _ = info;
-                _active[OperationKind.Digest] = new Active(new SaveableDigest(mech.Type, impl.CreateDigest(mech.Type, mech.Parameter)));
+                _active[OperationKind.Digest] = new Active(impl.CreateDigest(mech.Type, mech.Parameter),
+                    new Recording(new StateOrigin(OperationKind.Digest, mech.Type, mech.Parameter, [])));
                 req.Ok();
                 break;
             }
@@ -205,7 +211,6 @@ public sealed class SessionActor : ReceiveActor
             case Opcode.MessageVerifyFinal: MessageFinal(req, ref r, OperationKind.MessageVerify); break;
 
             case Opcode.GetOperationState: GetOperationState(req, ref r); break;
-            case Opcode.SetOperationState: SetOperationState(req, ref r); break;
 
             case Opcode.GenerateKey: GenerateKey(req, ref r); break;
             case Opcode.GenerateKeyPair: GenerateKeyPair(req, ref r); break;
@@ -270,7 +275,14 @@ public sealed class SessionActor : ReceiveActor
         var other = Take(otherKind);
         try
         {
-            Deliver(req, cipherKind, cipher, data, capacity, (op, d) => compute(op, other.Operation, d), ends: false);
+            Deliver(req, cipherKind, cipher, data, capacity, (op, d) =>
+            {
+                var output = compute(op, other.Operation, d);
+                cipher.Recording?.Record(d);
+                // Digest and sign take the plaintext: the input of an encryption, the output of a decryption.
+                other.Recording?.Record(cipherKind == OperationKind.Encrypt ? d : output);
+                return output;
+            }, ends: false);
         }
         catch
         {
@@ -481,98 +493,104 @@ public sealed class SessionActor : ReceiveActor
 
     // ------------------------------------------------------------------ operation state
 
-    private static ReadOnlySpan<byte> StateMagic => "OCKS"u8;
-
-    private const byte StateVersion = 1;
-
     /// <summary>
-    /// The state blob: "OCKS", u8 version, u64 digest mechanism, bytes data digested so far, then HMAC-SHA-256 of all
-    /// that under the application's state key. Only a digest operation (alone) is saveable.
+    /// C_GetOperationState: every active operation must be saveable (digest, encrypt, decrypt, sign, verify, fed at most
+    /// <see cref="Recording.Limit"/> bytes and no key), else CKR_STATE_UNSAVEABLE. The blob is <see cref="OperationStateBlob"/>.
     /// </summary>
     private void GetOperationState(ClientRequest req, ref WireReader r)
     {
         var capacity = r.ReadULong();
         r.ExpectEnd();
         if (_active.Count == 0) throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
-        if (_active.Count != 1 || !_active.TryGetValue(OperationKind.Digest, out var active)
-            || active.Operation is not SaveableDigest { Saveable: true } digest)
-            throw new CkException(CKR.STATE_UNSAVEABLE);
-        var body = new byte[4 + 1 + 8 + digest.Seen.Length];
-        StateMagic.CopyTo(body);
-        body[4] = StateVersion;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(body.AsSpan(5), digest.Mechanism);
-        digest.Seen.CopyTo(body.AsSpan(13));
-        var mac = System.Security.Cryptography.HMACSHA256.HashData(_stateKey, body);
-        _out.Reset();
-        _out.WriteULong((ulong)(body.Length + mac.Length));
-        if (capacity == Frame.NullBuffer || capacity < (ulong)(body.Length + mac.Length))
+        var recordings = new List<Recording>();
+        foreach (var kind in Enum.GetValues<OperationKind>())
         {
-            _out.WriteNullableBytes(null);
-            req.Reply(capacity == Frame.NullBuffer ? CKR.OK : CKR.BUFFER_TOO_SMALL, _out);
-            return;
+            if (!_active.TryGetValue(kind, out var active)) continue;
+            if (active.Recording is not { Saveable: true } recording) throw new CkException(CKR.STATE_UNSAVEABLE);
+            recordings.Add(recording);
         }
 
-        _out.WriteBytes([.. body, .. mac]);
+        var blob = OperationStateBlob.Seal(_stateKey, recordings);
+        if (!Fits(req, (ulong)blob.Length, capacity)) return;
+        _out.Reset();
+        _out.WriteULong((ulong)blob.Length);
+        _out.WriteBytes(blob);
         req.Reply(CKR.OK, _out);
     }
 
-    private void SetOperationState(ClientRequest req, ref WireReader r)
-    {
-        var state = r.ReadBytes();
-        var encryptionKey = r.ReadULong();
-        var authenticationKey = r.ReadULong();
-        r.ExpectEnd();
-        const int macLength = 32;
-        if (state.Length < 13 + macLength || !state.AsSpan(0, 4).SequenceEqual(StateMagic) || state[4] != StateVersion)
-            throw new CkException(CKR.SAVED_STATE_INVALID);
-        var body = state.AsSpan(0, state.Length - macLength);
-        var mac = System.Security.Cryptography.HMACSHA256.HashData(_stateKey, body);
-        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(mac, state.AsSpan(state.Length - macLength)))
-            throw new CkException(CKR.SAVED_STATE_INVALID);
-        if (encryptionKey != 0 || authenticationKey != 0) throw new CkException(CKR.KEY_NOT_NEEDED);
-        var mechanism = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(body[5..]);
-        var (_, impl) = Mechanism(mechanism, CKF.DIGEST);
-        var digest = new SaveableDigest(mechanism, impl.CreateDigest(mechanism, null));
-        digest.Update(body[13..]);
-        _active.Clear();
-        _active[OperationKind.Digest] = new Active(digest);
-        req.Ok();
-    }
-
     /// <summary>
-    /// A digest operation that remembers what it digested (up to <see cref="Limit"/> bytes, and no key material), so
-    /// that its state can be saved: the hash contexts of the providers cannot be exported, the data can be digested again.
+    /// C_SetOperationState (the token resolved the key handles): the saved operations start again with the keys the
+    /// caller supplies and are fed what they had seen. The encryption key serves encrypt and decrypt, the
+    /// authentication key sign and verify: CKR_KEY_NEEDED when one is missing, CKR_KEY_NOT_NEEDED when one is given
+    /// and not needed, CKR_KEY_CHANGED when it is another key than the saved operation's.
     /// </summary>
-    private sealed class SaveableDigest(ulong mechanism, IDigestOperation inner) : IDigestOperation
+    private void SetOperationState(BeginSetOperationState m)
     {
-        public const int Limit = 1 << 20;
-
-        private MemoryStream? _seen = new();
-
-        public ulong Mechanism { get; } = mechanism;
-
-        public bool Saveable => _seen is not null;
-
-        public ReadOnlySpan<byte> Seen => _seen is null ? default : _seen.GetBuffer().AsSpan(0, (int)_seen.Length);
-
-        public byte[] OneShot(ReadOnlySpan<byte> data) => inner.OneShot(data);
-
-        public void Update(ReadOnlySpan<byte> data)
+        var saved = OperationStateBlob.Open(_stateKey, m.State);
+        var needEncryption = saved.Any(s => s.Origin.Kind is OperationKind.Encrypt or OperationKind.Decrypt);
+        var needAuthentication = saved.Any(s => s.Origin.Kind is OperationKind.Sign or OperationKind.Verify);
+        if ((m.EncryptionKey is not null && !needEncryption) || (m.AuthenticationKey is not null && !needAuthentication))
+            throw new CkException(CKR.KEY_NOT_NEEDED);
+        if ((needEncryption && m.EncryptionKey is null) || (needAuthentication && m.AuthenticationKey is null))
+            throw new CkException(CKR.KEY_NEEDED);
+        var restored = new Dictionary<OperationKind, Active>();
+        foreach (var (origin, seen) in saved)
         {
-            inner.Update(data);
-            if (_seen is null) return;
-            if (_seen.Length + data.Length > Limit) Forget();
-            else _seen.Write(data);
+            var kind = origin.Kind;
+            if (!Enum.IsDefined(kind) || restored.ContainsKey(kind)) throw new CkException(CKR.SAVED_STATE_INVALID);
+            var (info, impl) = Mechanism(origin.Mechanism, kind switch
+            {
+                OperationKind.Digest => CKF.DIGEST,
+                OperationKind.Encrypt => CKF.ENCRYPT,
+                OperationKind.Decrypt => CKF.DECRYPT,
+                OperationKind.Sign => CKF.SIGN,
+                OperationKind.Verify => CKF.VERIFY,
+                _ => throw new CkException(CKR.SAVED_STATE_INVALID),
+            });
+            object op;
+            if (kind == OperationKind.Digest)
+            {
+                var digest = impl.CreateDigest(origin.Mechanism, origin.Parameter);
+                digest.Update(seen);
+                op = digest;
+            }
+            else
+            {
+                var key = (kind is OperationKind.Encrypt or OperationKind.Decrypt ? m.EncryptionKey : m.AuthenticationKey)!.Attributes;
+                if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(OperationStateBlob.KeyFingerprint(_stateKey, key), origin.KeyFingerprint))
+                    throw new CkException(CKR.KEY_CHANGED);
+                var (_, usage, _) = ForInit(kind switch
+                {
+                    OperationKind.Encrypt => Opcode.EncryptInit,
+                    OperationKind.Decrypt => Opcode.DecryptInit,
+                    OperationKind.Sign => Opcode.SignInit,
+                    _ => Opcode.VerifyInit,
+                });
+                KeyUsage.Check(key, usage, origin.Mechanism, info);
+                op = kind switch
+                {
+                    OperationKind.Encrypt => impl.CreateEncrypt(origin.Mechanism, origin.Parameter, key),
+                    OperationKind.Decrypt => impl.CreateDecrypt(origin.Mechanism, origin.Parameter, key),
+                    OperationKind.Sign => impl.CreateSign(origin.Mechanism, origin.Parameter, key),
+                    _ => impl.CreateVerify(origin.Mechanism, origin.Parameter, key),
+                };
+                switch (op)
+                {
+                    case ICipherOperation cipher: System.Security.Cryptography.CryptographicOperations.ZeroMemory(cipher.Update(seen)); break;
+                    case ISignOperation sign: sign.Update(seen); break;
+                    case IVerifyOperation verify: verify.Update(seen); break;
+                }
+            }
+
+            var recording = new Recording(origin);
+            recording.Record(seen);
+            restored[kind] = new Active(op, recording);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(seen);
         }
 
-        public byte[] Final() => inner.Final();
-
-        /// <summary>Drops what was seen: the operation is no longer saveable.</summary>
-        public void Forget()
-        {
-            if (_seen is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(_seen.GetBuffer());
-            _seen = null;
-        }
+        _active.Clear();
+        foreach (var (kind, active) in restored) _active[kind] = active;
+        m.Client.Ok();
     }
 
     private Active Take(OperationKind kind) =>
@@ -636,7 +654,13 @@ public sealed class SessionActor : ReceiveActor
         var data = r.ReadBytes();
         var capacity = r.ReadULong();
         r.ExpectEnd();
-        Deliver(req, kind, Take(kind), data, capacity, (op, d) => ((ICipherOperation)op).Update(d), ends: false);
+        var active = Take(kind);
+        Deliver(req, kind, active, data, capacity, (op, d) =>
+        {
+            var output = ((ICipherOperation)op).Update(d);
+            active.Recording?.Record(d);
+            return output;
+        }, ends: false);
     }
 
     private void Update(ClientRequest req, ref WireReader r, OperationKind kind, Action<object, byte[]> update)
@@ -654,6 +678,7 @@ public sealed class SessionActor : ReceiveActor
             throw;
         }
 
+        active.Recording?.Record(data);
         req.Ok();
     }
 
@@ -688,7 +713,10 @@ public sealed class SessionActor : ReceiveActor
             OperationKind.MessageSign or OperationKind.MessageVerify => NewMessageSigner(type, parameter, impl, key, kind == OperationKind.MessageSign),
             _ => throw new CkException(CKR.FUNCTION_NOT_SUPPORTED),
         };
-        _active[kind] = new Active(op);
+        var recording = kind is OperationKind.Encrypt or OperationKind.Decrypt or OperationKind.Sign or OperationKind.Verify
+            ? new Recording(new StateOrigin(kind, type, parameter, OperationStateBlob.KeyFingerprint(_stateKey, key)))
+            : null;
+        _active[kind] = new Active(op, recording);
         m.Client.Ok();
     }
 
@@ -698,8 +726,8 @@ public sealed class SessionActor : ReceiveActor
         var key = m.Key.Attributes;
         if (key.GetULong(CKA.CLASS) != CKO.SECRET_KEY || !key.TryGet(CKA.VALUE, out var value)) throw new CkException(CKR.KEY_INDIGESTIBLE);
         ((IDigestOperation)active.Operation).Update(value);
-        // A state blob is not encrypted: a digest that has seen key material cannot be saved.
-        if (active.Operation is SaveableDigest saveable) saveable.Forget();
+        // Key material never goes into a state blob: a digest that has seen a key cannot be saved.
+        active.Recording?.Forget();
         m.Client.Ok();
     }
 

@@ -206,6 +206,7 @@ public sealed class TokenActor : ReceivePersistentActor
                     BeginWithKey(req, session, ref reader);
                     break;
                 case Opcode.DigestKey: DigestKey(req, session, ref reader); break;
+                case Opcode.SetOperationState: SetOperationState(req, session, ref reader); break;
                 case Opcode.WrapKey: WrapKey(req, session, ref reader); break;
                 case Opcode.UnwrapKey: UnwrapKey(req, session, ref reader); break;
                 case Opcode.DeriveKey: DeriveKey(req, session, ref reader); break;
@@ -794,6 +795,17 @@ public sealed class TokenActor : ReceivePersistentActor
         var key = r.ReadULong();
         r.ExpectEnd();
         SessionActor(s).Tell(new BeginDigestKey(req, Key(s, key, CKR.KEY_HANDLE_INVALID)));
+    }
+
+    private void SetOperationState(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var state = r.ReadBytes();
+        var encryptionKey = r.ReadULong();
+        var authenticationKey = r.ReadULong();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginSetOperationState(req, state,
+            encryptionKey == 0 ? null : Key(s, encryptionKey, CKR.KEY_HANDLE_INVALID),
+            authenticationKey == 0 ? null : Key(s, authenticationKey, CKR.KEY_HANDLE_INVALID)));
     }
 
     private void WrapKey(ClientRequest req, SessionEntry s, ref WireReader r)

@@ -76,6 +76,9 @@ public static class TokenProtocol
 
     public sealed record BeginDigestKey(ClientRequest Client, KeySnapshot Key);
 
+    /// <summary>C_SetOperationState with the keys the token resolved (null for handle 0): the session restores the saved operations.</summary>
+    public sealed record BeginSetOperationState(ClientRequest Client, byte[] State, KeySnapshot? EncryptionKey, KeySnapshot? AuthenticationKey);
+
     public sealed record BeginWrap(ClientRequest Client, WireMechanism Mechanism, KeySnapshot WrappingKey, KeySnapshot Key, ulong Capacity);
 
     public sealed record BeginUnwrap(ClientRequest Client, WireMechanism Mechanism, KeySnapshot UnwrappingKey, byte[] Wrapped, AttributeSet Template);

@@ -624,8 +624,9 @@ int main(int argc, char **argv)
     rv = p->C_GetOperationState(s, state, &stateLen);
     printf("getstate rv=0x%lx same=%d\n", rv, stateLen == needed);
     CHECK(p->C_EncryptInit(s, &ecb, aesKey), "C_EncryptInit");
-    CK_ULONG len2 = sizeof out2;
-    rv = p->C_GetOperationState(s, out2, &len2);
+    CK_BYTE state2[4096];
+    CK_ULONG len2 = sizeof state2;
+    rv = p->C_GetOperationState(s, state2, &len2);
     printf("getstate-with-encrypt rv=0x%lx\n", rv);
     CHECK(f->C_SessionCancel(s, CKF_ENCRYPT), "C_SessionCancel");
     CK_SESSION_HANDLE s2;
@@ -653,6 +654,64 @@ int main(int argc, char **argv)
     rv = p->C_GetOperationState(s, state, &stateLen);
     printf("getstate-after-digestkey rv=0x%lx\n", rv);
     CHECK(f->C_SessionCancel(s, CKF_DIGEST), "C_SessionCancel");
+
+    /* ---- operation state of encryption (AES-CBC) and MACs (HMAC): sealed blobs, the key supplied again ---- */
+    CK_BYTE cbcIv[16] = {0};
+    CK_MECHANISM cbc = {CKM_AES_CBC, cbcIv, 16};
+    CK_BYTE refCbc[32];
+    n = sizeof refCbc;
+    CHECK(p->C_EncryptInit(s, &cbc, aesKey), "C_EncryptInit(CBC)");
+    CHECK(p->C_Encrypt(s, data, 32, refCbc, &n), "C_Encrypt(CBC)");
+    CHECK(p->C_EncryptInit(s, &cbc, aesKey), "C_EncryptInit(CBC)");
+    outLen = sizeof out;
+    CHECK(p->C_EncryptUpdate(s, data, 16, out, &outLen), "C_EncryptUpdate(CBC)");
+    stateLen = sizeof state;
+    rv = p->C_GetOperationState(s, state, &stateLen);
+    int visible = 0;
+    for (CK_ULONG i = 0; i + 16 <= stateLen; i++) visible |= memcmp(state + i, data, 16) == 0;
+    printf("getstate-encrypt rv=0x%lx plaintext-visible=%d\n", rv, visible);
+    CHECK(p->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s2), "C_OpenSession");
+    rv = p->C_SetOperationState(s2, state, stateLen, 0, 0);
+    printf("setstate-encrypt-no-key rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, aesKey, macKey);
+    printf("setstate-encrypt-auth-key rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, chachaKey, 0);
+    printf("setstate-encrypt-other-key rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, 999999, 0);
+    printf("setstate-encrypt-bad-handle rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, aesKey, 0);
+    printf("setstate-encrypt rv=0x%lx\n", rv);
+    outLen = sizeof out;
+    rv = p->C_EncryptUpdate(s2, data + 16, 16, out, &outLen);
+    printf("setstate-encrypt-continues rv=0x%lx match=%d\n", rv, outLen == 16 && memcmp(out, refCbc + 16, 16) == 0);
+    n = sizeof out2;
+    CHECK(p->C_EncryptFinal(s2, out2, &n), "C_EncryptFinal");
+    outLen = sizeof out;
+    rv = p->C_EncryptUpdate(s, data + 16, 16, out, &outLen);
+    printf("getstate-encrypt-original-goes-on rv=0x%lx match=%d\n", rv, outLen == 16 && memcmp(out, refCbc + 16, 16) == 0);
+    n = sizeof out2;
+    CHECK(p->C_EncryptFinal(s, out2, &n), "C_EncryptFinal");
+
+    CHECK(p->C_SignInit(s, &hmac, macKey), "C_SignInit");
+    CHECK(p->C_SignUpdate(s, data, 10), "C_SignUpdate");
+    stateLen = sizeof state;
+    CHECK(p->C_GetOperationState(s, state, &stateLen), "C_GetOperationState(HMAC)");
+    rv = p->C_SetOperationState(s2, state, stateLen, macKey, 0);
+    printf("setstate-hmac-as-encryption-key rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, 0, macKey);
+    printf("setstate-hmac rv=0x%lx\n", rv);
+    CHECK(p->C_SignUpdate(s2, data + 10, 22), "C_SignUpdate");
+    mdLen = sizeof md;
+    CHECK(p->C_SignFinal(s2, md, &mdLen), "C_SignFinal");
+    printf("setstate-hmac-mac match=%d\n", mdLen == 32 && memcmp(md, refMac, 32) == 0);
+    CHECK(f->C_SessionCancel(s, CKF_SIGN), "C_SessionCancel");
+    CHECK(p->C_CloseSession(s2), "C_CloseSession");
+
+    CHECK(f->C_MessageEncryptInit(s, &gcm, aesKey), "C_MessageEncryptInit");
+    stateLen = sizeof state;
+    rv = p->C_GetOperationState(s, state, &stateLen);
+    printf("getstate-message-encrypt rv=0x%lx\n", rv);
+    CHECK(f->C_MessageEncryptFinal(s), "C_MessageEncryptFinal");
 
     CHECK(p->C_Logout(s), "C_Logout");
     CHECK(p->C_CloseSession(s), "C_CloseSession");
