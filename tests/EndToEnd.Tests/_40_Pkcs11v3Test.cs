@@ -302,4 +302,41 @@ public sealed class _40_Pkcs11v3Test(Pkcs11v3Daemon v3) : IClassFixture<Pkcs11v3
         Line("setstate-hmac-mac match=1");
         Line("getstate-message-encrypt rv=0x180"); // message-based operations are not saveable
     }
+
+    [Fact]
+    public void The_3_2_interface_extends_the_3_0_list_and_3_0_stays_the_default()
+    {
+        Line("interface32 version=3.2 same-3.0-functions=1");
+        Line("interface-default version=3.0");
+        Line("session-validation-flags rv=0x54"); // CKR_FUNCTION_NOT_SUPPORTED: not offered
+    }
+
+    [Fact]
+    public void ML_KEM_encapsulation_and_decapsulation_agree_on_the_shared_secret()
+    {
+        Line("mlkem-info encapsulate=1 decapsulate=1");
+        Line("encapsulate-null rv=0x0 len=1088 handle=0"); // ML-KEM-768 ciphertext; no key made for a length query
+        Line("encapsulate-short rv=0x150 len=1088");
+        Line("encapsulate rv=0x0 len=1088 handle=1");
+        Line("decapsulate rv=0x0 handle=1");
+        Line("kem-shared-secret len=32 match=1");
+        Line("decapsulate-tampered rv=0x0 match=0"); // implicit rejection: another secret, no error
+        Line("decapsulate-short rv=0x41"); // CKR_ENCRYPTED_DATA_LEN_RANGE
+        Line("encapsulate-private-key rv=0x63"); // CKR_KEY_TYPE_INCONSISTENT
+        Line("decapsulate-public-key rv=0x63");
+        Line("encapsulate-hmac rv=0x70"); // CKR_MECHANISM_INVALID: HMAC does not encapsulate
+    }
+
+    [Fact]
+    public void C_VerifySignature_takes_the_signature_at_init()
+    {
+        Line("verifysig-not-init rv=0x91");
+        Line("verifysig-init-twice rv=0x90");
+        Line("verifysig-hmac rv=0x0");
+        Line("verifysig-hmac-bad rv=0xc0");
+        Line("verifysig-hmac-multipart rv=0x0");
+        Line("verifysig-final-again rv=0x91");
+        Line("verifysig-ecdsa rv=0x0");
+        Line("verifysig-private-key rv=0x63");
+    }
 }

@@ -42,7 +42,8 @@ public static class OpcodeRoutes
             or Opcode.EncryptMessage or Opcode.EncryptMessageBegin or Opcode.EncryptMessageNext or Opcode.MessageEncryptFinal
             or Opcode.DecryptMessage or Opcode.DecryptMessageBegin or Opcode.DecryptMessageNext or Opcode.MessageDecryptFinal
             or Opcode.SignMessage or Opcode.SignMessageBegin or Opcode.SignMessageNext or Opcode.MessageSignFinal
-            or Opcode.VerifyMessage or Opcode.VerifyMessageBegin or Opcode.VerifyMessageNext or Opcode.MessageVerifyFinal => true,
+            or Opcode.VerifyMessage or Opcode.VerifyMessageBegin or Opcode.VerifyMessageNext or Opcode.MessageVerifyFinal
+            or Opcode.VerifySignature or Opcode.VerifySignatureUpdate or Opcode.VerifySignatureFinal => true,
         _ => false,
     };
 
@@ -56,6 +57,7 @@ public static class OpcodeRoutes
             or Opcode.EncryptInit or Opcode.DecryptInit or Opcode.SignInit or Opcode.VerifyInit
             or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit or Opcode.DigestKey or Opcode.SetOperationState
             or Opcode.MessageEncryptInit or Opcode.MessageDecryptInit or Opcode.MessageSignInit or Opcode.MessageVerifyInit
+            or Opcode.EncapsulateKey or Opcode.DecapsulateKey or Opcode.VerifySignatureInit
             or Opcode.WrapKey or Opcode.UnwrapKey or Opcode.DeriveKey => true,
         _ => false,
     };

@@ -53,6 +53,9 @@ public sealed class SessionActor : ReceiveActor
         Receive<BeginUnwrap>(m => Guarded(m.Client, () => Unwrap(m)));
         Receive<BeginDerive>(m => Guarded(m.Client, () => Derive(m)));
         Receive<BeginSetOperationState>(m => Guarded(m.Client, () => SetOperationState(m)));
+        Receive<BeginEncapsulate>(m => Guarded(m.Client, () => Encapsulate(m)));
+        Receive<BeginDecapsulate>(m => Guarded(m.Client, () => Decapsulate(m)));
+        Receive<BeginVerifySignature>(m => Guarded(m.Client, () => VerifySignatureInit(m)));
     }
 
     public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey) =>
@@ -211,6 +214,31 @@ public sealed class SessionActor : ReceiveActor
             case Opcode.MessageVerifyFinal: MessageFinal(req, ref r, OperationKind.MessageVerify); break;
 
             case Opcode.GetOperationState: GetOperationState(req, ref r); break;
+
+            case Opcode.VerifySignature:
+            {
+                var data = r.ReadBytes();
+                r.ExpectEnd();
+                var active = Take(OperationKind.VerifySignature);
+                _active.Remove(OperationKind.VerifySignature);
+                var (op, signature) = ((IVerifyOperation, byte[]))active.Operation;
+                req.Reply(op.OneShot(data, signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+                break;
+            }
+
+            case Opcode.VerifySignatureUpdate:
+                Update(req, ref r, OperationKind.VerifySignature, (op, d) => (((IVerifyOperation, byte[]))op).Item1.Update(d));
+                break;
+
+            case Opcode.VerifySignatureFinal:
+            {
+                r.ExpectEnd();
+                var active = Take(OperationKind.VerifySignature);
+                _active.Remove(OperationKind.VerifySignature);
+                var (op, signature) = ((IVerifyOperation, byte[]))active.Operation;
+                req.Reply(op.Final(signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+                break;
+            }
 
             case Opcode.GenerateKey: GenerateKey(req, ref r); break;
             case Opcode.GenerateKeyPair: GenerateKeyPair(req, ref r); break;
@@ -717,6 +745,40 @@ public sealed class SessionActor : ReceiveActor
             ? new Recording(new StateOrigin(kind, type, parameter, OperationStateBlob.KeyFingerprint(_stateKey, key)))
             : null;
         _active[kind] = new Active(op, recording);
+        m.Client.Ok();
+    }
+
+    // ------------------------------------------------------------------ PKCS#11 3.2
+
+    /// <summary>C_EncapsulateKey: the ciphertext goes back (output rules: a NULL or short buffer gets its length and no key is made) with the new key's handle.</summary>
+    private void Encapsulate(BeginEncapsulate m)
+    {
+        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.ENCAPSULATE);
+        var (ciphertext, produced) = impl.Encapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PublicKey.Attributes, m.Template);
+        if (!Fits(m.Client, (ulong)ciphertext.Length, m.Capacity)) return;
+        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.PublicKey.Attributes);
+        using var prefix = new WireWriter(16 + ciphertext.Length);
+        prefix.WriteULong((ulong)ciphertext.Length);
+        prefix.WriteBytes(ciphertext);
+        _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full], prefix.WrittenSpan.ToArray()));
+    }
+
+    private void Decapsulate(BeginDecapsulate m)
+    {
+        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.DECAPSULATE);
+        var produced = impl.Decapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PrivateKey.Attributes, m.Ciphertext, m.Template);
+        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.PrivateKey.Attributes);
+        _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
+    }
+
+    /// <summary>C_VerifySignatureInit: a verification as C_VerifyInit starts it, holding the signature for C_VerifySignature / C_VerifySignatureFinal.</summary>
+    private void VerifySignatureInit(BeginVerifySignature m)
+    {
+        if (_active.ContainsKey(OperationKind.VerifySignature)) throw new CkException(CKR.OPERATION_ACTIVE);
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.VERIFY);
+        KeyUsage.Check(m.Key.Attributes, CKA.VERIFY, m.Mechanism.Type, info);
+        var op = impl.CreateVerify(m.Mechanism.Type, m.Mechanism.Parameter, m.Key.Attributes);
+        _active[OperationKind.VerifySignature] = new Active((op, m.Signature));
         m.Client.Ok();
     }
 

@@ -24,6 +24,9 @@ public static class SessionProtocol
         MessageDecrypt,
         MessageSign,
         MessageVerify,
+
+        /// <summary>PKCS#11 3.2 C_VerifySignatureInit: a verification whose signature came with the init.</summary>
+        VerifySignature,
     }
 
     /// <summary>For a *Init opcode: the operation kind, the key attribute that must allow it and the CKF_ flag the mechanism must have.</summary>

@@ -207,6 +207,9 @@ public sealed class TokenActor : ReceivePersistentActor
                     break;
                 case Opcode.DigestKey: DigestKey(req, session, ref reader); break;
                 case Opcode.SetOperationState: SetOperationState(req, session, ref reader); break;
+                case Opcode.EncapsulateKey: EncapsulateKey(req, session, ref reader); break;
+                case Opcode.DecapsulateKey: DecapsulateKey(req, session, ref reader); break;
+                case Opcode.VerifySignatureInit: VerifySignatureInit(req, session, ref reader); break;
                 case Opcode.WrapKey: WrapKey(req, session, ref reader); break;
                 case Opcode.UnwrapKey: UnwrapKey(req, session, ref reader); break;
                 case Opcode.DeriveKey: DeriveKey(req, session, ref reader); break;
@@ -555,7 +558,7 @@ public sealed class TokenActor : ReceivePersistentActor
     }
 
     /// <summary>Stores new objects (token objects journaled first) and answers with their handles.</summary>
-    private void Store(ClientRequest req, SessionEntry s, IReadOnlyList<AttributeSet> objects)
+    private void Store(ClientRequest req, SessionEntry s, IReadOnlyList<AttributeSet> objects, byte[]? replyPrefix = null)
     {
         foreach (var o in objects) CheckMayStore(s, o);
         var handles = new ulong[objects.Count];
@@ -582,6 +585,7 @@ public sealed class TokenActor : ReceivePersistentActor
         void Answer()
         {
             _out.Reset();
+            if (replyPrefix is not null) _out.WriteRaw(replyPrefix);
             foreach (var h in handles) _out.WriteULong(h);
             req.Reply(CKR.OK, _out);
         }
@@ -603,7 +607,7 @@ public sealed class TokenActor : ReceivePersistentActor
         try
         {
             if (!_sessions.TryGetValue((m.AppId, m.SessionHandle), out var s)) throw new CkException(CKR.SESSION_HANDLE_INVALID);
-            Store(m.Client, s, m.Objects);
+            Store(m.Client, s, m.Objects, m.ReplyPrefix);
         }
         catch (CkException e)
         {
@@ -795,6 +799,35 @@ public sealed class TokenActor : ReceivePersistentActor
         var key = r.ReadULong();
         r.ExpectEnd();
         SessionActor(s).Tell(new BeginDigestKey(req, Key(s, key, CKR.KEY_HANDLE_INVALID)));
+    }
+
+    private void EncapsulateKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var key = r.ReadULong();
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginEncapsulate(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID), template, capacity));
+    }
+
+    private void DecapsulateKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var key = r.ReadULong();
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        var ciphertext = r.ReadBytes();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginDecapsulate(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID), template, ciphertext));
+    }
+
+    private void VerifySignatureInit(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var key = r.ReadULong();
+        var signature = r.ReadBytes();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginVerifySignature(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID), signature));
     }
 
     private void SetOperationState(ClientRequest req, SessionEntry s, ref WireReader r)

@@ -174,6 +174,10 @@ public static partial class CKF
     public const ulong MESSAGE_SIGN = 0x8UL;
     public const ulong MESSAGE_VERIFY = 0x10UL;
     public const ulong MULTI_MESSAGE = 0x20UL;
+
+    /// <summary>PKCS#11 3.2 mechanism flags: C_EncapsulateKey / C_DecapsulateKey.</summary>
+    public const ulong ENCAPSULATE = 0x10000000UL;
+    public const ulong DECAPSULATE = 0x20000000UL;
 }
 
 /// <summary>CK_GENERATOR_FUNCTION: how the IV or nonce of a message is produced (CK_GCM_MESSAGE_PARAMS, CK_CCM_MESSAGE_PARAMS).</summary>

@@ -115,4 +115,18 @@ public enum Opcode : ushort
     VerifyMessageBegin = 134,
     VerifyMessageNext = 135,
     MessageVerifyFinal = 136,
+
+    /// <summary>
+    /// PKCS#11 3.2 (offered through the "PKCS 11" 3.2 interface). EncapsulateKey: request <c>u64 session, mechanism,
+    /// u64 publicKey, template, u64 cap</c>; reply <c>output</c> (the ciphertext) then, when delivered, <c>u64 handle</c>.
+    /// DecapsulateKey: request <c>u64 session, mechanism, u64 privateKey, template, bytes ciphertext</c>; reply <c>u64 handle</c>.
+    /// </summary>
+    EncapsulateKey = 137,
+    DecapsulateKey = 138,
+
+    /// <summary>C_VerifySignatureInit: request <c>u64 session, mechanism, u64 key, bytes signature</c>; then VerifySignature (<c>bytes data</c>), VerifySignatureUpdate (<c>bytes part</c>), VerifySignatureFinal (nothing more).</summary>
+    VerifySignatureInit = 139,
+    VerifySignature = 140,
+    VerifySignatureUpdate = 141,
+    VerifySignatureFinal = 142,
 }

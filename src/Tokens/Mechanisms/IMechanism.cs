@@ -50,6 +50,15 @@ public interface IMechanism
     /// <summary>C_DeriveKey: the produced attributes of the new key (CKA_VALUE, CKA_CLASS, CKA_KEY_TYPE ...).</summary>
     AttributeSet Derive(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template) => throw Invalid();
 
+    /// <summary>
+    /// C_EncapsulateKey (PKCS#11 3.2): a fresh shared secret, made a secret key as <paramref name="template"/> asks
+    /// (class, type, CKA_VALUE_LEN as for a derived key), and the ciphertext that carries it to the private key's holder.
+    /// </summary>
+    (byte[] Ciphertext, AttributeSet Key) Encapsulate(ulong mechanism, byte[]? parameter, AttributeSet publicKey, AttributeSet template) => throw Invalid();
+
+    /// <summary>C_DecapsulateKey (PKCS#11 3.2): the shared secret a ciphertext carries, as a secret key shaped by <paramref name="template"/>.</summary>
+    AttributeSet Decapsulate(ulong mechanism, byte[]? parameter, AttributeSet privateKey, byte[] ciphertext, AttributeSet template) => throw Invalid();
+
     private static CkException Invalid() => new(CKR.MECHANISM_INVALID);
 }
 

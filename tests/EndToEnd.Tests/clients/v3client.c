@@ -49,6 +49,26 @@ typedef struct {
     CK_RV (*C_MessageVerifyFinal)(CK_SESSION_HANDLE);
 } v3_function_list;
 
+/* CK_FUNCTION_LIST_3_2: the 3.0 list followed by the 3.2 additions (pkcs11f.h of PKCS#11 3.2). */
+typedef struct {
+    v3_function_list base30;
+    CK_RV (*C_EncapsulateKey)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_ATTRIBUTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_OBJECT_HANDLE *);
+    CK_RV (*C_DecapsulateKey)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_ATTRIBUTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_OBJECT_HANDLE *);
+    CK_RV (*C_VerifySignatureInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_VerifySignature)(CK_SESSION_HANDLE, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_VerifySignatureUpdate)(CK_SESSION_HANDLE, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_VerifySignatureFinal)(CK_SESSION_HANDLE);
+    CK_RV (*C_GetSessionValidationFlags)(CK_SESSION_HANDLE, CK_ULONG, CK_FLAGS *);
+    void *C_AsyncComplete, *C_AsyncGetID, *C_AsyncJoin, *C_WrapKeyAuthenticated, *C_UnwrapKeyAuthenticated;
+} v32_function_list;
+
+#define V32_CKM_ML_KEM_KEY_PAIR_GEN 0xFUL
+#define V32_CKM_ML_KEM 0x17UL
+#define V32_CKA_PARAMETER_SET 0x61DUL
+#define V32_CKP_ML_KEM_768 0x2UL
+#define V32_CKF_ENCAPSULATE 0x10000000UL
+#define V32_CKF_DECAPSULATE 0x20000000UL
+
 /* 3.0 per-message parameters and constants */
 typedef struct {
     CK_BYTE *pIv;
@@ -712,6 +732,93 @@ int main(int argc, char **argv)
     rv = p->C_GetOperationState(s, state, &stateLen);
     printf("getstate-message-encrypt rv=0x%lx\n", rv);
     CHECK(f->C_MessageEncryptFinal(s), "C_MessageEncryptFinal");
+
+    /* ---- PKCS#11 3.2 through C_GetInterface("PKCS 11", {3,2}) ---- */
+    CK_VERSION v32 = {3, 2};
+    v3_interface *iface32 = NULL;
+    CHECK(f->C_GetInterface((CK_UTF8CHAR *)"PKCS 11", &v32, &iface32, 0), "C_GetInterface(3.2)");
+    v32_function_list *g = (v32_function_list *)iface32->pFunctionList;
+    printf("interface32 version=%d.%d same-3.0-functions=%d\n", g->base30.base.version.major, g->base30.base.version.minor,
+           g->base30.C_MessageVerifyFinal == f->C_MessageVerifyFinal && g->base30.base.C_Sign == p->C_Sign);
+    CK_VERSION *none = NULL;
+    v3_interface *dflt = NULL;
+    CHECK(f->C_GetInterface(NULL, none, &dflt, 0), "C_GetInterface(default)");
+    printf("interface-default version=%d.%d\n", ((CK_FUNCTION_LIST *)dflt->pFunctionList)->version.major, ((CK_FUNCTION_LIST *)dflt->pFunctionList)->version.minor);
+    CHECK(p->C_GetMechanismInfo(slot, V32_CKM_ML_KEM, &mi), "C_GetMechanismInfo(CKM_ML_KEM)");
+    printf("mlkem-info encapsulate=%d decapsulate=%d\n", (mi.flags & V32_CKF_ENCAPSULATE) != 0, (mi.flags & V32_CKF_DECAPSULATE) != 0);
+
+    CK_ULONG set = V32_CKP_ML_KEM_768;
+    CK_ATTRIBUTE kemPub[] = {{V32_CKA_PARAMETER_SET, &set, sizeof set}};
+    CK_ATTRIBUTE kemPriv[] = {{CKA_SENSITIVE, &yes, sizeof yes}};
+    CK_MECHANISM kemGen = {V32_CKM_ML_KEM_KEY_PAIR_GEN, NULL, 0};
+    CK_OBJECT_HANDLE kemPubKey, kemPrivKey;
+    CHECK(p->C_GenerateKeyPair(s, &kemGen, kemPub, 1, kemPriv, 1, &kemPubKey, &kemPrivKey), "C_GenerateKeyPair(ML-KEM)");
+    CK_MECHANISM kem = {V32_CKM_ML_KEM, NULL, 0};
+    CK_OBJECT_CLASS secretClass = CKO_SECRET_KEY;
+    CK_KEY_TYPE genericType = CKK_GENERIC_SECRET;
+    CK_BBOOL no = CK_FALSE;
+    CK_ATTRIBUTE shared[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType},
+                             {CKA_SENSITIVE, &no, sizeof no}, {CKA_EXTRACTABLE, &yes, sizeof yes}};
+    CK_BYTE kct[2048];
+    CK_ULONG kctLen = 0;
+    CK_OBJECT_HANDLE k1 = 0, k2 = 0;
+    rv = g->C_EncapsulateKey(s, &kem, kemPubKey, shared, 4, NULL, &kctLen, &k1);
+    printf("encapsulate-null rv=0x%lx len=%lu handle=%d\n", rv, kctLen, k1 != 0);
+    CK_ULONG shortLen = 16;
+    rv = g->C_EncapsulateKey(s, &kem, kemPubKey, shared, 4, kct, &shortLen, &k1);
+    printf("encapsulate-short rv=0x%lx len=%lu\n", rv, shortLen);
+    kctLen = sizeof kct;
+    rv = g->C_EncapsulateKey(s, &kem, kemPubKey, shared, 4, kct, &kctLen, &k1);
+    printf("encapsulate rv=0x%lx len=%lu handle=%d\n", rv, kctLen, k1 != 0);
+    rv = g->C_DecapsulateKey(s, &kem, kemPrivKey, shared, 4, kct, kctLen, &k2);
+    printf("decapsulate rv=0x%lx handle=%d\n", rv, k2 != 0 && k2 != k1);
+    CK_BYTE ss1[64], ss2[64];
+    CK_ATTRIBUTE v1[] = {{CKA_VALUE, ss1, sizeof ss1}}, v2[] = {{CKA_VALUE, ss2, sizeof ss2}};
+    CHECK(p->C_GetAttributeValue(s, k1, v1, 1), "C_GetAttributeValue(k1)");
+    CHECK(p->C_GetAttributeValue(s, k2, v2, 1), "C_GetAttributeValue(k2)");
+    printf("kem-shared-secret len=%lu match=%d\n", v1[0].ulValueLen, v1[0].ulValueLen == 32 && v2[0].ulValueLen == 32 && memcmp(ss1, ss2, 32) == 0);
+    kct[5] ^= 1;
+    CK_OBJECT_HANDLE k3 = 0;
+    rv = g->C_DecapsulateKey(s, &kem, kemPrivKey, shared, 4, kct, kctLen, &k3);
+    CK_ATTRIBUTE v3[] = {{CKA_VALUE, ss2, sizeof ss2}};
+    CHECK(p->C_GetAttributeValue(s, k3, v3, 1), "C_GetAttributeValue(k3)");
+    printf("decapsulate-tampered rv=0x%lx match=%d\n", rv, memcmp(ss1, ss2, 32) == 0);
+    rv = g->C_DecapsulateKey(s, &kem, kemPrivKey, shared, 4, kct, 100, &k3);
+    printf("decapsulate-short rv=0x%lx\n", rv);
+    kctLen = sizeof kct;
+    rv = g->C_EncapsulateKey(s, &kem, kemPrivKey, shared, 4, kct, &kctLen, &k3);
+    printf("encapsulate-private-key rv=0x%lx\n", rv);
+    rv = g->C_DecapsulateKey(s, &kem, kemPubKey, shared, 4, kct, 1088, &k3);
+    printf("decapsulate-public-key rv=0x%lx\n", rv);
+    kctLen = sizeof kct;
+    rv = g->C_EncapsulateKey(s, &hmac, kemPubKey, shared, 4, kct, &kctLen, &k3);
+    printf("encapsulate-hmac rv=0x%lx\n", rv);
+
+    rv = g->C_VerifySignature(s, data, 32);
+    printf("verifysig-not-init rv=0x%lx\n", rv);
+    CHECK(g->C_VerifySignatureInit(s, &hmac, macKey, refMac, 32), "C_VerifySignatureInit");
+    rv = g->C_VerifySignatureInit(s, &hmac, macKey, refMac, 32);
+    printf("verifysig-init-twice rv=0x%lx\n", rv);
+    rv = g->C_VerifySignature(s, data, 32);
+    printf("verifysig-hmac rv=0x%lx\n", rv);
+    CHECK(g->C_VerifySignatureInit(s, &hmac, macKey, badMac, 32), "C_VerifySignatureInit");
+    rv = g->C_VerifySignature(s, data, 32);
+    printf("verifysig-hmac-bad rv=0x%lx\n", rv);
+    CHECK(g->C_VerifySignatureInit(s, &hmac, macKey, refMac, 32), "C_VerifySignatureInit");
+    CHECK(g->C_VerifySignatureUpdate(s, data, 16), "C_VerifySignatureUpdate");
+    CHECK(g->C_VerifySignatureUpdate(s, data + 16, 16), "C_VerifySignatureUpdate");
+    rv = g->C_VerifySignatureFinal(s);
+    printf("verifysig-hmac-multipart rv=0x%lx\n", rv);
+    rv = g->C_VerifySignatureFinal(s);
+    printf("verifysig-final-again rv=0x%lx\n", rv);
+    CHECK(g->C_VerifySignatureInit(s, &ecdsa, ecPubKey, ecSig, 64), "C_VerifySignatureInit(ECDSA)");
+    rv = g->C_VerifySignature(s, data, 32);
+    printf("verifysig-ecdsa rv=0x%lx\n", rv);
+    rv = g->C_VerifySignatureInit(s, &ecdsa, ecPrivKey, ecSig, 64);
+    printf("verifysig-private-key rv=0x%lx\n", rv);
+    CK_FLAGS vflags = 0;
+    rv = g->C_GetSessionValidationFlags(s, 0, &vflags);
+    printf("session-validation-flags rv=0x%lx\n", rv);
 
     CHECK(p->C_Logout(s), "C_Logout");
     CHECK(p->C_CloseSession(s), "C_CloseSession");
