@@ -339,4 +339,28 @@ public sealed class _40_Pkcs11v3Test(Pkcs11v3Daemon v3) : IClassFixture<Pkcs11v3
         Line("verifysig-ecdsa rv=0x0");
         Line("verifysig-private-key rv=0x63");
     }
+
+    [Fact]
+    public void A_CKA_ALWAYS_AUTHENTICATE_key_signs_only_after_a_context_specific_login_each_time()
+    {
+        Line("always-auth-sign-before-login rv=0x101"); // CKR_USER_NOT_LOGGED_IN
+        Line("always-auth-context-wrong-pin rv=0xa0"); // CKR_PIN_INCORRECT
+        Line("always-auth-context-login rv=0x0");
+        Line("always-auth-sign rv=0x0 len=64");
+        Line("always-auth-second-sign-before-login rv=0x101");
+        Line("always-auth-second-sign rv=0x0");
+        Line("always-auth-verify rv=0x0");
+        Line("ordinary-key-sign rv=0x0");
+    }
+
+    [Fact]
+    public void Wrap_unwrap_and_derive_templates_are_enforced()
+    {
+        Line("wrap-template-match rv=0x0 len=40");
+        Line("wrap-template-mismatch rv=0x69"); // CKR_KEY_NOT_WRAPPABLE
+        Line("unwrap-template-applied rv=0x0 sign=1 extractable=0");
+        Line("unwrap-template-conflict rv=0xd1"); // CKR_TEMPLATE_INCONSISTENT
+        Line("derive-template-applied rv=0x0 sensitive=1");
+        Line("derive-template-conflict rv=0xd1");
+    }
 }

@@ -35,6 +35,9 @@ public sealed class SessionActor : ReceiveActor
         /// <summary>What the operation has been fed, for C_GetOperationState; null for operations that are never saveable.</summary>
         public Recording? Recording { get; } = recording;
 
+        /// <summary>A sign or decrypt operation with a CKA_ALWAYS_AUTHENTICATE key, waiting for C_Login(CKU_CONTEXT_SPECIFIC).</summary>
+        public bool AwaitsContextLogin { get; set; }
+
         public byte[]? StashInput { get; set; }
         public byte[]? StashOutput { get; set; }
     }
@@ -56,6 +59,10 @@ public sealed class SessionActor : ReceiveActor
         Receive<BeginEncapsulate>(m => Guarded(m.Client, () => Encapsulate(m)));
         Receive<BeginDecapsulate>(m => Guarded(m.Client, () => Decapsulate(m)));
         Receive<BeginVerifySignature>(m => Guarded(m.Client, () => VerifySignatureInit(m)));
+        Receive<ContextLoggedIn>(_ =>
+        {
+            foreach (var active in _active.Values) active.AwaitsContextLogin = false;
+        });
     }
 
     public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey) =>
@@ -621,8 +628,12 @@ public sealed class SessionActor : ReceiveActor
         m.Client.Ok();
     }
 
-    private Active Take(OperationKind kind) =>
-        _active.TryGetValue(kind, out var a) ? a : throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
+    private Active Take(OperationKind kind)
+    {
+        var a = _active.TryGetValue(kind, out var found) ? found : throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
+        if (a.AwaitsContextLogin) throw new CkException(CKR.USER_NOT_LOGGED_IN, "the key needs C_Login(CKU_CONTEXT_SPECIFIC) for this use");
+        return a;
+    }
 
     private (MechanismInfo Info, IMechanism Impl) Mechanism(ulong type, ulong requiredFlag)
     {
@@ -744,7 +755,11 @@ public sealed class SessionActor : ReceiveActor
         var recording = kind is OperationKind.Encrypt or OperationKind.Decrypt or OperationKind.Sign or OperationKind.Verify
             ? new Recording(new StateOrigin(kind, type, parameter, OperationStateBlob.KeyFingerprint(_stateKey, key)))
             : null;
-        _active[kind] = new Active(op, recording);
+        _active[kind] = new Active(op, recording)
+        {
+            // CKA_ALWAYS_AUTHENTICATE: every use of the key for signing or decryption needs its own context login.
+            AwaitsContextLogin = key.IsTrue(CKA.ALWAYS_AUTHENTICATE) && kind is OperationKind.Sign or OperationKind.SignRecover or OperationKind.Decrypt,
+        };
         m.Client.Ok();
     }
 
@@ -816,11 +831,12 @@ public sealed class SessionActor : ReceiveActor
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.UNWRAP);
         KeyUsage.Check(m.UnwrappingKey.Attributes, CKA.UNWRAP, m.Mechanism.Type, info);
-        var cls = m.Template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
-        var keyType = m.Template.GetULong(CKA.KEY_TYPE) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
+        var template = KeyUsage.ApplyKeyTemplate(m.Template, m.UnwrappingKey.Attributes, CKA.UNWRAP_TEMPLATE);
+        var cls = template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
+        var keyType = template.GetULong(CKA.KEY_TYPE) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var encoding = impl.Unwrap(m.Mechanism.Type, m.Mechanism.Parameter, m.UnwrappingKey.Attributes, m.Wrapped);
-        var produced = KeyEncoding.Decode(cls, keyType, encoding, m.Template);
-        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Unwrap, m.Mechanism.Type, m.UnwrappingKey.Attributes);
+        var produced = KeyEncoding.Decode(cls, keyType, encoding, template);
+        var full = TemplateValidator.ForGenerated(template, produced, ObjectOrigin.Unwrap, m.Mechanism.Type, m.UnwrappingKey.Attributes);
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
     }
 
@@ -828,8 +844,9 @@ public sealed class SessionActor : ReceiveActor
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DERIVE);
         KeyUsage.Check(m.BaseKey.Attributes, CKA.DERIVE, m.Mechanism.Type, info);
-        var produced = impl.Derive(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, m.Template);
-        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes);
+        var template = KeyUsage.ApplyKeyTemplate(m.Template, m.BaseKey.Attributes, CKA.DERIVE_TEMPLATE);
+        var produced = impl.Derive(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, template);
+        var full = TemplateValidator.ForGenerated(template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes);
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
     }
 

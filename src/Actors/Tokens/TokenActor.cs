@@ -358,7 +358,12 @@ public sealed class TokenActor : ReceivePersistentActor
         else System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
         var context = req.Opcode == Opcode.Login && current != ulong.MaxValue;
         if (!context) _logins[s.App] = userType;
-        Commit(req, TokenKey, [new LoginSucceeded(userType)], req.Ok);
+        var session = context ? SessionActor(s) : null;
+        Commit(req, TokenKey, [new LoginSucceeded(userType)], () =>
+        {
+            session?.Tell(ContextLoggedIn.Instance);
+            req.Ok();
+        });
     }
 
     private void Logout(ClientRequest req, SessionEntry s)

@@ -86,6 +86,15 @@ public static class TokenProtocol
 
     public sealed record BeginDerive(ClientRequest Client, WireMechanism Mechanism, KeySnapshot BaseKey, AttributeSet Template);
 
+    /// <summary>
+    /// A C_Login(CKU_CONTEXT_SPECIFIC) of this session succeeded: its operations with a CKA_ALWAYS_AUTHENTICATE key may
+    /// go on (told to the session before the login is answered).
+    /// </summary>
+    public sealed record ContextLoggedIn
+    {
+        public static readonly ContextLoggedIn Instance = new();
+    }
+
     /// <summary>C_EncapsulateKey (3.2) with the public key resolved; <paramref name="Capacity"/> as the wire's <c>cap</c>.</summary>
     public sealed record BeginEncapsulate(ClientRequest Client, WireMechanism Mechanism, KeySnapshot PublicKey, AttributeSet Template, ulong Capacity);
 

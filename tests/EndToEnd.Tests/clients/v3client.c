@@ -733,6 +733,96 @@ int main(int argc, char **argv)
     printf("getstate-message-encrypt rv=0x%lx\n", rv);
     CHECK(f->C_MessageEncryptFinal(s), "C_MessageEncryptFinal");
 
+    CK_OBJECT_CLASS secretClass = CKO_SECRET_KEY;
+    CK_KEY_TYPE genericType = CKK_GENERIC_SECRET;
+    CK_BBOOL no = CK_FALSE;
+
+    /* ---- CKA_ALWAYS_AUTHENTICATE: every signature needs C_Login(CKU_CONTEXT_SPECIFIC) ---- */
+    CK_ATTRIBUTE aaPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, sizeof yes}};
+    CK_ATTRIBUTE aaPriv[] = {{CKA_SIGN, &yes, sizeof yes}, {CKA_ALWAYS_AUTHENTICATE, &yes, sizeof yes}, {CKA_PRIVATE, &yes, sizeof yes}};
+    CK_OBJECT_HANDLE aaPubKey, aaPrivKey;
+    CHECK(p->C_GenerateKeyPair(s, &ecGen, aaPub, 2, aaPriv, 3, &aaPubKey, &aaPrivKey), "C_GenerateKeyPair(always-authenticate)");
+    CHECK(p->C_SignInit(s, &ecdsa, aaPrivKey), "C_SignInit(always-authenticate)");
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("always-auth-sign-before-login rv=0x%lx\n", rv);
+    rv = p->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR *)"00000000", 8);
+    printf("always-auth-context-wrong-pin rv=0x%lx\n", rv);
+    rv = p->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR *)pin, pinLen);
+    printf("always-auth-context-login rv=0x%lx\n", rv);
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("always-auth-sign rv=0x%lx len=%lu\n", rv, sigLen);
+    CHECK(p->C_SignInit(s, &ecdsa, aaPrivKey), "C_SignInit(always-authenticate)");
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("always-auth-second-sign-before-login rv=0x%lx\n", rv);
+    CHECK(p->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR *)pin, pinLen), "C_Login(CKU_CONTEXT_SPECIFIC)");
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("always-auth-second-sign rv=0x%lx\n", rv);
+    CHECK(p->C_VerifyInit(s, &ecdsa, aaPubKey), "C_VerifyInit");
+    rv = p->C_Verify(s, data, 32, sig, sigLen);
+    printf("always-auth-verify rv=0x%lx\n", rv);
+    CHECK(p->C_SignInit(s, &ecdsa, ecPrivKey), "C_SignInit(ordinary key)");
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("ordinary-key-sign rv=0x%lx\n", rv);
+
+    /* ---- CKA_WRAP_TEMPLATE, CKA_UNWRAP_TEMPLATE, CKA_DERIVE_TEMPLATE ---- */
+    CK_KEY_TYPE aesType = CKK_AES;
+    CK_ATTRIBUTE wrapOnly[] = {{CKA_KEY_TYPE, &genericType, sizeof genericType}};
+    CK_ATTRIBUTE unwrapImposed[] = {{CKA_SIGN, &yes, sizeof yes}, {CKA_EXTRACTABLE, &no, sizeof no}};
+    static const CK_BYTE kek[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
+    CK_ATTRIBUTE kekT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &aesType, sizeof aesType}, {CKA_TOKEN, &no, sizeof no},
+                           {CKA_VALUE, (void *)kek, 16}, {CKA_WRAP, &yes, sizeof yes}, {CKA_UNWRAP, &yes, sizeof yes},
+                           {CKA_WRAP_TEMPLATE, wrapOnly, sizeof wrapOnly}, {CKA_UNWRAP_TEMPLATE, unwrapImposed, sizeof unwrapImposed}};
+    CK_OBJECT_HANDLE kekKey;
+    CHECK(p->C_CreateObject(s, kekT, 8, &kekKey), "C_CreateObject(KEK with templates)");
+    CK_ATTRIBUTE genT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType}, {CKA_TOKEN, &no, sizeof no},
+                           {CKA_VALUE, (void *)mac, 32}, {CKA_EXTRACTABLE, &yes, sizeof yes}};
+    CK_OBJECT_HANDLE genKey, aesKey2;
+    CHECK(p->C_CreateObject(s, genT, 5, &genKey), "C_CreateObject(generic)");
+    CK_ATTRIBUTE aesT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &aesType, sizeof aesType}, {CKA_TOKEN, &no, sizeof no},
+                           {CKA_VALUE, (void *)aes, 16}, {CKA_EXTRACTABLE, &yes, sizeof yes}};
+    CHECK(p->C_CreateObject(s, aesT, 5, &aesKey2), "C_CreateObject(aes)");
+    CK_MECHANISM kw = {CKM_AES_KEY_WRAP, NULL, 0};
+    CK_BYTE wrapped[64];
+    CK_ULONG wrappedLen = sizeof wrapped;
+    rv = p->C_WrapKey(s, &kw, kekKey, genKey, wrapped, &wrappedLen);
+    printf("wrap-template-match rv=0x%lx len=%lu\n", rv, wrappedLen);
+    CK_BYTE wrapped2[64];
+    CK_ULONG wrapped2Len = sizeof wrapped2;
+    rv = p->C_WrapKey(s, &kw, kekKey, aesKey2, wrapped2, &wrapped2Len);
+    printf("wrap-template-mismatch rv=0x%lx\n", rv);
+    CK_ATTRIBUTE unwrapT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType}, {CKA_TOKEN, &no, sizeof no}};
+    CK_OBJECT_HANDLE unwrappedKey = 0;
+    rv = p->C_UnwrapKey(s, &kw, kekKey, wrapped, wrappedLen, unwrapT, 3, &unwrappedKey);
+    CK_BBOOL gotSign = 0, gotExtractable = 1;
+    CK_ATTRIBUTE readBack[] = {{CKA_SIGN, &gotSign, sizeof gotSign}, {CKA_EXTRACTABLE, &gotExtractable, sizeof gotExtractable}};
+    if (rv == CKR_OK) CHECK(p->C_GetAttributeValue(s, unwrappedKey, readBack, 2), "C_GetAttributeValue(unwrapped)");
+    printf("unwrap-template-applied rv=0x%lx sign=%d extractable=%d\n", rv, gotSign, gotExtractable);
+    CK_ATTRIBUTE unwrapConflict[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType},
+                                     {CKA_TOKEN, &no, sizeof no}, {CKA_SIGN, &no, sizeof no}};
+    rv = p->C_UnwrapKey(s, &kw, kekKey, wrapped, wrappedLen, unwrapConflict, 4, &unwrappedKey);
+    printf("unwrap-template-conflict rv=0x%lx\n", rv);
+    CK_ATTRIBUTE deriveImposed[] = {{CKA_SENSITIVE, &yes, sizeof yes}};
+    CK_ATTRIBUTE baseT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType}, {CKA_TOKEN, &no, sizeof no},
+                            {CKA_VALUE, (void *)mac, 32}, {CKA_DERIVE, &yes, sizeof yes}, {CKA_DERIVE_TEMPLATE, deriveImposed, sizeof deriveImposed}};
+    CK_OBJECT_HANDLE baseKey, derivedKey = 0;
+    CHECK(p->C_CreateObject(s, baseT, 6, &baseKey), "C_CreateObject(derive base)");
+    CK_MECHANISM kd = {CKM_SHA256_KEY_DERIVATION, NULL, 0};
+    CK_ATTRIBUTE deriveT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType}, {CKA_TOKEN, &no, sizeof no}};
+    rv = p->C_DeriveKey(s, &kd, baseKey, deriveT, 3, &derivedKey);
+    CK_BBOOL gotSensitive = 0;
+    CK_ATTRIBUTE readSensitive[] = {{CKA_SENSITIVE, &gotSensitive, sizeof gotSensitive}};
+    if (rv == CKR_OK) CHECK(p->C_GetAttributeValue(s, derivedKey, readSensitive, 1), "C_GetAttributeValue(derived)");
+    printf("derive-template-applied rv=0x%lx sensitive=%d\n", rv, gotSensitive);
+    CK_ATTRIBUTE deriveConflict[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType},
+                                     {CKA_TOKEN, &no, sizeof no}, {CKA_SENSITIVE, &no, sizeof no}};
+    rv = p->C_DeriveKey(s, &kd, baseKey, deriveConflict, 4, &derivedKey);
+    printf("derive-template-conflict rv=0x%lx\n", rv);
+
     /* ---- PKCS#11 3.2 through C_GetInterface("PKCS 11", {3,2}) ---- */
     CK_VERSION v32 = {3, 2};
     v3_interface *iface32 = NULL;
@@ -754,9 +844,6 @@ int main(int argc, char **argv)
     CK_OBJECT_HANDLE kemPubKey, kemPrivKey;
     CHECK(p->C_GenerateKeyPair(s, &kemGen, kemPub, 1, kemPriv, 1, &kemPubKey, &kemPrivKey), "C_GenerateKeyPair(ML-KEM)");
     CK_MECHANISM kem = {V32_CKM_ML_KEM, NULL, 0};
-    CK_OBJECT_CLASS secretClass = CKO_SECRET_KEY;
-    CK_KEY_TYPE genericType = CKK_GENERIC_SECRET;
-    CK_BBOOL no = CK_FALSE;
     CK_ATTRIBUTE shared[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType},
                              {CKA_SENSITIVE, &no, sizeof no}, {CKA_EXTRACTABLE, &yes, sizeof yes}};
     CK_BYTE kct[2048];
