@@ -5,16 +5,17 @@ using OpenCryptokiActors.Native.Interop;
 namespace OpenCryptokiActors.Native;
 
 /// <summary>
-/// CK_FUNCTION_LIST (version 2.40, 68 entries) and CK_FUNCTION_LIST_3_0 (version 3.0, 92 entries) and the two
-/// CK_INTERFACEs that offer them, built once in unmanaged memory and never freed (callers keep the pointers
+/// CK_FUNCTION_LIST (version 2.40, 68 entries), CK_FUNCTION_LIST_3_0 (version 3.0, 92 entries) and
+/// CK_FUNCTION_LIST_3_2 (version 3.2, 104 entries: pkcs11f.h of PKCS#11 3.2) and the three CK_INTERFACEs that offer them, built once in unmanaged memory and never freed (callers keep the pointers
 /// for the life of the process). Layout: CK_VERSION, padding to 8, then the function pointers in the
 /// specification's order.
 /// </summary>
 internal static unsafe class FunctionList
 {
-    public const int InterfaceCount = 2;
+    public const int InterfaceCount = 3;
     private const int V240Count = 68;
     private const int V30Count = 92;
+    private const int V32Count = 104;
 
     /// <summary>The CK_FUNCTION_LIST returned by C_GetFunctionList.</summary>
     public static readonly void* V240;
@@ -22,18 +23,22 @@ internal static unsafe class FunctionList
     /// <summary>The CK_FUNCTION_LIST_3_0.</summary>
     public static readonly void* V30;
 
-    /// <summary>[0] "PKCS 11" 3.0, [1] "PKCS 11" 2.40.</summary>
+    /// <summary>The CK_FUNCTION_LIST_3_2.</summary>
+    public static readonly void* V32;
+
+    /// <summary>[0] "PKCS 11" 3.0 (the default), [1] "PKCS 11" 2.40, [2] "PKCS 11" 3.2.</summary>
     public static readonly CK_INTERFACE* Interfaces;
 
     private static readonly byte* s_name;
 
     static FunctionList()
     {
-        var all = (void**)NativeMemory.AllocZeroed((nuint)(V30Count * sizeof(void*)));
+        var all = (void**)NativeMemory.AllocZeroed((nuint)(V32Count * sizeof(void*)));
         Fill(all);
 
         V240 = Build(new CK_VERSION(2, 40), all, V240Count);
         V30 = Build(new CK_VERSION(3, 0), all, V30Count);
+        V32 = Build(new CK_VERSION(3, 2), all, V32Count);
         NativeMemory.Free(all);
 
         var name = "PKCS 11"u8;
@@ -43,6 +48,7 @@ internal static unsafe class FunctionList
         Interfaces = (CK_INTERFACE*)NativeMemory.AllocZeroed((nuint)(InterfaceCount * sizeof(CK_INTERFACE)));
         Interfaces[0] = new CK_INTERFACE { pInterfaceName = s_name, pFunctionList = V30, flags = 0 };
         Interfaces[1] = new CK_INTERFACE { pInterfaceName = s_name, pFunctionList = V240, flags = 0 };
+        Interfaces[2] = new CK_INTERFACE { pInterfaceName = s_name, pFunctionList = V32, flags = 0 };
     }
 
     private static void* Build(CK_VERSION version, void** functions, int count)
@@ -54,7 +60,7 @@ internal static unsafe class FunctionList
     }
 
     /// <summary>
-    /// C_GetInterface: NULL name or "PKCS 11"; NULL version → the newest (3.0), otherwise the exact version;
+    /// C_GetInterface: NULL name or "PKCS 11"; NULL version → the default (3.0; 3.2 is asked for by version), otherwise the exact version;
     /// requested flags must all be offered. Null when nothing matches.
     /// </summary>
     public static CK_INTERFACE* Find(byte* name, CK_VERSION* version, ulong flags)
@@ -167,5 +173,17 @@ internal static unsafe class FunctionList
         p[89] = (delegate* unmanaged<ulong, void*, ulong, ulong>)&Message.C_VerifyMessageBegin;
         p[90] = (delegate* unmanaged<ulong, void*, ulong, byte*, ulong, byte*, ulong, ulong>)&Message.C_VerifyMessageNext;
         p[91] = (delegate* unmanaged<ulong, ulong>)&Message.C_MessageVerifyFinal;
+        p[92] = (delegate* unmanaged<ulong, CK_MECHANISM*, ulong, CK_ATTRIBUTE*, ulong, byte*, ulong*, ulong*, ulong>)&Pkcs11v32.C_EncapsulateKey;
+        p[93] = (delegate* unmanaged<ulong, CK_MECHANISM*, ulong, CK_ATTRIBUTE*, ulong, byte*, ulong, ulong*, ulong>)&Pkcs11v32.C_DecapsulateKey;
+        p[94] = (delegate* unmanaged<ulong, CK_MECHANISM*, ulong, byte*, ulong, ulong>)&Pkcs11v32.C_VerifySignatureInit;
+        p[95] = (delegate* unmanaged<ulong, byte*, ulong, ulong>)&Pkcs11v32.C_VerifySignature;
+        p[96] = (delegate* unmanaged<ulong, byte*, ulong, ulong>)&Pkcs11v32.C_VerifySignatureUpdate;
+        p[97] = (delegate* unmanaged<ulong, ulong>)&Pkcs11v32.C_VerifySignatureFinal;
+        p[98] = (delegate* unmanaged<ulong, ulong, ulong*, ulong>)&Pkcs11v32.C_GetSessionValidationFlags;
+        p[99] = (delegate* unmanaged<ulong, byte*, void*, ulong>)&Pkcs11v32.C_AsyncComplete;
+        p[100] = (delegate* unmanaged<ulong, byte*, ulong*, ulong>)&Pkcs11v32.C_AsyncGetID;
+        p[101] = (delegate* unmanaged<ulong, byte*, ulong, byte*, ulong, ulong>)&Pkcs11v32.C_AsyncJoin;
+        p[102] = (delegate* unmanaged<ulong, CK_MECHANISM*, ulong, ulong, byte*, ulong, byte*, ulong*, ulong>)&Pkcs11v32.C_WrapKeyAuthenticated;
+        p[103] = (delegate* unmanaged<ulong, CK_MECHANISM*, ulong, byte*, ulong, CK_ATTRIBUTE*, ulong, byte*, ulong, ulong*, ulong>)&Pkcs11v32.C_UnwrapKeyAuthenticated;
     }
 }

@@ -92,10 +92,10 @@ public class DigestHmacSpec
         ];
         foreach (var m in expected) Assert.True(Registry.TryGet(m, out _, out _), $"0x{m:X}");
         Assert.True(Registry.TryGet(CKM.ECDSA, out var ecdsa, out _));
-        Assert.Equal(CKF.SIGN | CKF.VERIFY | CKF.EC_F_P | CKF.EC_NAMEDCURVE | CKF.EC_UNCOMPRESS | CKF.EC_COMPRESS, ecdsa.Flags);
+        Assert.Equal(CKF.SIGN | CKF.VERIFY | CKF.MESSAGE_SIGN | CKF.MESSAGE_VERIFY | CKF.MULTI_MESSAGE | CKF.EC_F_P | CKF.EC_NAMEDCURVE | CKF.EC_UNCOMPRESS | CKF.EC_COMPRESS, ecdsa.Flags);
         Assert.Equal((160UL, 521UL), (ecdsa.MinKeySize, ecdsa.MaxKeySize));
         Assert.True(Registry.TryGet(CKM.AES_GCM, out var gcm, out _));
-        Assert.Equal(new MechanismInfo(16, 32, CKF.ENCRYPT | CKF.DECRYPT), gcm);
+        Assert.Equal(new MechanismInfo(16, 32, CKF.ENCRYPT | CKF.DECRYPT | CKF.MESSAGE_ENCRYPT | CKF.MESSAGE_DECRYPT | CKF.MULTI_MESSAGE), gcm);
         foreach (var m in Registry.Types)
         {
             Registry.TryGet(m, out var info, out _);

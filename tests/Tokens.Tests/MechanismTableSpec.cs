@@ -17,7 +17,7 @@ public sealed class MechanismTableSpec
         (CKF.ENCRYPT, "encrypt"), (CKF.DECRYPT, "decrypt"), (CKF.DIGEST, "digest"), (CKF.SIGN, "sign"),
         (CKF.VERIFY, "verify"), (CKF.SIGN_RECOVER, "sign-recover"), (CKF.VERIFY_RECOVER, "verify-recover"),
         (CKF.GENERATE, "generate"), (CKF.GENERATE_KEY_PAIR, "generate-key-pair"), (CKF.WRAP, "wrap"),
-        (CKF.UNWRAP, "unwrap"), (CKF.DERIVE, "derive"),
+        (CKF.UNWRAP, "unwrap"), (CKF.DERIVE, "derive"), (CKF.ENCAPSULATE, "encapsulate"), (CKF.DECAPSULATE, "decapsulate"),
     ];
 
     /// <summary>CKM_ names by value (the first name declared wins where the headers give aliases).</summary>

@@ -39,6 +39,18 @@ public sealed class DeadLetterReplier : ReceiveActor
                 case BeginDigestKey m:
                     m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
                     break;
+                case BeginSetOperationState m:
+                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
+                    break;
+                case BeginEncapsulate m:
+                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
+                    break;
+                case BeginDecapsulate m:
+                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
+                    break;
+                case BeginVerifySignature m:
+                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
+                    break;
                 case BeginWrap m:
                     m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
                     break;

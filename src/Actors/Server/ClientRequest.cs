@@ -38,7 +38,12 @@ public static class OpcodeRoutes
             or Opcode.Verify or Opcode.VerifyUpdate or Opcode.VerifyFinal or Opcode.VerifyRecover
             or Opcode.GenerateKey or Opcode.GenerateKeyPair or Opcode.GenerateRandom or Opcode.SeedRandom
             or Opcode.DigestEncryptUpdate or Opcode.DecryptDigestUpdate or Opcode.SignEncryptUpdate or Opcode.DecryptVerifyUpdate
-            or Opcode.SessionCancel or Opcode.GetOperationState or Opcode.SetOperationState => true,
+            or Opcode.SessionCancel or Opcode.GetOperationState
+            or Opcode.EncryptMessage or Opcode.EncryptMessageBegin or Opcode.EncryptMessageNext or Opcode.MessageEncryptFinal
+            or Opcode.DecryptMessage or Opcode.DecryptMessageBegin or Opcode.DecryptMessageNext or Opcode.MessageDecryptFinal
+            or Opcode.SignMessage or Opcode.SignMessageBegin or Opcode.SignMessageNext or Opcode.MessageSignFinal
+            or Opcode.VerifyMessage or Opcode.VerifyMessageBegin or Opcode.VerifyMessageNext or Opcode.MessageVerifyFinal
+            or Opcode.VerifySignature or Opcode.VerifySignatureUpdate or Opcode.VerifySignatureFinal => true,
         _ => false,
     };
 
@@ -50,7 +55,9 @@ public static class OpcodeRoutes
             or Opcode.GetAttributeValue or Opcode.SetAttributeValue
             or Opcode.FindObjectsInit or Opcode.FindObjects or Opcode.FindObjectsFinal
             or Opcode.EncryptInit or Opcode.DecryptInit or Opcode.SignInit or Opcode.VerifyInit
-            or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit or Opcode.DigestKey
+            or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit or Opcode.DigestKey or Opcode.SetOperationState
+            or Opcode.MessageEncryptInit or Opcode.MessageDecryptInit or Opcode.MessageSignInit or Opcode.MessageVerifyInit
+            or Opcode.EncapsulateKey or Opcode.DecapsulateKey or Opcode.VerifySignatureInit
             or Opcode.WrapKey or Opcode.UnwrapKey or Opcode.DeriveKey => true,
         _ => false,
     };

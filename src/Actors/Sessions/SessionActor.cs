@@ -32,9 +32,16 @@ public sealed class SessionActor : ReceiveActor
     /// <summary>Mechanism usage of this session's user on its slot (ock stats): counted where an operation starts.</summary>
     private readonly SlotCounters? _stats;
 
-    private sealed class Active(object operation)
+    private sealed class Active(object operation, Recording? recording = null)
     {
         public object Operation { get; } = operation;
+
+        /// <summary>What the operation has been fed, for C_GetOperationState; null for operations that are never saveable.</summary>
+        public Recording? Recording { get; } = recording;
+
+        /// <summary>A sign or decrypt operation with a CKA_ALWAYS_AUTHENTICATE key, waiting for C_Login(CKU_CONTEXT_SPECIFIC).</summary>
+        public bool AwaitsContextLogin { get; set; }
+
         public byte[]? StashInput { get; set; }
         public byte[]? StashOutput { get; set; }
     }
@@ -53,6 +60,14 @@ public sealed class SessionActor : ReceiveActor
         Receive<BeginWrap>(m => Guarded(m.Client, () => Wrap(m)));
         Receive<BeginUnwrap>(m => Guarded(m.Client, () => Unwrap(m)));
         Receive<BeginDerive>(m => Guarded(m.Client, () => Derive(m)));
+        Receive<BeginSetOperationState>(m => Guarded(m.Client, () => SetOperationState(m)));
+        Receive<BeginEncapsulate>(m => Guarded(m.Client, () => Encapsulate(m)));
+        Receive<BeginDecapsulate>(m => Guarded(m.Client, () => Decapsulate(m)));
+        Receive<BeginVerifySignature>(m => Guarded(m.Client, () => VerifySignatureInit(m)));
+        Receive<ContextLoggedIn>(_ =>
+        {
+            foreach (var active in _active.Values) active.AwaitsContextLogin = false;
+        });
     }
 
     public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey, SlotCounters? stats = null) =>
@@ -103,7 +118,8 @@ public sealed class SessionActor : ReceiveActor
                 if (_active.ContainsKey(OperationKind.Digest)) throw new CkException(CKR.OPERATION_ACTIVE);
                 var (info, impl) = Mechanism(mech.Type, CKF.DIGEST);
                 _ = info;
-                _active[OperationKind.Digest] = new Active(new SaveableDigest(mech.Type, impl.CreateDigest(mech.Type, mech.Parameter)));
+                _active[OperationKind.Digest] = new Active(impl.CreateDigest(mech.Type, mech.Parameter),
+                    new Recording(new StateOrigin(OperationKind.Digest, mech.Type, mech.Parameter, [])));
                 _stats?.Count(mech.Type, null);
                 req.Ok();
                 break;
@@ -194,8 +210,48 @@ public sealed class SessionActor : ReceiveActor
                 break;
             }
 
+            case Opcode.EncryptMessage: EncryptMessage(req, ref r); break;
+            case Opcode.EncryptMessageBegin: CipherMessageBegin(req, ref r, OperationKind.MessageEncrypt); break;
+            case Opcode.EncryptMessageNext: CipherMessageNext(req, ref r, OperationKind.MessageEncrypt); break;
+            case Opcode.DecryptMessage: DecryptMessage(req, ref r); break;
+            case Opcode.DecryptMessageBegin: CipherMessageBegin(req, ref r, OperationKind.MessageDecrypt); break;
+            case Opcode.DecryptMessageNext: CipherMessageNext(req, ref r, OperationKind.MessageDecrypt); break;
+            case Opcode.SignMessage: SignMessage(req, ref r); break;
+            case Opcode.VerifyMessage: VerifyMessage(req, ref r); break;
+            case Opcode.SignMessageBegin or Opcode.VerifyMessageBegin: SignerMessageBegin(req, ref r); break;
+            case Opcode.SignMessageNext: SignMessageNext(req, ref r); break;
+            case Opcode.VerifyMessageNext: VerifyMessageNext(req, ref r); break;
+            case Opcode.MessageEncryptFinal: MessageFinal(req, ref r, OperationKind.MessageEncrypt); break;
+            case Opcode.MessageDecryptFinal: MessageFinal(req, ref r, OperationKind.MessageDecrypt); break;
+            case Opcode.MessageSignFinal: MessageFinal(req, ref r, OperationKind.MessageSign); break;
+            case Opcode.MessageVerifyFinal: MessageFinal(req, ref r, OperationKind.MessageVerify); break;
+
             case Opcode.GetOperationState: GetOperationState(req, ref r); break;
-            case Opcode.SetOperationState: SetOperationState(req, ref r); break;
+
+            case Opcode.VerifySignature:
+            {
+                var data = r.ReadBytes();
+                r.ExpectEnd();
+                var active = Take(OperationKind.VerifySignature);
+                _active.Remove(OperationKind.VerifySignature);
+                var (op, signature) = ((IVerifyOperation, byte[]))active.Operation;
+                req.Reply(op.OneShot(data, signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+                break;
+            }
+
+            case Opcode.VerifySignatureUpdate:
+                Update(req, ref r, OperationKind.VerifySignature, (op, d) => (((IVerifyOperation, byte[]))op).Item1.Update(d));
+                break;
+
+            case Opcode.VerifySignatureFinal:
+            {
+                r.ExpectEnd();
+                var active = Take(OperationKind.VerifySignature);
+                _active.Remove(OperationKind.VerifySignature);
+                var (op, signature) = ((IVerifyOperation, byte[]))active.Operation;
+                req.Reply(op.Final(signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+                break;
+            }
 
             case Opcode.GenerateKey: GenerateKey(req, ref r); break;
             case Opcode.GenerateKeyPair: GenerateKeyPair(req, ref r); break;
@@ -240,6 +296,10 @@ public sealed class SessionActor : ReceiveActor
         OperationKind.Verify => CKF.VERIFY,
         OperationKind.SignRecover => CKF.SIGN_RECOVER,
         OperationKind.VerifyRecover => CKF.VERIFY_RECOVER,
+        OperationKind.MessageEncrypt => CKF.MESSAGE_ENCRYPT,
+        OperationKind.MessageDecrypt => CKF.MESSAGE_DECRYPT,
+        OperationKind.MessageSign => CKF.MESSAGE_SIGN,
+        OperationKind.MessageVerify => CKF.MESSAGE_VERIFY,
         _ => 0,
     };
 
@@ -256,7 +316,14 @@ public sealed class SessionActor : ReceiveActor
         var other = Take(otherKind);
         try
         {
-            Deliver(req, cipherKind, cipher, data, capacity, (op, d) => compute(op, other.Operation, d), ends: false);
+            Deliver(req, cipherKind, cipher, data, capacity, (op, d) =>
+            {
+                var output = compute(op, other.Operation, d);
+                cipher.Recording?.Record(d);
+                // Digest and sign take the plaintext: the input of an encryption, the output of a decryption.
+                other.Recording?.Record(cipherKind == OperationKind.Encrypt ? d : output);
+                return output;
+            }, ends: false);
         }
         catch
         {
@@ -265,104 +332,314 @@ public sealed class SessionActor : ReceiveActor
         }
     }
 
-    // ------------------------------------------------------------------ operation state
+    // ------------------------------------------------------------------ message-based functions (§5.15–5.18)
 
-    private static ReadOnlySpan<byte> StateMagic => "OCKS"u8;
+    private static MessageSigner NewMessageSigner(ulong type, byte[]? parameter, IMechanism impl, AttributeSet key, bool sign)
+    {
+        var signer = new MessageSigner(type, parameter, impl, key, sign);
+        signer.Probe();
+        return signer;
+    }
 
-    private const byte StateVersion = 1;
+    private T Message<T>(OperationKind kind) => (T)Take(kind).Operation;
 
     /// <summary>
-    /// The state blob: "OCKS", u8 version, u64 digest mechanism, bytes data digested so far, then HMAC-SHA-256 of all
-    /// that under the application's state key. Only a digest operation (alone) is saveable.
+    /// Output rules without computing: a NULL or short buffer gets the length (CKR_OK / CKR_BUFFER_TOO_SMALL) and
+    /// the call does nothing else. False when the reply has been sent.
+    /// </summary>
+    private bool Fits(ClientRequest req, ulong length, ulong capacity)
+    {
+        if (capacity != Frame.NullBuffer && capacity >= length) return true;
+        _out.Reset();
+        _out.WriteULong(length);
+        _out.WriteNullableBytes(null);
+        req.Reply(capacity == Frame.NullBuffer ? CKR.OK : CKR.BUFFER_TOO_SMALL, _out);
+        return false;
+    }
+
+    /// <summary>Request <c>bytes param, bytes aad, bytes plaintext, u64 cap</c>; reply <c>output</c> then <c>bytes iv, bytes tag</c> when delivered.</summary>
+    private void EncryptMessage(ClientRequest req, ref WireReader r)
+    {
+        var p = MessageParams.Decode(r.ReadBytes());
+        var aad = r.ReadBytes();
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var cipher = Message<MessageCipher>(OperationKind.MessageEncrypt);
+        if (cipher.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        if (!Fits(req, (ulong)data.Length, capacity)) return;
+        var iv = cipher.Iv(p);
+        var (output, tag) = cipher.Encrypt(p, iv, aad, data);
+        _out.Reset();
+        _out.WriteULong((ulong)output.Length);
+        _out.WriteBytes(output);
+        _out.WriteBytes(iv);
+        _out.WriteBytes(tag);
+        req.Reply(CKR.OK, _out);
+    }
+
+    /// <summary>Request <c>bytes param, bytes aad, bytes ciphertext, u64 cap</c>; reply <c>output</c>.</summary>
+    private void DecryptMessage(ClientRequest req, ref WireReader r)
+    {
+        var p = MessageParams.Decode(r.ReadBytes());
+        var aad = r.ReadBytes();
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var cipher = Message<MessageCipher>(OperationKind.MessageDecrypt);
+        if (cipher.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        if (!Fits(req, (ulong)data.Length, capacity)) return;
+        var output = cipher.Decrypt(p, cipher.Iv(p), aad, data);
+        _out.Reset();
+        _out.WriteULong((ulong)output.Length);
+        _out.WriteBytes(output);
+        req.Reply(CKR.OK, _out);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(output);
+    }
+
+    /// <summary>Request <c>bytes param, bytes aad</c>; reply <c>bytes iv</c> (the IV the message uses, generated where asked).</summary>
+    private void CipherMessageBegin(ClientRequest req, ref WireReader r, OperationKind kind)
+    {
+        var p = MessageParams.Decode(r.ReadBytes());
+        var aad = r.ReadBytes();
+        r.ExpectEnd();
+        var cipher = Message<MessageCipher>(kind);
+        if (cipher.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        var iv = cipher.Iv(p);
+        cipher.Begin(p, iv, aad);
+        _out.Reset();
+        _out.WriteBytes(iv);
+        req.Reply(CKR.OK, _out);
+    }
+
+    /// <summary>
+    /// Request <c>bytes param, bytes part, u64 flags, u64 cap</c>; reply <c>output</c> then <c>bytes tag</c> when
+    /// delivered. Parts before CKF_END_OF_MESSAGE return no output; the last returns the whole message.
+    /// </summary>
+    private void CipherMessageNext(ClientRequest req, ref WireReader r, OperationKind kind)
+    {
+        var p = MessageParams.Decode(r.ReadBytes());
+        var part = r.ReadBytes();
+        var flags = r.ReadULong();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var cipher = Message<MessageCipher>(kind);
+        var end = (flags & CKF.END_OF_MESSAGE) != 0;
+        if (!Fits(req, end ? (ulong)cipher.LengthWith(part.Length) : 0, capacity)) return;
+        var (output, tag) = cipher.Next(p, part, end);
+        _out.Reset();
+        _out.WriteULong((ulong)output.Length);
+        _out.WriteBytes(output);
+        _out.WriteBytes(tag);
+        req.Reply(CKR.OK, _out);
+    }
+
+    /// <summary>Request <c>nullable bytes param, bytes data, u64 cap</c>; reply <c>output</c> (the signature).</summary>
+    private void SignMessage(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var signer = Message<MessageSigner>(OperationKind.MessageSign);
+        if (signer.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        DeliverSignature(req, signer, data, capacity, () => signer.Sign(data));
+    }
+
+    /// <summary>Request <c>nullable bytes param, bytes data, bytes signature</c>; empty reply, CKR_SIGNATURE_INVALID when it does not verify.</summary>
+    private void VerifyMessage(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        var data = r.ReadBytes();
+        var signature = r.ReadBytes();
+        r.ExpectEnd();
+        var verifier = Message<MessageSigner>(OperationKind.MessageVerify);
+        if (verifier.InMessage) throw new CkException(CKR.OPERATION_ACTIVE);
+        req.Reply(verifier.Verify(data, signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+    }
+
+    /// <summary>Request <c>nullable bytes param</c>; empty reply.</summary>
+    private void SignerMessageBegin(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        r.ExpectEnd();
+        Message<MessageSigner>(req.Opcode == Opcode.SignMessageBegin ? OperationKind.MessageSign : OperationKind.MessageVerify).Begin();
+        req.Ok();
+    }
+
+    /// <summary>Request <c>nullable bytes param, bytes part, u8 last, u64 cap</c>; reply empty, or <c>output</c> for the last part.</summary>
+    private void SignMessageNext(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        var part = r.ReadBytes();
+        var last = r.ReadBool();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        var signer = Message<MessageSigner>(OperationKind.MessageSign);
+        if (!last)
+        {
+            signer.Update(part);
+            req.Ok();
+            return;
+        }
+
+        DeliverSignature(req, signer, part, capacity, () => signer.SignFinal(part));
+    }
+
+    /// <summary>Request <c>nullable bytes param, bytes part, nullable bytes signature</c> (NULL: not the last part); empty reply.</summary>
+    private void VerifyMessageNext(ClientRequest req, ref WireReader r)
+    {
+        MessageSigner.CheckParameter(r.ReadNullableBytes());
+        var part = r.ReadBytes();
+        var signature = r.ReadNullableBytes();
+        r.ExpectEnd();
+        var verifier = Message<MessageSigner>(OperationKind.MessageVerify);
+        if (signature is null)
+        {
+            verifier.Update(part);
+            req.Ok();
+            return;
+        }
+
+        req.Reply(verifier.VerifyFinal(part, signature) ? CKR.OK : CKR.SIGNATURE_INVALID);
+    }
+
+    /// <summary>A signature under the output rules: a NULL or short buffer keeps it for the repeated call with the same data.</summary>
+    private void DeliverSignature(ClientRequest req, MessageSigner signer, byte[] data, ulong capacity, Func<byte[]> compute)
+    {
+        var signature = signer.StashInput is not null && signer.StashInput.AsSpan().SequenceEqual(data) ? signer.StashOutput! : compute();
+        signer.StashInput = null;
+        signer.StashOutput = null;
+        if (!Fits(req, (ulong)signature.Length, capacity))
+        {
+            signer.StashInput = data;
+            signer.StashOutput = signature;
+            return;
+        }
+
+        _out.Reset();
+        _out.WriteULong((ulong)signature.Length);
+        _out.WriteBytes(signature);
+        req.Reply(CKR.OK, _out);
+    }
+
+    /// <summary>C_Message*Final: request nothing more; ends the message-based operation (and any message in progress).</summary>
+    private void MessageFinal(ClientRequest req, ref WireReader r, OperationKind kind)
+    {
+        r.ExpectEnd();
+        Take(kind);
+        _active.Remove(kind);
+        req.Ok();
+    }
+
+    // ------------------------------------------------------------------ operation state
+
+    /// <summary>
+    /// C_GetOperationState: every active operation must be saveable (digest, encrypt, decrypt, sign, verify, fed at most
+    /// <see cref="Recording.Limit"/> bytes and no key), else CKR_STATE_UNSAVEABLE. The blob is <see cref="OperationStateBlob"/>.
     /// </summary>
     private void GetOperationState(ClientRequest req, ref WireReader r)
     {
         var capacity = r.ReadULong();
         r.ExpectEnd();
         if (_active.Count == 0) throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
-        if (_active.Count != 1 || !_active.TryGetValue(OperationKind.Digest, out var active)
-            || active.Operation is not SaveableDigest { Saveable: true } digest)
-            throw new CkException(CKR.STATE_UNSAVEABLE);
-        var body = new byte[4 + 1 + 8 + digest.Seen.Length];
-        StateMagic.CopyTo(body);
-        body[4] = StateVersion;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(body.AsSpan(5), digest.Mechanism);
-        digest.Seen.CopyTo(body.AsSpan(13));
-        var mac = System.Security.Cryptography.HMACSHA256.HashData(_stateKey, body);
-        _out.Reset();
-        _out.WriteULong((ulong)(body.Length + mac.Length));
-        if (capacity == Frame.NullBuffer || capacity < (ulong)(body.Length + mac.Length))
+        var recordings = new List<Recording>();
+        foreach (var kind in Enum.GetValues<OperationKind>())
         {
-            _out.WriteNullableBytes(null);
-            req.Reply(capacity == Frame.NullBuffer ? CKR.OK : CKR.BUFFER_TOO_SMALL, _out);
-            return;
+            if (!_active.TryGetValue(kind, out var active)) continue;
+            if (active.Recording is not { Saveable: true } recording) throw new CkException(CKR.STATE_UNSAVEABLE);
+            recordings.Add(recording);
         }
 
-        _out.WriteBytes([.. body, .. mac]);
+        var blob = OperationStateBlob.Seal(_stateKey, recordings);
+        if (!Fits(req, (ulong)blob.Length, capacity)) return;
+        _out.Reset();
+        _out.WriteULong((ulong)blob.Length);
+        _out.WriteBytes(blob);
         req.Reply(CKR.OK, _out);
     }
 
-    private void SetOperationState(ClientRequest req, ref WireReader r)
-    {
-        var state = r.ReadBytes();
-        var encryptionKey = r.ReadULong();
-        var authenticationKey = r.ReadULong();
-        r.ExpectEnd();
-        const int macLength = 32;
-        if (state.Length < 13 + macLength || !state.AsSpan(0, 4).SequenceEqual(StateMagic) || state[4] != StateVersion)
-            throw new CkException(CKR.SAVED_STATE_INVALID);
-        var body = state.AsSpan(0, state.Length - macLength);
-        var mac = System.Security.Cryptography.HMACSHA256.HashData(_stateKey, body);
-        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(mac, state.AsSpan(state.Length - macLength)))
-            throw new CkException(CKR.SAVED_STATE_INVALID);
-        if (encryptionKey != 0 || authenticationKey != 0) throw new CkException(CKR.KEY_NOT_NEEDED);
-        var mechanism = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(body[5..]);
-        var (_, impl) = Mechanism(mechanism, CKF.DIGEST);
-        var digest = new SaveableDigest(mechanism, impl.CreateDigest(mechanism, null));
-        digest.Update(body[13..]);
-        _active.Clear();
-        _active[OperationKind.Digest] = new Active(digest);
-        req.Ok();
-    }
-
     /// <summary>
-    /// A digest operation that remembers what it digested (up to <see cref="Limit"/> bytes, and no key material), so
-    /// that its state can be saved: the hash contexts of the providers cannot be exported, the data can be digested again.
+    /// C_SetOperationState (the token resolved the key handles): the saved operations start again with the keys the
+    /// caller supplies and are fed what they had seen. The encryption key serves encrypt and decrypt, the
+    /// authentication key sign and verify: CKR_KEY_NEEDED when one is missing, CKR_KEY_NOT_NEEDED when one is given
+    /// and not needed, CKR_KEY_CHANGED when it is another key than the saved operation's.
     /// </summary>
-    private sealed class SaveableDigest(ulong mechanism, IDigestOperation inner) : IDigestOperation
+    private void SetOperationState(BeginSetOperationState m)
     {
-        public const int Limit = 1 << 20;
-
-        private MemoryStream? _seen = new();
-
-        public ulong Mechanism { get; } = mechanism;
-
-        public bool Saveable => _seen is not null;
-
-        public ReadOnlySpan<byte> Seen => _seen is null ? default : _seen.GetBuffer().AsSpan(0, (int)_seen.Length);
-
-        public byte[] OneShot(ReadOnlySpan<byte> data) => inner.OneShot(data);
-
-        public void Update(ReadOnlySpan<byte> data)
+        var saved = OperationStateBlob.Open(_stateKey, m.State);
+        var needEncryption = saved.Any(s => s.Origin.Kind is OperationKind.Encrypt or OperationKind.Decrypt);
+        var needAuthentication = saved.Any(s => s.Origin.Kind is OperationKind.Sign or OperationKind.Verify);
+        if ((m.EncryptionKey is not null && !needEncryption) || (m.AuthenticationKey is not null && !needAuthentication))
+            throw new CkException(CKR.KEY_NOT_NEEDED);
+        if ((needEncryption && m.EncryptionKey is null) || (needAuthentication && m.AuthenticationKey is null))
+            throw new CkException(CKR.KEY_NEEDED);
+        var restored = new Dictionary<OperationKind, Active>();
+        foreach (var (origin, seen) in saved)
         {
-            inner.Update(data);
-            if (_seen is null) return;
-            if (_seen.Length + data.Length > Limit) Forget();
-            else _seen.Write(data);
+            var kind = origin.Kind;
+            if (!Enum.IsDefined(kind) || restored.ContainsKey(kind)) throw new CkException(CKR.SAVED_STATE_INVALID);
+            var (info, impl) = Mechanism(origin.Mechanism, kind switch
+            {
+                OperationKind.Digest => CKF.DIGEST,
+                OperationKind.Encrypt => CKF.ENCRYPT,
+                OperationKind.Decrypt => CKF.DECRYPT,
+                OperationKind.Sign => CKF.SIGN,
+                OperationKind.Verify => CKF.VERIFY,
+                _ => throw new CkException(CKR.SAVED_STATE_INVALID),
+            });
+            object op;
+            if (kind == OperationKind.Digest)
+            {
+                var digest = impl.CreateDigest(origin.Mechanism, origin.Parameter);
+                digest.Update(seen);
+                op = digest;
+            }
+            else
+            {
+                var key = (kind is OperationKind.Encrypt or OperationKind.Decrypt ? m.EncryptionKey : m.AuthenticationKey)!.Attributes;
+                if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(OperationStateBlob.KeyFingerprint(_stateKey, key), origin.KeyFingerprint))
+                    throw new CkException(CKR.KEY_CHANGED);
+                var (_, usage, _) = ForInit(kind switch
+                {
+                    OperationKind.Encrypt => Opcode.EncryptInit,
+                    OperationKind.Decrypt => Opcode.DecryptInit,
+                    OperationKind.Sign => Opcode.SignInit,
+                    _ => Opcode.VerifyInit,
+                });
+                KeyUsage.Check(key, usage, origin.Mechanism, info);
+                op = kind switch
+                {
+                    OperationKind.Encrypt => impl.CreateEncrypt(origin.Mechanism, origin.Parameter, key),
+                    OperationKind.Decrypt => impl.CreateDecrypt(origin.Mechanism, origin.Parameter, key),
+                    OperationKind.Sign => impl.CreateSign(origin.Mechanism, origin.Parameter, key),
+                    _ => impl.CreateVerify(origin.Mechanism, origin.Parameter, key),
+                };
+                switch (op)
+                {
+                    case ICipherOperation cipher: System.Security.Cryptography.CryptographicOperations.ZeroMemory(cipher.Update(seen)); break;
+                    case ISignOperation sign: sign.Update(seen); break;
+                    case IVerifyOperation verify: verify.Update(seen); break;
+                }
+            }
+
+            var recording = new Recording(origin);
+            recording.Record(seen);
+            restored[kind] = new Active(op, recording);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(seen);
         }
 
-        public byte[] Final() => inner.Final();
-
-        /// <summary>Drops what was seen: the operation is no longer saveable.</summary>
-        public void Forget()
-        {
-            if (_seen is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(_seen.GetBuffer());
-            _seen = null;
-        }
+        _active.Clear();
+        foreach (var (kind, active) in restored) _active[kind] = active;
+        m.Client.Ok();
     }
 
-    private Active Take(OperationKind kind) =>
-        _active.TryGetValue(kind, out var a) ? a : throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
+    private Active Take(OperationKind kind)
+    {
+        var a = _active.TryGetValue(kind, out var found) ? found : throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
+        if (a.AwaitsContextLogin) throw new CkException(CKR.USER_NOT_LOGGED_IN, "the key needs C_Login(CKU_CONTEXT_SPECIFIC) for this use");
+        return a;
+    }
 
     private (MechanismInfo Info, IMechanism Impl) Mechanism(ulong type, ulong requiredFlag)
     {
@@ -422,7 +699,13 @@ public sealed class SessionActor : ReceiveActor
         var data = r.ReadBytes();
         var capacity = r.ReadULong();
         r.ExpectEnd();
-        Deliver(req, kind, Take(kind), data, capacity, (op, d) => ((ICipherOperation)op).Update(d), ends: false);
+        var active = Take(kind);
+        Deliver(req, kind, active, data, capacity, (op, d) =>
+        {
+            var output = ((ICipherOperation)op).Update(d);
+            active.Recording?.Record(d);
+            return output;
+        }, ends: false);
     }
 
     private void Update(ClientRequest req, ref WireReader r, OperationKind kind, Action<object, byte[]> update)
@@ -440,6 +723,7 @@ public sealed class SessionActor : ReceiveActor
             throw;
         }
 
+        active.Recording?.Record(data);
         req.Ok();
     }
 
@@ -469,10 +753,54 @@ public sealed class SessionActor : ReceiveActor
             OperationKind.Verify => impl.CreateVerify(type, parameter, key),
             OperationKind.SignRecover => impl.CreateSignRecover(type, parameter, key),
             OperationKind.VerifyRecover => impl.CreateVerifyRecover(type, parameter, key),
+            OperationKind.MessageEncrypt => new MessageCipher(type, impl, key, encrypt: true),
+            OperationKind.MessageDecrypt => new MessageCipher(type, impl, key, encrypt: false),
+            OperationKind.MessageSign or OperationKind.MessageVerify => NewMessageSigner(type, parameter, impl, key, kind == OperationKind.MessageSign),
             _ => throw new CkException(CKR.FUNCTION_NOT_SUPPORTED),
         };
-        _active[kind] = new Active(op);
         _stats?.Count(type, key);
+        var recording = kind is OperationKind.Encrypt or OperationKind.Decrypt or OperationKind.Sign or OperationKind.Verify
+            ? new Recording(new StateOrigin(kind, type, parameter, OperationStateBlob.KeyFingerprint(_stateKey, key)))
+            : null;
+        _active[kind] = new Active(op, recording)
+        {
+            // CKA_ALWAYS_AUTHENTICATE: every use of the key for signing or decryption needs its own context login.
+            AwaitsContextLogin = key.IsTrue(CKA.ALWAYS_AUTHENTICATE) && kind is OperationKind.Sign or OperationKind.SignRecover or OperationKind.Decrypt,
+        };
+        m.Client.Ok();
+    }
+
+    // ------------------------------------------------------------------ PKCS#11 3.2
+
+    /// <summary>C_EncapsulateKey: the ciphertext goes back (output rules: a NULL or short buffer gets its length and no key is made) with the new key's handle.</summary>
+    private void Encapsulate(BeginEncapsulate m)
+    {
+        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.ENCAPSULATE);
+        var (ciphertext, produced) = impl.Encapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PublicKey.Attributes, m.Template);
+        if (!Fits(m.Client, (ulong)ciphertext.Length, m.Capacity)) return;
+        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.PublicKey.Attributes);
+        using var prefix = new WireWriter(16 + ciphertext.Length);
+        prefix.WriteULong((ulong)ciphertext.Length);
+        prefix.WriteBytes(ciphertext);
+        _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full], prefix.WrittenSpan.ToArray()));
+    }
+
+    private void Decapsulate(BeginDecapsulate m)
+    {
+        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.DECAPSULATE);
+        var produced = impl.Decapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PrivateKey.Attributes, m.Ciphertext, m.Template);
+        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.PrivateKey.Attributes);
+        _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
+    }
+
+    /// <summary>C_VerifySignatureInit: a verification as C_VerifyInit starts it, holding the signature for C_VerifySignature / C_VerifySignatureFinal.</summary>
+    private void VerifySignatureInit(BeginVerifySignature m)
+    {
+        if (_active.ContainsKey(OperationKind.VerifySignature)) throw new CkException(CKR.OPERATION_ACTIVE);
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.VERIFY);
+        KeyUsage.Check(m.Key.Attributes, CKA.VERIFY, m.Mechanism.Type, info);
+        var op = impl.CreateVerify(m.Mechanism.Type, m.Mechanism.Parameter, m.Key.Attributes);
+        _active[OperationKind.VerifySignature] = new Active((op, m.Signature));
         m.Client.Ok();
     }
 
@@ -482,8 +810,8 @@ public sealed class SessionActor : ReceiveActor
         var key = m.Key.Attributes;
         if (key.GetULong(CKA.CLASS) != CKO.SECRET_KEY || !key.TryGet(CKA.VALUE, out var value)) throw new CkException(CKR.KEY_INDIGESTIBLE);
         ((IDigestOperation)active.Operation).Update(value);
-        // A state blob is not encrypted: a digest that has seen key material cannot be saved.
-        if (active.Operation is SaveableDigest saveable) saveable.Forget();
+        // Key material never goes into a state blob: a digest that has seen a key cannot be saved.
+        active.Recording?.Forget();
         m.Client.Ok();
     }
 
@@ -511,12 +839,13 @@ public sealed class SessionActor : ReceiveActor
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.UNWRAP);
         KeyUsage.Check(m.UnwrappingKey.Attributes, CKA.UNWRAP, m.Mechanism.Type, info);
-        var cls = m.Template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
-        var keyType = m.Template.GetULong(CKA.KEY_TYPE) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
+        var template = KeyUsage.ApplyKeyTemplate(m.Template, m.UnwrappingKey.Attributes, CKA.UNWRAP_TEMPLATE);
+        var cls = template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
+        var keyType = template.GetULong(CKA.KEY_TYPE) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var encoding = impl.Unwrap(m.Mechanism.Type, m.Mechanism.Parameter, m.UnwrappingKey.Attributes, m.Wrapped);
+        var produced = KeyEncoding.Decode(cls, keyType, encoding, template);
+        var full = TemplateValidator.ForGenerated(template, produced, ObjectOrigin.Unwrap, m.Mechanism.Type, m.UnwrappingKey.Attributes);
         _stats?.Count(m.Mechanism.Type, m.UnwrappingKey.Attributes);
-        var produced = KeyEncoding.Decode(cls, keyType, encoding, m.Template);
-        var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Unwrap, m.Mechanism.Type, m.UnwrappingKey.Attributes);
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
     }
 
@@ -524,7 +853,8 @@ public sealed class SessionActor : ReceiveActor
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DERIVE);
         KeyUsage.Check(m.BaseKey.Attributes, CKA.DERIVE, m.Mechanism.Type, info);
-        var made = impl.DeriveAll(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, m.Template);
+        var template = KeyUsage.ApplyKeyTemplate(m.Template, m.BaseKey.Attributes, CKA.DERIVE_TEMPLATE);
+        var made = impl.DeriveAll(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, template);
         _stats?.Count(m.Mechanism.Type, m.BaseKey.Attributes);
         var full = made.Objects.Select(o => TemplateValidator.ForGenerated(o.Template, o.Produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes)).ToList();
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, full) { Output = made.Output });

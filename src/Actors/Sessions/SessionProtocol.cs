@@ -20,6 +20,13 @@ public static class SessionProtocol
         Verify,
         SignRecover,
         VerifyRecover,
+        MessageEncrypt,
+        MessageDecrypt,
+        MessageSign,
+        MessageVerify,
+
+        /// <summary>PKCS#11 3.2 C_VerifySignatureInit: a verification whose signature came with the init.</summary>
+        VerifySignature,
     }
 
     /// <summary>For a *Init opcode: the operation kind, the key attribute that must allow it and the CKF_ flag the mechanism must have.</summary>
@@ -31,6 +38,10 @@ public static class SessionProtocol
         Opcode.VerifyInit => (OperationKind.Verify, CKA.VERIFY, CKF.VERIFY),
         Opcode.SignRecoverInit => (OperationKind.SignRecover, CKA.SIGN_RECOVER, CKF.SIGN_RECOVER),
         Opcode.VerifyRecoverInit => (OperationKind.VerifyRecover, CKA.VERIFY_RECOVER, CKF.VERIFY_RECOVER),
+        Opcode.MessageEncryptInit => (OperationKind.MessageEncrypt, CKA.ENCRYPT, CKF.MESSAGE_ENCRYPT),
+        Opcode.MessageDecryptInit => (OperationKind.MessageDecrypt, CKA.DECRYPT, CKF.MESSAGE_DECRYPT),
+        Opcode.MessageSignInit => (OperationKind.MessageSign, CKA.SIGN, CKF.MESSAGE_SIGN),
+        Opcode.MessageVerifyInit => (OperationKind.MessageVerify, CKA.VERIFY, CKF.MESSAGE_VERIFY),
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 }

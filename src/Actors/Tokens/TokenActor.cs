@@ -201,10 +201,15 @@ public sealed class TokenActor : ReceivePersistentActor
                 case Opcode.FindObjects: FindObjects(req, session, ref reader); break;
                 case Opcode.FindObjectsFinal: FindObjectsFinal(req, session); break;
                 case Opcode.EncryptInit or Opcode.DecryptInit or Opcode.SignInit or Opcode.VerifyInit
-                    or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit:
+                    or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit
+                    or Opcode.MessageEncryptInit or Opcode.MessageDecryptInit or Opcode.MessageSignInit or Opcode.MessageVerifyInit:
                     BeginWithKey(req, session, ref reader);
                     break;
                 case Opcode.DigestKey: DigestKey(req, session, ref reader); break;
+                case Opcode.SetOperationState: SetOperationState(req, session, ref reader); break;
+                case Opcode.EncapsulateKey: EncapsulateKey(req, session, ref reader); break;
+                case Opcode.DecapsulateKey: DecapsulateKey(req, session, ref reader); break;
+                case Opcode.VerifySignatureInit: VerifySignatureInit(req, session, ref reader); break;
                 case Opcode.WrapKey: WrapKey(req, session, ref reader); break;
                 case Opcode.UnwrapKey: UnwrapKey(req, session, ref reader); break;
                 case Opcode.DeriveKey: DeriveKey(req, session, ref reader); break;
@@ -353,7 +358,12 @@ public sealed class TokenActor : ReceivePersistentActor
         else System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
         var context = req.Opcode == Opcode.Login && current != ulong.MaxValue;
         if (!context) _logins[s.App] = userType;
-        Commit(req, TokenKey, [new LoginSucceeded(userType)], req.Ok);
+        var session = context ? SessionActor(s) : null;
+        Commit(req, TokenKey, [new LoginSucceeded(userType)], () =>
+        {
+            session?.Tell(ContextLoggedIn.Instance);
+            req.Ok();
+        });
     }
 
     private void Logout(ClientRequest req, SessionEntry s)
@@ -553,7 +563,7 @@ public sealed class TokenActor : ReceivePersistentActor
     }
 
     /// <summary>Stores new objects (token objects journaled first) and answers with their handles.</summary>
-    private void Store(ClientRequest req, SessionEntry s, IReadOnlyList<AttributeSet> objects, byte[]? output = null)
+    private void Store(ClientRequest req, SessionEntry s, IReadOnlyList<AttributeSet> objects, byte[]? replyPrefix = null, byte[]? output = null)
     {
         foreach (var o in objects) CheckMayStore(s, o);
         var handles = new ulong[objects.Count];
@@ -580,6 +590,7 @@ public sealed class TokenActor : ReceivePersistentActor
         void Answer()
         {
             _out.Reset();
+            if (replyPrefix is not null) _out.WriteRaw(replyPrefix);
             foreach (var h in handles) _out.WriteULong(h);
             if (output is not null) _out.WriteRaw(output);
             req.Reply(CKR.OK, _out);
@@ -602,7 +613,7 @@ public sealed class TokenActor : ReceivePersistentActor
         try
         {
             if (!_sessions.TryGetValue((m.AppId, m.SessionHandle), out var s)) throw new CkException(CKR.SESSION_HANDLE_INVALID);
-            Store(m.Client, s, m.Objects, m.Output);
+            Store(m.Client, s, m.Objects, m.ReplyPrefix, m.Output);
         }
         catch (CkException e)
         {
@@ -794,6 +805,46 @@ public sealed class TokenActor : ReceivePersistentActor
         var key = r.ReadULong();
         r.ExpectEnd();
         SessionActor(s).Tell(new BeginDigestKey(req, Key(s, key, CKR.KEY_HANDLE_INVALID)));
+    }
+
+    private void EncapsulateKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var key = r.ReadULong();
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginEncapsulate(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID), template, capacity));
+    }
+
+    private void DecapsulateKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var key = r.ReadULong();
+        var template = AttributeSet.FromTemplate(r.ReadTemplate());
+        var ciphertext = r.ReadBytes();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginDecapsulate(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID), template, ciphertext));
+    }
+
+    private void VerifySignatureInit(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var mechanism = r.ReadMechanism();
+        var key = r.ReadULong();
+        var signature = r.ReadBytes();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginVerifySignature(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID), signature));
+    }
+
+    private void SetOperationState(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var state = r.ReadBytes();
+        var encryptionKey = r.ReadULong();
+        var authenticationKey = r.ReadULong();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginSetOperationState(req, state,
+            encryptionKey == 0 ? null : Key(s, encryptionKey, CKR.KEY_HANDLE_INVALID),
+            authenticationKey == 0 ? null : Key(s, authenticationKey, CKR.KEY_HANDLE_INVALID)));
     }
 
     private void WrapKey(ClientRequest req, SessionEntry s, ref WireReader r)

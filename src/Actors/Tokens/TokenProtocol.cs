@@ -27,7 +27,8 @@ public static class TokenProtocol
     public sealed record ApplicationGone(ulong AppId) : ITokenCommand;
 
     /// <summary>New objects made by a session (generate, unwrap, derive): validated already, to be stored; reply = their handles.</summary>
-    public sealed record StoreNewObjects(ClientRequest Client, ulong AppId, ulong SessionHandle, IReadOnlyList<AttributeSet> Objects) : ITokenCommand
+    /// <param name="ReplyPrefix">Written before the handles in the reply (C_EncapsulateKey: the ciphertext output).</param>
+    public sealed record StoreNewObjects(ClientRequest Client, ulong AppId, ulong SessionHandle, IReadOnlyList<AttributeSet> Objects, byte[]? ReplyPrefix = null) : ITokenCommand
     {
         /// <summary>Bytes answered after the handles (a derivation's output parameter: CK_VERSION, IVs), or null.</summary>
         public byte[]? Output { get; init; }
@@ -80,9 +81,30 @@ public static class TokenProtocol
 
     public sealed record BeginDigestKey(ClientRequest Client, KeySnapshot Key);
 
+    /// <summary>C_SetOperationState with the keys the token resolved (null for handle 0): the session restores the saved operations.</summary>
+    public sealed record BeginSetOperationState(ClientRequest Client, byte[] State, KeySnapshot? EncryptionKey, KeySnapshot? AuthenticationKey);
+
     public sealed record BeginWrap(ClientRequest Client, WireMechanism Mechanism, KeySnapshot WrappingKey, KeySnapshot Key, ulong Capacity);
 
     public sealed record BeginUnwrap(ClientRequest Client, WireMechanism Mechanism, KeySnapshot UnwrappingKey, byte[] Wrapped, AttributeSet Template);
 
     public sealed record BeginDerive(ClientRequest Client, WireMechanism Mechanism, KeySnapshot BaseKey, AttributeSet Template);
+
+    /// <summary>
+    /// A C_Login(CKU_CONTEXT_SPECIFIC) of this session succeeded: its operations with a CKA_ALWAYS_AUTHENTICATE key may
+    /// go on (told to the session before the login is answered).
+    /// </summary>
+    public sealed record ContextLoggedIn
+    {
+        public static readonly ContextLoggedIn Instance = new();
+    }
+
+    /// <summary>C_EncapsulateKey (3.2) with the public key resolved; <paramref name="Capacity"/> as the wire's <c>cap</c>.</summary>
+    public sealed record BeginEncapsulate(ClientRequest Client, WireMechanism Mechanism, KeySnapshot PublicKey, AttributeSet Template, ulong Capacity);
+
+    /// <summary>C_DecapsulateKey (3.2) with the private key resolved.</summary>
+    public sealed record BeginDecapsulate(ClientRequest Client, WireMechanism Mechanism, KeySnapshot PrivateKey, AttributeSet Template, byte[] Ciphertext);
+
+    /// <summary>C_VerifySignatureInit (3.2) with the key resolved: the signature is known before the data.</summary>
+    public sealed record BeginVerifySignature(ClientRequest Client, WireMechanism Mechanism, KeySnapshot Key, byte[] Signature);
 }

@@ -153,6 +153,9 @@ public static partial class CKR
 {
     public const ulong TOKEN_RESOURCE_EXCEEDED = 0x201UL;
     public const ulong OPERATION_CANCEL_FAILED = 0x202UL;
+
+    /// <summary>The tag of an AEAD message did not verify (C_DecryptMessage, C_DecryptMessageNext).</summary>
+    public const ulong AEAD_DECRYPT_FAILED = 0x35UL;
 }
 
 public static partial class CKF
@@ -161,6 +164,30 @@ public static partial class CKF
     public const ulong HKDF_SALT_NULL = 0x1UL;
     public const ulong HKDF_SALT_DATA = 0x2UL;
     public const ulong HKDF_SALT_KEY = 0x4UL;
+
+    /// <summary>C_EncryptMessageNext / C_DecryptMessageNext: this part ends the message.</summary>
+    public const ulong END_OF_MESSAGE = 0x1UL;
+
+    /// <summary>Mechanism flags (and C_SessionCancel flags) of the message-based functions.</summary>
+    public const ulong MESSAGE_ENCRYPT = 0x2UL;
+    public const ulong MESSAGE_DECRYPT = 0x4UL;
+    public const ulong MESSAGE_SIGN = 0x8UL;
+    public const ulong MESSAGE_VERIFY = 0x10UL;
+    public const ulong MULTI_MESSAGE = 0x20UL;
+
+    /// <summary>PKCS#11 3.2 mechanism flags: C_EncapsulateKey / C_DecapsulateKey.</summary>
+    public const ulong ENCAPSULATE = 0x10000000UL;
+    public const ulong DECAPSULATE = 0x20000000UL;
+}
+
+/// <summary>CK_GENERATOR_FUNCTION: how the IV or nonce of a message is produced (CK_GCM_MESSAGE_PARAMS, CK_CCM_MESSAGE_PARAMS).</summary>
+public static partial class CKG
+{
+    public const ulong NO_GENERATE = 0x0UL;
+    public const ulong GENERATE = 0x1UL;
+    public const ulong GENERATE_COUNTER = 0x2UL;
+    public const ulong GENERATE_RANDOM = 0x3UL;
+    public const ulong GENERATE_COUNTER_XOR = 0x4UL;
 }
 
 public static partial class CKZ

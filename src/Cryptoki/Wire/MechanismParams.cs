@@ -406,3 +406,43 @@ public sealed record RsaAesKeyWrapParams(ulong AesKeyBits, OaepParams Oaep)
         return p;
     }
 }
+
+/// <summary>
+/// The per-message parameter of C_EncryptMessage* / C_DecryptMessage*, flattened by the module: u64 form
+/// (<see cref="Gcm"/> CK_GCM_MESSAGE_PARAMS, <see cref="Ccm"/> CK_CCM_MESSAGE_PARAMS, <see cref="ChaCha"/>
+/// CK_SALSA20_CHACHA20_POLY1305_MSG_PARAMS), bytes iv (pIv / pNonce contents as given), u64 fixedBits, u64 generator
+/// (CKG_*), u64 tagBits (GCM ulTagBits; CCM ulMACLen * 8; ChaCha20-Poly1305 128), u64 dataLength (CCM ulDataLen, else 0),
+/// bytes tag (the pTag / pMAC contents on decryption; empty on encryption).
+/// </summary>
+public sealed record MessageParams(ulong Form, byte[] Iv, ulong FixedBits, ulong Generator, ulong TagBits, ulong DataLength, byte[] Tag)
+{
+    public const ulong Gcm = 1;
+    public const ulong Ccm = 2;
+    public const ulong ChaCha = 3;
+
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(64 + Iv.Length + Tag.Length);
+        Write(w, Form, Iv, FixedBits, Generator, TagBits, DataLength, Tag);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, ulong form, ReadOnlySpan<byte> iv, ulong fixedBits, ulong generator, ulong tagBits, ulong dataLength, ReadOnlySpan<byte> tag)
+    {
+        w.WriteULong(form);
+        w.WriteBytes(iv);
+        w.WriteULong(fixedBits);
+        w.WriteULong(generator);
+        w.WriteULong(tagBits);
+        w.WriteULong(dataLength);
+        w.WriteBytes(tag);
+    }
+
+    public static MessageParams Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new MessageParams(r.ReadULong(), r.ReadBytes(), r.ReadULong(), r.ReadULong(), r.ReadULong(), r.ReadULong(), r.ReadBytes());
+        r.ExpectEnd();
+        return p;
+    }
+}

@@ -88,4 +88,45 @@ public enum Opcode : ushort
 
     /// <summary>C_SetOperationState: request <c>u64 session, bytes state, u64 encryptionKey, u64 authenticationKey</c>; empty reply.</summary>
     SetOperationState = 116,
+
+    /// <summary>
+    /// Message-based encryption and decryption (§5.15, §5.16). Init: as EncryptInit. The per-message parameter travels
+    /// as <c>bytes</c> holding the canonical <see cref="MessageParams"/> form; see docs/wire-protocol.md for each layout.
+    /// </summary>
+    MessageEncryptInit = 117,
+    EncryptMessage = 118,
+    EncryptMessageBegin = 119,
+    EncryptMessageNext = 120,
+    MessageEncryptFinal = 121,
+    MessageDecryptInit = 122,
+    DecryptMessage = 123,
+    DecryptMessageBegin = 124,
+    DecryptMessageNext = 125,
+    MessageDecryptFinal = 126,
+
+    /// <summary>Message-based signing and verification (§5.17, §5.18). Init: as SignInit; the per-message parameter is <c>nullable bytes</c> (raw).</summary>
+    MessageSignInit = 127,
+    SignMessage = 128,
+    SignMessageBegin = 129,
+    SignMessageNext = 130,
+    MessageSignFinal = 131,
+    MessageVerifyInit = 132,
+    VerifyMessage = 133,
+    VerifyMessageBegin = 134,
+    VerifyMessageNext = 135,
+    MessageVerifyFinal = 136,
+
+    /// <summary>
+    /// PKCS#11 3.2 (offered through the "PKCS 11" 3.2 interface). EncapsulateKey: request <c>u64 session, mechanism,
+    /// u64 publicKey, template, u64 cap</c>; reply <c>output</c> (the ciphertext) then, when delivered, <c>u64 handle</c>.
+    /// DecapsulateKey: request <c>u64 session, mechanism, u64 privateKey, template, bytes ciphertext</c>; reply <c>u64 handle</c>.
+    /// </summary>
+    EncapsulateKey = 137,
+    DecapsulateKey = 138,
+
+    /// <summary>C_VerifySignatureInit: request <c>u64 session, mechanism, u64 key, bytes signature</c>; then VerifySignature (<c>bytes data</c>), VerifySignatureUpdate (<c>bytes part</c>), VerifySignatureFinal (nothing more).</summary>
+    VerifySignatureInit = 139,
+    VerifySignature = 140,
+    VerifySignatureUpdate = 141,
+    VerifySignatureFinal = 142,
 }

@@ -125,6 +125,40 @@ internal unsafe struct CK_GCM_PARAMS
     public ulong ulTagBits;
 }
 
+/// <summary>CK_GCM_MESSAGE_PARAMS (3.0, 48 bytes): per-message parameter of AES-GCM in the message-based functions.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct CK_GCM_MESSAGE_PARAMS
+{
+    public byte* pIv;
+    public ulong ulIvLen;
+    public ulong ulIvFixedBits;
+    public ulong ivGenerator;
+    public byte* pTag;
+    public ulong ulTagBits;
+}
+
+/// <summary>CK_CCM_MESSAGE_PARAMS (3.0, 56 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct CK_CCM_MESSAGE_PARAMS
+{
+    public ulong ulDataLen;
+    public byte* pNonce;
+    public ulong ulNonceLen;
+    public ulong ulNonceFixedBits;
+    public ulong nonceGenerator;
+    public byte* pMAC;
+    public ulong ulMACLen;
+}
+
+/// <summary>CK_SALSA20_CHACHA20_POLY1305_MSG_PARAMS (3.0, 24 bytes): the tag is always 16 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct CK_SALSA20_CHACHA20_POLY1305_MSG_PARAMS
+{
+    public byte* pNonce;
+    public ulong ulNonceLen;
+    public byte* pTag;
+}
+
 /// <summary>CK_GCM_PARAMS as in the original 2.40 header (40 bytes, no ulIvBits), still used by older callers.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct CK_GCM_PARAMS_V240

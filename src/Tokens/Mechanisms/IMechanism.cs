@@ -58,6 +58,15 @@ public interface IMechanism
     DerivedObjects DeriveAll(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template) =>
         new([new DerivedObject(template, Derive(mechanism, parameter, baseKey, template))], null);
 
+    /// <summary>
+    /// C_EncapsulateKey (PKCS#11 3.2): a fresh shared secret, made a secret key as <paramref name="template"/> asks
+    /// (class, type, CKA_VALUE_LEN as for a derived key), and the ciphertext that carries it to the private key's holder.
+    /// </summary>
+    (byte[] Ciphertext, AttributeSet Key) Encapsulate(ulong mechanism, byte[]? parameter, AttributeSet publicKey, AttributeSet template) => throw Invalid();
+
+    /// <summary>C_DecapsulateKey (PKCS#11 3.2): the shared secret a ciphertext carries, as a secret key shaped by <paramref name="template"/>.</summary>
+    AttributeSet Decapsulate(ulong mechanism, byte[]? parameter, AttributeSet privateKey, byte[] ciphertext, AttributeSet template) => throw Invalid();
+
     private static CkException Invalid() => new(CKR.MECHANISM_INVALID);
 }
 

@@ -1,3 +1,5 @@
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+
 namespace OpenCryptokiActors.Tokens.Mechanisms;
 
 /// <summary>
@@ -33,7 +35,31 @@ public sealed class MechanismRegistry
         return r;
     }
 
-    public void Add(ulong type, MechanismInfo info, IMechanism mechanism) => _entries[type] = (info, mechanism);
+    public void Add(ulong type, MechanismInfo info, IMechanism mechanism) =>
+        _entries[type] = (info with { Flags = info.Flags | MessageFlags(type, info.Flags) }, mechanism);
+
+    /// <summary>
+    /// The PKCS#11 3.0 message-based functions a mechanism serves, derived from its single-message flags: the AEAD
+    /// ciphers (AES-GCM, AES-CCM, ChaCha20-Poly1305) encrypt and decrypt messages, single- and multi-part; every
+    /// signature and MAC mechanism signs and verifies messages.
+    /// </summary>
+    public static ulong MessageFlags(ulong type, ulong flags)
+    {
+        ulong message = 0;
+        if (IsMessageAead(type))
+        {
+            if ((flags & CKF.ENCRYPT) != 0) message |= CKF.MESSAGE_ENCRYPT | CKF.MULTI_MESSAGE;
+            if ((flags & CKF.DECRYPT) != 0) message |= CKF.MESSAGE_DECRYPT | CKF.MULTI_MESSAGE;
+        }
+
+        if ((flags & CKF.SIGN) != 0) message |= CKF.MESSAGE_SIGN | CKF.MULTI_MESSAGE;
+        if ((flags & CKF.VERIFY) != 0) message |= CKF.MESSAGE_VERIFY | CKF.MULTI_MESSAGE;
+        return message;
+    }
+
+    /// <summary>The mechanisms whose per-message parameters carry an IV or nonce and a tag (CK_*_MESSAGE_PARAMS).</summary>
+    public static bool IsMessageAead(ulong type) =>
+        type is CKM.AES_GCM or CKM.AES_CCM or CKM.CHACHA20_POLY1305;
 
     public IReadOnlyCollection<ulong> Types => _entries.Keys;
 

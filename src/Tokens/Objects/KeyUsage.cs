@@ -93,6 +93,49 @@ public static class KeyUsage
         if (keyToWrap.GetBool(CKA.EXTRACTABLE) != true) throw new CkException(CKR.KEY_UNEXTRACTABLE, "key is not extractable");
         if (keyToWrap.IsTrue(CKA.WRAP_WITH_TRUSTED) && !wrappingKey.IsTrue(CKA.TRUSTED))
             throw new CkException(CKR.KEY_NOT_WRAPPABLE, "key can only be wrapped with a trusted key");
+        // CKA_WRAP_TEMPLATE: the key to wrap must have every attribute of the template with the same value.
+        if (NestedTemplate(wrappingKey, CKA.WRAP_TEMPLATE) is not { } required) return;
+        foreach (var (type, value) in required)
+        {
+            if (!keyToWrap.TryGet(type, out var actual) || !actual.AsSpan().SequenceEqual(value))
+                throw new CkException(CKR.KEY_NOT_WRAPPABLE, $"key does not match attribute 0x{type:X} of the wrapping key's CKA_WRAP_TEMPLATE");
+        }
+    }
+
+    /// <summary>
+    /// C_UnwrapKey and C_DeriveKey: the CKA_UNWRAP_TEMPLATE of the unwrapping key or the CKA_DERIVE_TEMPLATE of the base
+    /// key (<paramref name="templateType"/>) joins the caller's template; an attribute the caller gives another value is
+    /// CKR_TEMPLATE_INCONSISTENT. Returns the caller's template when the key has none.
+    /// </summary>
+    public static AttributeSet ApplyKeyTemplate(AttributeSet callerTemplate, AttributeSet key, ulong templateType)
+    {
+        if (NestedTemplate(key, templateType) is not { } imposed) return callerTemplate;
+        var result = callerTemplate.Clone();
+        foreach (var (type, value) in imposed)
+        {
+            if (callerTemplate.TryGet(type, out var given) && !given.AsSpan().SequenceEqual(value))
+                throw new CkException(CKR.TEMPLATE_INCONSISTENT, $"attribute 0x{type:X} conflicts with the key's template 0x{templateType:X}");
+            result.Set(type, value);
+        }
+
+        return result;
+    }
+
+    /// <summary>The attributes of a key's CKA_WRAP_TEMPLATE / CKA_UNWRAP_TEMPLATE / CKA_DERIVE_TEMPLATE (stored as a wire <c>template</c>), or null.</summary>
+    public static AttributeSet? NestedTemplate(AttributeSet key, ulong templateType)
+    {
+        if (!key.TryGet(templateType, out var value) || value.Length == 0) return null;
+        try
+        {
+            var r = new Cryptoki.Wire.WireReader(value);
+            var template = AttributeSet.FromTemplate(r.ReadTemplate());
+            r.ExpectEnd();
+            return template;
+        }
+        catch (Cryptoki.Wire.WireFormatException)
+        {
+            throw new CkException(CKR.GENERAL_ERROR, $"stored attribute 0x{templateType:X} is malformed");
+        }
     }
 
     /// <summary>

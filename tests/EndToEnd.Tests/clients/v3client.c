@@ -28,7 +28,88 @@ typedef struct {
     CK_RV (*C_LoginUser)(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR *, CK_ULONG, CK_UTF8CHAR *, CK_ULONG);
     CK_RV (*C_SessionCancel)(CK_SESSION_HANDLE, CK_FLAGS);
     CK_RV (*C_MessageEncryptInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+    CK_RV (*C_EncryptMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
+    CK_RV (*C_EncryptMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_EncryptMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_FLAGS);
+    CK_RV (*C_MessageEncryptFinal)(CK_SESSION_HANDLE);
+    CK_RV (*C_MessageDecryptInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+    CK_RV (*C_DecryptMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
+    CK_RV (*C_DecryptMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_DecryptMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_FLAGS);
+    CK_RV (*C_MessageDecryptFinal)(CK_SESSION_HANDLE);
+    CK_RV (*C_MessageSignInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+    CK_RV (*C_SignMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
+    CK_RV (*C_SignMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG);
+    CK_RV (*C_SignMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
+    CK_RV (*C_MessageSignFinal)(CK_SESSION_HANDLE);
+    CK_RV (*C_MessageVerifyInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+    CK_RV (*C_VerifyMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_VerifyMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG);
+    CK_RV (*C_VerifyMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_MessageVerifyFinal)(CK_SESSION_HANDLE);
 } v3_function_list;
+
+/* CK_FUNCTION_LIST_3_2: the 3.0 list followed by the 3.2 additions (pkcs11f.h of PKCS#11 3.2). */
+typedef struct {
+    v3_function_list base30;
+    CK_RV (*C_EncapsulateKey)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_ATTRIBUTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_OBJECT_HANDLE *);
+    CK_RV (*C_DecapsulateKey)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_ATTRIBUTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_OBJECT_HANDLE *);
+    CK_RV (*C_VerifySignatureInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_VerifySignature)(CK_SESSION_HANDLE, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_VerifySignatureUpdate)(CK_SESSION_HANDLE, CK_BYTE *, CK_ULONG);
+    CK_RV (*C_VerifySignatureFinal)(CK_SESSION_HANDLE);
+    CK_RV (*C_GetSessionValidationFlags)(CK_SESSION_HANDLE, CK_ULONG, CK_FLAGS *);
+    void *C_AsyncComplete, *C_AsyncGetID, *C_AsyncJoin, *C_WrapKeyAuthenticated, *C_UnwrapKeyAuthenticated;
+} v32_function_list;
+
+#define V32_CKM_ML_KEM_KEY_PAIR_GEN 0xFUL
+#define V32_CKM_ML_KEM 0x17UL
+#define V32_CKA_PARAMETER_SET 0x61DUL
+#define V32_CKP_ML_KEM_768 0x2UL
+#define V32_CKF_ENCAPSULATE 0x10000000UL
+#define V32_CKF_DECAPSULATE 0x20000000UL
+
+/* 3.0 per-message parameters and constants */
+typedef struct {
+    CK_BYTE *pIv;
+    CK_ULONG ulIvLen;
+    CK_ULONG ulIvFixedBits;
+    CK_ULONG ivGenerator;
+    CK_BYTE *pTag;
+    CK_ULONG ulTagBits;
+} v3_gcm_msg;
+
+typedef struct {
+    CK_ULONG ulDataLen;
+    CK_BYTE *pNonce;
+    CK_ULONG ulNonceLen;
+    CK_ULONG ulNonceFixedBits;
+    CK_ULONG nonceGenerator;
+    CK_BYTE *pMAC;
+    CK_ULONG ulMACLen;
+} v3_ccm_msg;
+
+typedef struct {
+    CK_BYTE *pNonce;
+    CK_ULONG ulNonceLen;
+    CK_BYTE *pTag;
+} v3_chacha_msg;
+
+#define V3_CKG_NO_GENERATE 0UL
+#define V3_CKG_GENERATE 1UL
+#define V3_CKG_GENERATE_COUNTER 2UL
+#define V3_CKG_GENERATE_RANDOM 3UL
+#define V3_CKG_GENERATE_COUNTER_XOR 4UL
+#define V3_CKF_END_OF_MESSAGE 1UL
+#define V3_CKK_CHACHA20 0x33UL
+#define V3_CKM_CHACHA20_POLY1305 0x4021UL
+#define V3_CKF_MESSAGE_ENCRYPT 0x2UL
+
+static void hex(const char *label, const CK_BYTE *b, CK_ULONG n)
+{
+    printf(" %s=", label);
+    for (CK_ULONG i = 0; i < n; i++) printf("%02x", b[i]);
+}
 
 #define V3_CKF_FIND_OBJECTS 0x40UL
 
@@ -245,10 +326,305 @@ int main(int argc, char **argv)
     rv = f->C_SessionCancel(s + 1000, CKF_DIGEST);
     printf("cancel-bad-session rv=0x%lx\n", rv);
 
-    /* ---- not offered yet: a clean CKR_FUNCTION_NOT_SUPPORTED ---- */
+    /* ---- message-based encryption: AES-GCM (key = aes, plaintext = data, aad below; checked by the test with .NET AesGcm) ---- */
     CK_MECHANISM gcm = {CKM_AES_GCM, NULL, 0};
+    CK_BYTE aad[20];
+    for (int i = 0; i < 20; i++) aad[i] = (CK_BYTE)(0xa0 + i);
+    CK_BYTE iv[12], tag[16], ct[64], pt[64];
+    CK_ULONG ctLen, ptLen;
+    v3_gcm_msg gp = {iv, 12, 0, V3_CKG_NO_GENERATE, tag, 128};
+    CK_MECHANISM_INFO mi;
+    CHECK(p->C_GetMechanismInfo(slot, CKM_AES_GCM, &mi), "C_GetMechanismInfo");
+    printf("gcm-info message-encrypt=%d\n", (mi.flags & V3_CKF_MESSAGE_ENCRYPT) != 0);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-encrypt-not-init rv=0x%lx\n", rv);
+    rv = f->C_MessageEncryptInit(s, &gcm, macKey);
+    printf("msg-encrypt-init-sign-key rv=0x%lx\n", rv);
+    CHECK(f->C_MessageEncryptInit(s, &gcm, aesKey), "C_MessageEncryptInit");
     rv = f->C_MessageEncryptInit(s, &gcm, aesKey);
-    printf("messageencryptinit rv=0x%lx\n", rv);
+    printf("msg-encrypt-init-twice rv=0x%lx\n", rv);
+
+    for (int i = 0; i < 12; i++) iv[i] = (CK_BYTE)(0xca + i);
+    ctLen = 0;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, NULL, &ctLen);
+    printf("msg-gcm-null rv=0x%lx len=%lu\n", rv, ctLen);
+    ctLen = 5;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-short rv=0x%lx len=%lu\n", rv, ctLen);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-nogen rv=0x%lx len=%lu", rv, ctLen);
+    hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    CK_BYTE ct1[32], tag1[16], iv1[12];
+    memcpy(ct1, ct, 32), memcpy(tag1, tag, 16), memcpy(iv1, iv, 12);
+
+    /* counter: 32 fixed bits, then the context's counter (0, 1) */
+    for (int m = 0; m < 2; m++) {
+        memset(iv, 0, 12);
+        iv[0] = 1, iv[1] = 2, iv[2] = 3, iv[3] = 4;
+        gp.ulIvFixedBits = 32, gp.ivGenerator = V3_CKG_GENERATE_COUNTER;
+        ctLen = sizeof ct;
+        rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+        printf("msg-gcm-counter%d rv=0x%lx len=%lu", m, rv, ctLen);
+        hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    }
+    /* counter XOR: the caller's 12 bytes with the counter (now 2) XORed into the last 64 bits */
+    for (int i = 0; i < 12; i++) iv[i] = (CK_BYTE)(0x50 + i);
+    gp.ulIvFixedBits = 32, gp.ivGenerator = V3_CKG_GENERATE_COUNTER_XOR;
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-xor rv=0x%lx len=%lu", rv, ctLen);
+    hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    /* random: 96 random bits */
+    memset(iv, 0, 12);
+    gp.ulIvFixedBits = 0, gp.ivGenerator = V3_CKG_GENERATE_RANDOM;
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-random rv=0x%lx len=%lu", rv, ctLen);
+    hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    /* misuse */
+    gp.ulIvFixedBits = 96, gp.ivGenerator = V3_CKG_GENERATE;
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-all-fixed rv=0x%lx\n", rv);
+    gp.ulIvFixedBits = 0, gp.ivGenerator = 9;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-bad-generator rv=0x%lx\n", rv);
+    gp.ivGenerator = V3_CKG_NO_GENERATE, gp.ulTagBits = 8;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-bad-tagbits rv=0x%lx\n", rv);
+    gp.ulTagBits = 128;
+    rv = f->C_EncryptMessage(s, &gp, 7, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-bad-paramlen rv=0x%lx\n", rv);
+    rv = f->C_EncryptMessage(s, NULL, 0, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-null-param rv=0x%lx\n", rv);
+    v3_chacha_msg wrongForm = {iv, 12, tag};
+    rv = f->C_EncryptMessage(s, &wrongForm, sizeof wrongForm, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-gcm-chacha-param rv=0x%lx\n", rv);
+
+    /* multi-part: IV as given, tag from the last part */
+    memcpy(iv, iv1, 12);
+    gp.ulIvFixedBits = 0, gp.ivGenerator = V3_CKG_NO_GENERATE;
+    memset(tag, 0, 16);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessageNext(s, &gp, sizeof gp, data, 16, ct, &ctLen, 0);
+    printf("msg-next-no-begin rv=0x%lx\n", rv);
+    rv = f->C_EncryptMessageBegin(s, &gp, sizeof gp, aad, 20);
+    printf("msg-begin rv=0x%lx\n", rv);
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-encrypt-during-multipart rv=0x%lx\n", rv);
+    rv = f->C_EncryptMessageBegin(s, &gp, sizeof gp, aad, 20);
+    printf("msg-begin-twice rv=0x%lx\n", rv);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessageNext(s, &gp, sizeof gp, data, 16, ct, &ctLen, 0);
+    printf("msg-next1 rv=0x%lx len=%lu\n", rv, ctLen);
+    CK_ULONG n2 = 0;
+    rv = f->C_EncryptMessageNext(s, &gp, sizeof gp, data + 16, 16, NULL, &n2, V3_CKF_END_OF_MESSAGE);
+    printf("msg-next2-null rv=0x%lx len=%lu\n", rv, n2);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessageNext(s, &gp, sizeof gp, data + 16, 16, ct, &ctLen, V3_CKF_END_OF_MESSAGE);
+    printf("msg-next2 rv=0x%lx len=%lu same=%d tag-same=%d\n", rv, ctLen, ctLen == 32 && memcmp(ct, ct1, 32) == 0, memcmp(tag, tag1, 16) == 0);
+    rv = f->C_MessageEncryptFinal(s);
+    printf("msg-encrypt-final rv=0x%lx\n", rv);
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-encrypt-after-final rv=0x%lx\n", rv);
+
+    /* decryption */
+    CHECK(f->C_MessageDecryptInit(s, &gcm, aesKey), "C_MessageDecryptInit");
+    memcpy(iv, iv1, 12), memcpy(tag, tag1, 16);
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt rv=0x%lx len=%lu match=%d\n", rv, ptLen, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    tag[3] ^= 1;
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-bad-tag rv=0x%lx\n", rv);
+    tag[3] ^= 1;
+    aad[0] ^= 1;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-bad-aad rv=0x%lx\n", rv);
+    aad[0] ^= 1;
+    gp.ivGenerator = V3_CKG_GENERATE_COUNTER;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-generator rv=0x%lx\n", rv);
+    gp.ivGenerator = V3_CKG_NO_GENERATE;
+    CHECK(f->C_DecryptMessageBegin(s, &gp, sizeof gp, aad, 20), "C_DecryptMessageBegin");
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessageNext(s, &gp, sizeof gp, ct1, 20, pt, &ptLen, 0);
+    printf("msg-decrypt-next1 rv=0x%lx len=%lu\n", rv, ptLen);
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessageNext(s, &gp, sizeof gp, ct1 + 20, 12, pt, &ptLen, V3_CKF_END_OF_MESSAGE);
+    printf("msg-decrypt-next2 rv=0x%lx len=%lu match=%d\n", rv, ptLen, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    CHECK(f->C_DecryptMessageBegin(s, &gp, sizeof gp, aad, 20), "C_DecryptMessageBegin");
+    tag[0] ^= 0x80;
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessageNext(s, &gp, sizeof gp, ct1, 32, pt, &ptLen, V3_CKF_END_OF_MESSAGE);
+    printf("msg-decrypt-next-bad-tag rv=0x%lx\n", rv);
+    tag[0] ^= 0x80;
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-after-failure rv=0x%lx match=%d\n", rv, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    rv = f->C_SessionCancel(s, 0x4UL); /* CKF_MESSAGE_DECRYPT */
+    printf("msg-decrypt-cancel rv=0x%lx\n", rv);
+    rv = f->C_DecryptMessage(s, &gp, sizeof gp, aad, 20, ct1, 32, pt, &ptLen);
+    printf("msg-decrypt-after-cancel rv=0x%lx\n", rv);
+
+    /* AES-CCM: 13-byte nonce, 16-byte MAC, ulDataLen 32 */
+    CK_MECHANISM ccm = {CKM_AES_CCM, NULL, 0};
+    CK_BYTE nonce[13], mac2[16];
+    for (int i = 0; i < 13; i++) nonce[i] = (CK_BYTE)(0x10 + i);
+    v3_ccm_msg cp = {32, nonce, 13, 0, V3_CKG_NO_GENERATE, mac2, 16};
+    CHECK(f->C_MessageEncryptInit(s, &ccm, aesKey), "C_MessageEncryptInit(CCM)");
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &cp, sizeof cp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-ccm rv=0x%lx len=%lu", rv, ctLen);
+    hex("nonce", nonce, 13), hex("ct", ct, ctLen), hex("tag", mac2, 16), printf("\n");
+    cp.ulDataLen = 31;
+    CK_BYTE ctx[64];
+    CK_ULONG ctxLen = sizeof ctx;
+    rv = f->C_EncryptMessage(s, &cp, sizeof cp, aad, 20, data, 32, ctx, &ctxLen);
+    printf("msg-ccm-wrong-datalen rv=0x%lx\n", rv);
+    cp.ulDataLen = 32;
+    CHECK(f->C_MessageEncryptFinal(s), "C_MessageEncryptFinal");
+    CHECK(f->C_MessageDecryptInit(s, &ccm, aesKey), "C_MessageDecryptInit(CCM)");
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &cp, sizeof cp, aad, 20, ct, 32, pt, &ptLen);
+    printf("msg-ccm-decrypt rv=0x%lx match=%d\n", rv, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    mac2[15] ^= 1;
+    rv = f->C_DecryptMessage(s, &cp, sizeof cp, aad, 20, ct, 32, pt, &ptLen);
+    printf("msg-ccm-decrypt-bad-mac rv=0x%lx\n", rv);
+    CHECK(f->C_MessageDecryptFinal(s), "C_MessageDecryptFinal");
+
+    /* ChaCha20-Poly1305: 12-byte nonce, 16-byte tag */
+    static const CK_BYTE chachaKeyValue[32] = {0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f,
+                                               0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f};
+    CK_OBJECT_HANDLE chachaKey = secret(s, V3_CKK_CHACHA20, chachaKeyValue, 32, 1);
+    CK_MECHANISM chacha = {V3_CKM_CHACHA20_POLY1305, NULL, 0};
+    v3_chacha_msg xp = {nonce, 12, tag};
+    CHECK(f->C_MessageEncryptInit(s, &chacha, chachaKey), "C_MessageEncryptInit(ChaCha20-Poly1305)");
+    ctLen = sizeof ct;
+    rv = f->C_EncryptMessage(s, &xp, sizeof xp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-chacha rv=0x%lx len=%lu", rv, ctLen);
+    hex("nonce", nonce, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
+    printf("msg-chacha-gcm-param rv=0x%lx\n", rv);
+    CHECK(f->C_MessageEncryptFinal(s), "C_MessageEncryptFinal");
+    CHECK(f->C_MessageDecryptInit(s, &chacha, chachaKey), "C_MessageDecryptInit(ChaCha20-Poly1305)");
+    ptLen = sizeof pt;
+    rv = f->C_DecryptMessage(s, &xp, sizeof xp, aad, 20, ct, 32, pt, &ptLen);
+    printf("msg-chacha-decrypt rv=0x%lx match=%d\n", rv, ptLen == 32 && memcmp(pt, data, 32) == 0);
+    CHECK(f->C_MessageDecryptFinal(s), "C_MessageDecryptFinal");
+    rv = f->C_MessageDecryptInit(s, &chacha, aesKey);
+    printf("msg-chacha-aes-key rv=0x%lx\n", rv);
+
+    /* ---- message-based signing: HMAC (reference: refMac from C_Sign), ECDSA P-256 and RSA-PSS (checked by the test with .NET) ---- */
+    CK_BYTE sig[512];
+    CK_ULONG sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("msg-sign-not-init rv=0x%lx\n", rv);
+    CHECK(f->C_MessageSignInit(s, &hmac, macKey), "C_MessageSignInit");
+    sigLen = 0;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, NULL, &sigLen);
+    printf("msg-hmac-null rv=0x%lx len=%lu\n", rv, sigLen);
+    sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("msg-hmac rv=0x%lx len=%lu match=%d\n", rv, sigLen, sigLen == 32 && memcmp(sig, refMac, 32) == 0);
+    CK_BYTE junk[8] = {0};
+    sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, junk, sizeof junk, data, 32, sig, &sigLen);
+    printf("msg-hmac-param rv=0x%lx\n", rv);
+    CHECK(f->C_SignMessageBegin(s, NULL, 0), "C_SignMessageBegin");
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("msg-sign-during-multipart rv=0x%lx\n", rv);
+    rv = f->C_SignMessageNext(s, NULL, 0, data, 10, NULL, NULL);
+    printf("msg-hmac-next1 rv=0x%lx\n", rv);
+    sigLen = 4;
+    rv = f->C_SignMessageNext(s, NULL, 0, data + 10, 22, sig, &sigLen);
+    printf("msg-hmac-next2-short rv=0x%lx len=%lu\n", rv, sigLen);
+    sigLen = sizeof sig;
+    rv = f->C_SignMessageNext(s, NULL, 0, data + 10, 22, sig, &sigLen);
+    printf("msg-hmac-next2 rv=0x%lx match=%d\n", rv, sigLen == 32 && memcmp(sig, refMac, 32) == 0);
+    CHECK(f->C_MessageSignFinal(s), "C_MessageSignFinal");
+    rv = f->C_SignMessageBegin(s, NULL, 0);
+    printf("msg-sign-after-final rv=0x%lx\n", rv);
+    CHECK(f->C_MessageVerifyInit(s, &hmac, macKey), "C_MessageVerifyInit");
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, refMac, 32);
+    printf("msg-hmac-verify rv=0x%lx\n", rv);
+    CK_BYTE badMac[32];
+    memcpy(badMac, refMac, 32);
+    badMac[31] ^= 1;
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, badMac, 32);
+    printf("msg-hmac-verify-bad rv=0x%lx\n", rv);
+    CHECK(f->C_VerifyMessageBegin(s, NULL, 0), "C_VerifyMessageBegin");
+    CHECK(f->C_VerifyMessageNext(s, NULL, 0, data, 16, NULL, 0), "C_VerifyMessageNext");
+    rv = f->C_VerifyMessageNext(s, NULL, 0, data + 16, 16, refMac, 32);
+    printf("msg-hmac-verify-multipart rv=0x%lx\n", rv);
+    CHECK(f->C_MessageVerifyFinal(s), "C_MessageVerifyFinal");
+
+    /* ECDSA with SHA-256 on a P-256 key pair made by the token */
+    static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+    CK_BBOOL yes = CK_TRUE;
+    CK_ATTRIBUTE ecPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, sizeof yes}};
+    CK_ATTRIBUTE ecPriv[] = {{CKA_SIGN, &yes, sizeof yes}};
+    CK_MECHANISM ecGen = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+    CK_OBJECT_HANDLE ecPubKey, ecPrivKey;
+    CHECK(p->C_GenerateKeyPair(s, &ecGen, ecPub, 2, ecPriv, 1, &ecPubKey, &ecPrivKey), "C_GenerateKeyPair(EC)");
+    CK_BYTE point[128];
+    CK_ATTRIBUTE pt1[] = {{CKA_EC_POINT, point, sizeof point}};
+    CHECK(p->C_GetAttributeValue(s, ecPubKey, pt1, 1), "C_GetAttributeValue(CKA_EC_POINT)");
+    CK_MECHANISM ecdsa = {CKM_ECDSA_SHA256, NULL, 0};
+    CHECK(f->C_MessageSignInit(s, &ecdsa, ecPrivKey), "C_MessageSignInit(ECDSA)");
+    sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("msg-ecdsa rv=0x%lx len=%lu", rv, sigLen);
+    hex("point", point, pt1[0].ulValueLen), hex("sig", sig, sigLen), printf("\n");
+    CK_BYTE ecSig[64];
+    memcpy(ecSig, sig, 64);
+    CHECK(f->C_SignMessageBegin(s, NULL, 0), "C_SignMessageBegin(ECDSA)");
+    CHECK(f->C_SignMessageNext(s, NULL, 0, data, 5, NULL, NULL), "C_SignMessageNext(ECDSA)");
+    sigLen = sizeof sig;
+    rv = f->C_SignMessageNext(s, NULL, 0, data + 5, 27, sig, &sigLen);
+    printf("msg-ecdsa-multipart rv=0x%lx len=%lu", rv, sigLen);
+    hex("sig", sig, sigLen), printf("\n");
+    CHECK(f->C_MessageSignFinal(s), "C_MessageSignFinal");
+    CHECK(f->C_MessageVerifyInit(s, &ecdsa, ecPubKey), "C_MessageVerifyInit(ECDSA)");
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, ecSig, 64);
+    printf("msg-ecdsa-verify rv=0x%lx\n", rv);
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 31, ecSig, 64);
+    printf("msg-ecdsa-verify-other-data rv=0x%lx\n", rv);
+    CHECK(f->C_MessageVerifyFinal(s), "C_MessageVerifyFinal");
+    rv = f->C_MessageSignInit(s, &ecdsa, ecPubKey);
+    printf("msg-ecdsa-sign-with-public rv=0x%lx\n", rv);
+
+    /* RSA-PSS with SHA-256 on a 2048-bit key pair made by the token */
+    CK_ULONG bits = 2048;
+    CK_BYTE e3[] = {0x01, 0x00, 0x01};
+    CK_ATTRIBUTE rsaPub[] = {{CKA_MODULUS_BITS, &bits, sizeof bits}, {CKA_PUBLIC_EXPONENT, e3, 3}, {CKA_VERIFY, &yes, sizeof yes}};
+    CK_ATTRIBUTE rsaPriv[] = {{CKA_SIGN, &yes, sizeof yes}};
+    CK_MECHANISM rsaGen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+    CK_OBJECT_HANDLE rsaPubKey, rsaPrivKey;
+    CHECK(p->C_GenerateKeyPair(s, &rsaGen, rsaPub, 3, rsaPriv, 1, &rsaPubKey, &rsaPrivKey), "C_GenerateKeyPair(RSA)");
+    CK_BYTE modulus[256];
+    CK_ATTRIBUTE mod1[] = {{CKA_MODULUS, modulus, sizeof modulus}};
+    CHECK(p->C_GetAttributeValue(s, rsaPubKey, mod1, 1), "C_GetAttributeValue(CKA_MODULUS)");
+    CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
+    CK_MECHANISM pssMech = {CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss};
+    CHECK(f->C_MessageSignInit(s, &pssMech, rsaPrivKey), "C_MessageSignInit(PSS)");
+    CHECK(f->C_SignMessageBegin(s, NULL, 0), "C_SignMessageBegin(PSS)");
+    CHECK(f->C_SignMessageNext(s, NULL, 0, data, 16, NULL, NULL), "C_SignMessageNext(PSS)");
+    sigLen = sizeof sig;
+    rv = f->C_SignMessageNext(s, NULL, 0, data + 16, 16, sig, &sigLen);
+    printf("msg-pss rv=0x%lx len=%lu", rv, sigLen);
+    hex("modulus", modulus, mod1[0].ulValueLen), hex("sig", sig, sigLen), printf("\n");
+    CHECK(f->C_MessageSignFinal(s), "C_MessageSignFinal");
+    CHECK(f->C_MessageVerifyInit(s, &pssMech, rsaPubKey), "C_MessageVerifyInit(PSS)");
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, sig, sigLen);
+    printf("msg-pss-verify rv=0x%lx\n", rv);
+    rv = f->C_VerifyMessage(s, NULL, 0, data, 32, sig, sigLen - 1);
+    printf("msg-pss-verify-short rv=0x%lx\n", rv);
+    CHECK(f->C_MessageVerifyFinal(s), "C_MessageVerifyFinal");
 
     /* ---- C_GetOperationState / C_SetOperationState (digests) ---- */
     CK_BYTE state[4096];
@@ -268,8 +644,9 @@ int main(int argc, char **argv)
     rv = p->C_GetOperationState(s, state, &stateLen);
     printf("getstate rv=0x%lx same=%d\n", rv, stateLen == needed);
     CHECK(p->C_EncryptInit(s, &ecb, aesKey), "C_EncryptInit");
-    CK_ULONG len2 = sizeof out2;
-    rv = p->C_GetOperationState(s, out2, &len2);
+    CK_BYTE state2[4096];
+    CK_ULONG len2 = sizeof state2;
+    rv = p->C_GetOperationState(s, state2, &len2);
     printf("getstate-with-encrypt rv=0x%lx\n", rv);
     CHECK(f->C_SessionCancel(s, CKF_ENCRYPT), "C_SessionCancel");
     CK_SESSION_HANDLE s2;
@@ -297,6 +674,238 @@ int main(int argc, char **argv)
     rv = p->C_GetOperationState(s, state, &stateLen);
     printf("getstate-after-digestkey rv=0x%lx\n", rv);
     CHECK(f->C_SessionCancel(s, CKF_DIGEST), "C_SessionCancel");
+
+    /* ---- operation state of encryption (AES-CBC) and MACs (HMAC): sealed blobs, the key supplied again ---- */
+    CK_BYTE cbcIv[16] = {0};
+    CK_MECHANISM cbc = {CKM_AES_CBC, cbcIv, 16};
+    CK_BYTE refCbc[32];
+    n = sizeof refCbc;
+    CHECK(p->C_EncryptInit(s, &cbc, aesKey), "C_EncryptInit(CBC)");
+    CHECK(p->C_Encrypt(s, data, 32, refCbc, &n), "C_Encrypt(CBC)");
+    CHECK(p->C_EncryptInit(s, &cbc, aesKey), "C_EncryptInit(CBC)");
+    outLen = sizeof out;
+    CHECK(p->C_EncryptUpdate(s, data, 16, out, &outLen), "C_EncryptUpdate(CBC)");
+    stateLen = sizeof state;
+    rv = p->C_GetOperationState(s, state, &stateLen);
+    int visible = 0;
+    for (CK_ULONG i = 0; i + 16 <= stateLen; i++) visible |= memcmp(state + i, data, 16) == 0;
+    printf("getstate-encrypt rv=0x%lx plaintext-visible=%d\n", rv, visible);
+    CHECK(p->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s2), "C_OpenSession");
+    rv = p->C_SetOperationState(s2, state, stateLen, 0, 0);
+    printf("setstate-encrypt-no-key rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, aesKey, macKey);
+    printf("setstate-encrypt-auth-key rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, chachaKey, 0);
+    printf("setstate-encrypt-other-key rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, 999999, 0);
+    printf("setstate-encrypt-bad-handle rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, aesKey, 0);
+    printf("setstate-encrypt rv=0x%lx\n", rv);
+    outLen = sizeof out;
+    rv = p->C_EncryptUpdate(s2, data + 16, 16, out, &outLen);
+    printf("setstate-encrypt-continues rv=0x%lx match=%d\n", rv, outLen == 16 && memcmp(out, refCbc + 16, 16) == 0);
+    n = sizeof out2;
+    CHECK(p->C_EncryptFinal(s2, out2, &n), "C_EncryptFinal");
+    outLen = sizeof out;
+    rv = p->C_EncryptUpdate(s, data + 16, 16, out, &outLen);
+    printf("getstate-encrypt-original-goes-on rv=0x%lx match=%d\n", rv, outLen == 16 && memcmp(out, refCbc + 16, 16) == 0);
+    n = sizeof out2;
+    CHECK(p->C_EncryptFinal(s, out2, &n), "C_EncryptFinal");
+
+    CHECK(p->C_SignInit(s, &hmac, macKey), "C_SignInit");
+    CHECK(p->C_SignUpdate(s, data, 10), "C_SignUpdate");
+    stateLen = sizeof state;
+    CHECK(p->C_GetOperationState(s, state, &stateLen), "C_GetOperationState(HMAC)");
+    rv = p->C_SetOperationState(s2, state, stateLen, macKey, 0);
+    printf("setstate-hmac-as-encryption-key rv=0x%lx\n", rv);
+    rv = p->C_SetOperationState(s2, state, stateLen, 0, macKey);
+    printf("setstate-hmac rv=0x%lx\n", rv);
+    CHECK(p->C_SignUpdate(s2, data + 10, 22), "C_SignUpdate");
+    mdLen = sizeof md;
+    CHECK(p->C_SignFinal(s2, md, &mdLen), "C_SignFinal");
+    printf("setstate-hmac-mac match=%d\n", mdLen == 32 && memcmp(md, refMac, 32) == 0);
+    CHECK(f->C_SessionCancel(s, CKF_SIGN), "C_SessionCancel");
+    CHECK(p->C_CloseSession(s2), "C_CloseSession");
+
+    CHECK(f->C_MessageEncryptInit(s, &gcm, aesKey), "C_MessageEncryptInit");
+    stateLen = sizeof state;
+    rv = p->C_GetOperationState(s, state, &stateLen);
+    printf("getstate-message-encrypt rv=0x%lx\n", rv);
+    CHECK(f->C_MessageEncryptFinal(s), "C_MessageEncryptFinal");
+
+    CK_OBJECT_CLASS secretClass = CKO_SECRET_KEY;
+    CK_KEY_TYPE genericType = CKK_GENERIC_SECRET;
+    CK_BBOOL no = CK_FALSE;
+
+    /* ---- CKA_ALWAYS_AUTHENTICATE: every signature needs C_Login(CKU_CONTEXT_SPECIFIC) ---- */
+    CK_ATTRIBUTE aaPub[] = {{CKA_EC_PARAMS, p256, sizeof p256}, {CKA_VERIFY, &yes, sizeof yes}};
+    CK_ATTRIBUTE aaPriv[] = {{CKA_SIGN, &yes, sizeof yes}, {CKA_ALWAYS_AUTHENTICATE, &yes, sizeof yes}, {CKA_PRIVATE, &yes, sizeof yes}};
+    CK_OBJECT_HANDLE aaPubKey, aaPrivKey;
+    CHECK(p->C_GenerateKeyPair(s, &ecGen, aaPub, 2, aaPriv, 3, &aaPubKey, &aaPrivKey), "C_GenerateKeyPair(always-authenticate)");
+    CHECK(p->C_SignInit(s, &ecdsa, aaPrivKey), "C_SignInit(always-authenticate)");
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("always-auth-sign-before-login rv=0x%lx\n", rv);
+    rv = p->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR *)"00000000", 8);
+    printf("always-auth-context-wrong-pin rv=0x%lx\n", rv);
+    rv = p->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR *)pin, pinLen);
+    printf("always-auth-context-login rv=0x%lx\n", rv);
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("always-auth-sign rv=0x%lx len=%lu\n", rv, sigLen);
+    CHECK(p->C_SignInit(s, &ecdsa, aaPrivKey), "C_SignInit(always-authenticate)");
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("always-auth-second-sign-before-login rv=0x%lx\n", rv);
+    CHECK(p->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR *)pin, pinLen), "C_Login(CKU_CONTEXT_SPECIFIC)");
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("always-auth-second-sign rv=0x%lx\n", rv);
+    CHECK(p->C_VerifyInit(s, &ecdsa, aaPubKey), "C_VerifyInit");
+    rv = p->C_Verify(s, data, 32, sig, sigLen);
+    printf("always-auth-verify rv=0x%lx\n", rv);
+    CHECK(p->C_SignInit(s, &ecdsa, ecPrivKey), "C_SignInit(ordinary key)");
+    sigLen = sizeof sig;
+    rv = p->C_Sign(s, data, 32, sig, &sigLen);
+    printf("ordinary-key-sign rv=0x%lx\n", rv);
+
+    /* ---- CKA_WRAP_TEMPLATE, CKA_UNWRAP_TEMPLATE, CKA_DERIVE_TEMPLATE ---- */
+    CK_KEY_TYPE aesType = CKK_AES;
+    CK_ATTRIBUTE wrapOnly[] = {{CKA_KEY_TYPE, &genericType, sizeof genericType}};
+    CK_ATTRIBUTE unwrapImposed[] = {{CKA_SIGN, &yes, sizeof yes}, {CKA_EXTRACTABLE, &no, sizeof no}};
+    static const CK_BYTE kek[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f};
+    CK_ATTRIBUTE kekT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &aesType, sizeof aesType}, {CKA_TOKEN, &no, sizeof no},
+                           {CKA_VALUE, (void *)kek, 16}, {CKA_WRAP, &yes, sizeof yes}, {CKA_UNWRAP, &yes, sizeof yes},
+                           {CKA_WRAP_TEMPLATE, wrapOnly, sizeof wrapOnly}, {CKA_UNWRAP_TEMPLATE, unwrapImposed, sizeof unwrapImposed}};
+    CK_OBJECT_HANDLE kekKey;
+    CHECK(p->C_CreateObject(s, kekT, 8, &kekKey), "C_CreateObject(KEK with templates)");
+    CK_ATTRIBUTE genT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType}, {CKA_TOKEN, &no, sizeof no},
+                           {CKA_VALUE, (void *)mac, 32}, {CKA_EXTRACTABLE, &yes, sizeof yes}};
+    CK_OBJECT_HANDLE genKey, aesKey2;
+    CHECK(p->C_CreateObject(s, genT, 5, &genKey), "C_CreateObject(generic)");
+    CK_ATTRIBUTE aesT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &aesType, sizeof aesType}, {CKA_TOKEN, &no, sizeof no},
+                           {CKA_VALUE, (void *)aes, 16}, {CKA_EXTRACTABLE, &yes, sizeof yes}};
+    CHECK(p->C_CreateObject(s, aesT, 5, &aesKey2), "C_CreateObject(aes)");
+    CK_MECHANISM kw = {CKM_AES_KEY_WRAP, NULL, 0};
+    CK_BYTE wrapped[64];
+    CK_ULONG wrappedLen = sizeof wrapped;
+    rv = p->C_WrapKey(s, &kw, kekKey, genKey, wrapped, &wrappedLen);
+    printf("wrap-template-match rv=0x%lx len=%lu\n", rv, wrappedLen);
+    CK_BYTE wrapped2[64];
+    CK_ULONG wrapped2Len = sizeof wrapped2;
+    rv = p->C_WrapKey(s, &kw, kekKey, aesKey2, wrapped2, &wrapped2Len);
+    printf("wrap-template-mismatch rv=0x%lx\n", rv);
+    CK_ATTRIBUTE unwrapT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType}, {CKA_TOKEN, &no, sizeof no}};
+    CK_OBJECT_HANDLE unwrappedKey = 0;
+    rv = p->C_UnwrapKey(s, &kw, kekKey, wrapped, wrappedLen, unwrapT, 3, &unwrappedKey);
+    CK_BBOOL gotSign = 0, gotExtractable = 1;
+    CK_ATTRIBUTE readBack[] = {{CKA_SIGN, &gotSign, sizeof gotSign}, {CKA_EXTRACTABLE, &gotExtractable, sizeof gotExtractable}};
+    if (rv == CKR_OK) CHECK(p->C_GetAttributeValue(s, unwrappedKey, readBack, 2), "C_GetAttributeValue(unwrapped)");
+    printf("unwrap-template-applied rv=0x%lx sign=%d extractable=%d\n", rv, gotSign, gotExtractable);
+    CK_ATTRIBUTE unwrapConflict[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType},
+                                     {CKA_TOKEN, &no, sizeof no}, {CKA_SIGN, &no, sizeof no}};
+    rv = p->C_UnwrapKey(s, &kw, kekKey, wrapped, wrappedLen, unwrapConflict, 4, &unwrappedKey);
+    printf("unwrap-template-conflict rv=0x%lx\n", rv);
+    CK_ATTRIBUTE deriveImposed[] = {{CKA_SENSITIVE, &yes, sizeof yes}};
+    CK_ATTRIBUTE baseT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType}, {CKA_TOKEN, &no, sizeof no},
+                            {CKA_VALUE, (void *)mac, 32}, {CKA_DERIVE, &yes, sizeof yes}, {CKA_DERIVE_TEMPLATE, deriveImposed, sizeof deriveImposed}};
+    CK_OBJECT_HANDLE baseKey, derivedKey = 0;
+    CHECK(p->C_CreateObject(s, baseT, 6, &baseKey), "C_CreateObject(derive base)");
+    CK_MECHANISM kd = {CKM_SHA256_KEY_DERIVATION, NULL, 0};
+    CK_ATTRIBUTE deriveT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType}, {CKA_TOKEN, &no, sizeof no}};
+    rv = p->C_DeriveKey(s, &kd, baseKey, deriveT, 3, &derivedKey);
+    CK_BBOOL gotSensitive = 0;
+    CK_ATTRIBUTE readSensitive[] = {{CKA_SENSITIVE, &gotSensitive, sizeof gotSensitive}};
+    if (rv == CKR_OK) CHECK(p->C_GetAttributeValue(s, derivedKey, readSensitive, 1), "C_GetAttributeValue(derived)");
+    printf("derive-template-applied rv=0x%lx sensitive=%d\n", rv, gotSensitive);
+    CK_ATTRIBUTE deriveConflict[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType},
+                                     {CKA_TOKEN, &no, sizeof no}, {CKA_SENSITIVE, &no, sizeof no}};
+    rv = p->C_DeriveKey(s, &kd, baseKey, deriveConflict, 4, &derivedKey);
+    printf("derive-template-conflict rv=0x%lx\n", rv);
+
+    /* ---- PKCS#11 3.2 through C_GetInterface("PKCS 11", {3,2}) ---- */
+    CK_VERSION v32 = {3, 2};
+    v3_interface *iface32 = NULL;
+    CHECK(f->C_GetInterface((CK_UTF8CHAR *)"PKCS 11", &v32, &iface32, 0), "C_GetInterface(3.2)");
+    v32_function_list *g = (v32_function_list *)iface32->pFunctionList;
+    printf("interface32 version=%d.%d same-3.0-functions=%d\n", g->base30.base.version.major, g->base30.base.version.minor,
+           g->base30.C_MessageVerifyFinal == f->C_MessageVerifyFinal && g->base30.base.C_Sign == p->C_Sign);
+    CK_VERSION *none = NULL;
+    v3_interface *dflt = NULL;
+    CHECK(f->C_GetInterface(NULL, none, &dflt, 0), "C_GetInterface(default)");
+    printf("interface-default version=%d.%d\n", ((CK_FUNCTION_LIST *)dflt->pFunctionList)->version.major, ((CK_FUNCTION_LIST *)dflt->pFunctionList)->version.minor);
+    CHECK(p->C_GetMechanismInfo(slot, V32_CKM_ML_KEM, &mi), "C_GetMechanismInfo(CKM_ML_KEM)");
+    printf("mlkem-info encapsulate=%d decapsulate=%d\n", (mi.flags & V32_CKF_ENCAPSULATE) != 0, (mi.flags & V32_CKF_DECAPSULATE) != 0);
+
+    CK_ULONG set = V32_CKP_ML_KEM_768;
+    CK_ATTRIBUTE kemPub[] = {{V32_CKA_PARAMETER_SET, &set, sizeof set}};
+    CK_ATTRIBUTE kemPriv[] = {{CKA_SENSITIVE, &yes, sizeof yes}};
+    CK_MECHANISM kemGen = {V32_CKM_ML_KEM_KEY_PAIR_GEN, NULL, 0};
+    CK_OBJECT_HANDLE kemPubKey, kemPrivKey;
+    CHECK(p->C_GenerateKeyPair(s, &kemGen, kemPub, 1, kemPriv, 1, &kemPubKey, &kemPrivKey), "C_GenerateKeyPair(ML-KEM)");
+    CK_MECHANISM kem = {V32_CKM_ML_KEM, NULL, 0};
+    CK_ATTRIBUTE shared[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &genericType, sizeof genericType},
+                             {CKA_SENSITIVE, &no, sizeof no}, {CKA_EXTRACTABLE, &yes, sizeof yes}};
+    CK_BYTE kct[2048];
+    CK_ULONG kctLen = 0;
+    CK_OBJECT_HANDLE k1 = 0, k2 = 0;
+    rv = g->C_EncapsulateKey(s, &kem, kemPubKey, shared, 4, NULL, &kctLen, &k1);
+    printf("encapsulate-null rv=0x%lx len=%lu handle=%d\n", rv, kctLen, k1 != 0);
+    CK_ULONG shortLen = 16;
+    rv = g->C_EncapsulateKey(s, &kem, kemPubKey, shared, 4, kct, &shortLen, &k1);
+    printf("encapsulate-short rv=0x%lx len=%lu\n", rv, shortLen);
+    kctLen = sizeof kct;
+    rv = g->C_EncapsulateKey(s, &kem, kemPubKey, shared, 4, kct, &kctLen, &k1);
+    printf("encapsulate rv=0x%lx len=%lu handle=%d\n", rv, kctLen, k1 != 0);
+    rv = g->C_DecapsulateKey(s, &kem, kemPrivKey, shared, 4, kct, kctLen, &k2);
+    printf("decapsulate rv=0x%lx handle=%d\n", rv, k2 != 0 && k2 != k1);
+    CK_BYTE ss1[64], ss2[64];
+    CK_ATTRIBUTE v1[] = {{CKA_VALUE, ss1, sizeof ss1}}, v2[] = {{CKA_VALUE, ss2, sizeof ss2}};
+    CHECK(p->C_GetAttributeValue(s, k1, v1, 1), "C_GetAttributeValue(k1)");
+    CHECK(p->C_GetAttributeValue(s, k2, v2, 1), "C_GetAttributeValue(k2)");
+    printf("kem-shared-secret len=%lu match=%d\n", v1[0].ulValueLen, v1[0].ulValueLen == 32 && v2[0].ulValueLen == 32 && memcmp(ss1, ss2, 32) == 0);
+    kct[5] ^= 1;
+    CK_OBJECT_HANDLE k3 = 0;
+    rv = g->C_DecapsulateKey(s, &kem, kemPrivKey, shared, 4, kct, kctLen, &k3);
+    CK_ATTRIBUTE v3[] = {{CKA_VALUE, ss2, sizeof ss2}};
+    CHECK(p->C_GetAttributeValue(s, k3, v3, 1), "C_GetAttributeValue(k3)");
+    printf("decapsulate-tampered rv=0x%lx match=%d\n", rv, memcmp(ss1, ss2, 32) == 0);
+    rv = g->C_DecapsulateKey(s, &kem, kemPrivKey, shared, 4, kct, 100, &k3);
+    printf("decapsulate-short rv=0x%lx\n", rv);
+    kctLen = sizeof kct;
+    rv = g->C_EncapsulateKey(s, &kem, kemPrivKey, shared, 4, kct, &kctLen, &k3);
+    printf("encapsulate-private-key rv=0x%lx\n", rv);
+    rv = g->C_DecapsulateKey(s, &kem, kemPubKey, shared, 4, kct, 1088, &k3);
+    printf("decapsulate-public-key rv=0x%lx\n", rv);
+    kctLen = sizeof kct;
+    rv = g->C_EncapsulateKey(s, &hmac, kemPubKey, shared, 4, kct, &kctLen, &k3);
+    printf("encapsulate-hmac rv=0x%lx\n", rv);
+
+    rv = g->C_VerifySignature(s, data, 32);
+    printf("verifysig-not-init rv=0x%lx\n", rv);
+    CHECK(g->C_VerifySignatureInit(s, &hmac, macKey, refMac, 32), "C_VerifySignatureInit");
+    rv = g->C_VerifySignatureInit(s, &hmac, macKey, refMac, 32);
+    printf("verifysig-init-twice rv=0x%lx\n", rv);
+    rv = g->C_VerifySignature(s, data, 32);
+    printf("verifysig-hmac rv=0x%lx\n", rv);
+    CHECK(g->C_VerifySignatureInit(s, &hmac, macKey, badMac, 32), "C_VerifySignatureInit");
+    rv = g->C_VerifySignature(s, data, 32);
+    printf("verifysig-hmac-bad rv=0x%lx\n", rv);
+    CHECK(g->C_VerifySignatureInit(s, &hmac, macKey, refMac, 32), "C_VerifySignatureInit");
+    CHECK(g->C_VerifySignatureUpdate(s, data, 16), "C_VerifySignatureUpdate");
+    CHECK(g->C_VerifySignatureUpdate(s, data + 16, 16), "C_VerifySignatureUpdate");
+    rv = g->C_VerifySignatureFinal(s);
+    printf("verifysig-hmac-multipart rv=0x%lx\n", rv);
+    rv = g->C_VerifySignatureFinal(s);
+    printf("verifysig-final-again rv=0x%lx\n", rv);
+    CHECK(g->C_VerifySignatureInit(s, &ecdsa, ecPubKey, ecSig, 64), "C_VerifySignatureInit(ECDSA)");
+    rv = g->C_VerifySignature(s, data, 32);
+    printf("verifysig-ecdsa rv=0x%lx\n", rv);
+    rv = g->C_VerifySignatureInit(s, &ecdsa, ecPrivKey, ecSig, 64);
+    printf("verifysig-private-key rv=0x%lx\n", rv);
+    CK_FLAGS vflags = 0;
+    rv = g->C_GetSessionValidationFlags(s, 0, &vflags);
+    printf("session-validation-flags rv=0x%lx\n", rv);
 
     CHECK(p->C_Logout(s), "C_Logout");
     CHECK(p->C_CloseSession(s), "C_CloseSession");

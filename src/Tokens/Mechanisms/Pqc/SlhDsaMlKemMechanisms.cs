@@ -11,8 +11,9 @@ namespace OpenCryptokiActors.Tokens.Mechanisms.Pqc;
 /// SLH-DSA (FIPS 205, PKCS#11 3.2): CKM_SLH_DSA_KEY_PAIR_GEN (CKA_PARAMETER_SET CKP_SLH_DSA_SHA2_128S = 1 ...
 /// CKP_SLH_DSA_SHAKE_256F = 12) and CKM_SLH_DSA, pure, randomised, empty context; BouncyCastle. Like CKM_ML_DSA, the
 /// optional CK_SIGN_ADDITIONAL_CONTEXT parameter is not supported yet (CKR_MECHANISM_PARAM_INVALID).
-/// ML-KEM (FIPS 203): CKM_ML_KEM_KEY_PAIR_GEN (CKP_ML_KEM_512/768/1024) only; encapsulation (CKM_ML_KEM through
-/// C_EncapsulateKey/C_DecapsulateKey) needs the PKCS#11 3.2 functions, which the mechanism interface does not have yet.
+/// ML-KEM (FIPS 203): CKM_ML_KEM_KEY_PAIR_GEN (CKP_ML_KEM_512/768/1024) and CKM_ML_KEM through the PKCS#11 3.2
+/// C_EncapsulateKey/C_DecapsulateKey (no parameter; the 32-byte shared secret becomes a secret key shaped by the
+/// template); BouncyCastle.
 /// </summary>
 public sealed class SlhDsaMlKemMechanisms : IMechanism
 {
@@ -30,6 +31,39 @@ public sealed class SlhDsaMlKemMechanisms : IMechanism
         r.Add(CKM.SLH_DSA_KEY_PAIR_GEN, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.GENERATE_KEY_PAIR), Instance);
         r.Add(CKM.SLH_DSA, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.SIGN | CKF.VERIFY), Instance);
         r.Add(CKM.ML_KEM_KEY_PAIR_GEN, new MechanismInfo(CKP.ML_KEM_512, CKP.ML_KEM_1024, CKF.GENERATE_KEY_PAIR), Instance);
+        r.Add(CKM.ML_KEM, new MechanismInfo(CKP.ML_KEM_512, CKP.ML_KEM_1024, CKF.ENCAPSULATE | CKF.DECAPSULATE), Instance);
+    }
+
+    public (byte[] Ciphertext, AttributeSet Key) Encapsulate(ulong mechanism, byte[]? parameter, AttributeSet publicKey, AttributeSet template)
+    {
+        var (p, value) = KemKey(mechanism, parameter, publicKey, CKO.PUBLIC_KEY);
+        var encapsulator = new Org.BouncyCastle.Crypto.Kems.MLKemEncapsulator(p);
+        encapsulator.Init(MLKemPublicKeyParameters.FromEncoding(p, value));
+        var ciphertext = new byte[encapsulator.EncapsulationLength];
+        var secret = new byte[encapsulator.SecretLength];
+        encapsulator.Encapsulate(ciphertext, 0, ciphertext.Length, secret, 0, secret.Length);
+        return (ciphertext, DerivedKey.FromMaterial(template, secret));
+    }
+
+    public AttributeSet Decapsulate(ulong mechanism, byte[]? parameter, AttributeSet privateKey, byte[] ciphertext, AttributeSet template)
+    {
+        var (p, value) = KemKey(mechanism, parameter, privateKey, CKO.PRIVATE_KEY);
+        var decapsulator = new Org.BouncyCastle.Crypto.Kems.MLKemDecapsulator(p);
+        decapsulator.Init(MLKemPrivateKeyParameters.FromEncoding(p, value));
+        if (ciphertext.Length != decapsulator.EncapsulationLength) throw new CkException(CKR.ENCRYPTED_DATA_LEN_RANGE, "ML-KEM ciphertext of the wrong length");
+        var secret = new byte[decapsulator.SecretLength];
+        decapsulator.Decapsulate(ciphertext, 0, ciphertext.Length, secret, 0, secret.Length);
+        return DerivedKey.FromMaterial(template, secret);
+    }
+
+    private static (MLKemParameters Parameters, byte[] Value) KemKey(ulong mechanism, byte[]? parameter, AttributeSet key, ulong cls)
+    {
+        if (mechanism != CKM.ML_KEM) throw new CkException(CKR.MECHANISM_INVALID);
+        Check.NoParameter(parameter);
+        if (key.GetULong(CKA.CLASS) != cls || key.GetULong(CKA.KEY_TYPE) != CKK.ML_KEM) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "ML-KEM key expected");
+        var p = KemParametersOf(key.GetULong(CKA.PARAMETER_SET) ?? 0) ?? throw new CkException(CKR.KEY_SIZE_RANGE, "unknown ML-KEM parameter set");
+        var value = key.Get(CKA.VALUE) ?? throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "ML-KEM key without value");
+        return (p, value);
     }
 
     /// <summary>The BouncyCastle parameters of a CKP_SLH_DSA_ value, or null.</summary>

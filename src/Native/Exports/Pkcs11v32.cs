@@ -1,0 +1,192 @@
+using System.Runtime.InteropServices;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
+using OpenCryptokiActors.Native.Interop;
+
+namespace OpenCryptokiActors.Native.Exports;
+
+/// <summary>
+/// The PKCS#11 3.2 additions of CK_FUNCTION_LIST_3_2 (offered through C_GetInterface("PKCS 11", {3,2})):
+/// key encapsulation (CKM_ML_KEM) and signature verification with the signature given at init. Session
+/// validation flags, asynchronous operations and authenticated wrapping are not offered (CKR_FUNCTION_NOT_SUPPORTED).
+/// </summary>
+internal static unsafe class Pkcs11v32
+{
+    [UnmanagedCallersOnly(EntryPoint = "C_EncapsulateKey")]
+    public static ulong C_EncapsulateKey(ulong hSession, CK_MECHANISM* pMechanism, ulong hPublicKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount,
+        byte* pCiphertext, ulong* pulCiphertextLen, ulong* phKey)
+    {
+        var call = Trace.Enter(nameof(C_EncapsulateKey));
+        try
+        {
+            if (Trace.On(Trace.Arguments))
+                Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pMechanism)} hPublicKey={hPublicKey} {Marshalling.Describe(pTemplate, ulAttributeCount)} ct={Trace.Ptr(pCiphertext)} *ctLen={Marshalling.Len(pulCiphertextLen)}");
+            var c = Module.Acquire(out var rv);
+            if (c is null) return call.Return(rv);
+            try
+            {
+                if (pMechanism is null || pulCiphertextLen is null || (pCiphertext is not null && phKey is null)) return call.Return(CKR.ARGUMENTS_BAD);
+                var w = c.Begin(Opcode.EncapsulateKey);
+                w.WriteULong(hSession);
+                rv = Marshalling.WriteMechanism(w, pMechanism);
+                if (rv != CKR.OK) return call.Return(rv);
+                w.WriteULong(hPublicKey);
+                rv = Marshalling.WriteTemplate(w, pTemplate, ulAttributeCount);
+                if (rv != CKR.OK) return call.Return(rv);
+                var cap = Marshalling.Cap(pCiphertext, pulCiphertextLen);
+                w.WriteULong(cap);
+                rv = c.Call(out var reply);
+                var delivered = rv == CKR.OK && pCiphertext is not null;
+                rv = Marshalling.ReadOutput(rv, ref reply, pCiphertext, pulCiphertextLen, cap);
+                if (delivered) Calls.ReadHandle(rv, ref reply, phKey);
+                return call.Return(rv);
+            }
+            finally
+            {
+                c.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_DecapsulateKey")]
+    public static ulong C_DecapsulateKey(ulong hSession, CK_MECHANISM* pMechanism, ulong hPrivateKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount,
+        byte* pCiphertext, ulong ulCiphertextLen, ulong* phKey)
+    {
+        var call = Trace.Enter(nameof(C_DecapsulateKey));
+        try
+        {
+            if (Trace.On(Trace.Arguments))
+                Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pMechanism)} hPrivateKey={hPrivateKey} {Marshalling.Describe(pTemplate, ulAttributeCount)} ctLen={ulCiphertextLen}");
+            var c = Module.Acquire(out var rv);
+            if (c is null) return call.Return(rv);
+            try
+            {
+                if (pMechanism is null || phKey is null) return call.Return(CKR.ARGUMENTS_BAD);
+                var w = c.Begin(Opcode.DecapsulateKey);
+                w.WriteULong(hSession);
+                rv = Marshalling.WriteMechanism(w, pMechanism);
+                if (rv != CKR.OK) return call.Return(rv);
+                w.WriteULong(hPrivateKey);
+                rv = Marshalling.WriteTemplate(w, pTemplate, ulAttributeCount);
+                if (rv == CKR.OK) rv = Marshalling.WriteData(w, pCiphertext, ulCiphertextLen);
+                if (rv != CKR.OK) return call.Return(rv);
+                rv = c.Call(out var reply);
+                Calls.ReadHandle(rv, ref reply, phKey);
+                return call.Return(rv);
+            }
+            finally
+            {
+                c.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_VerifySignatureInit")]
+    public static ulong C_VerifySignatureInit(ulong hSession, CK_MECHANISM* pMechanism, ulong hKey, byte* pSignature, ulong ulSignatureLen)
+    {
+        var call = Trace.Enter(nameof(C_VerifySignatureInit));
+        try
+        {
+            if (Trace.On(Trace.Arguments))
+                Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pMechanism)} hKey={hKey} signatureLen={ulSignatureLen}");
+            var c = Module.Acquire(out var rv);
+            if (c is null) return call.Return(rv);
+            try
+            {
+                if (pMechanism is null) return call.Return(CKR.ARGUMENTS_BAD);
+                var w = c.Begin(Opcode.VerifySignatureInit);
+                w.WriteULong(hSession);
+                rv = Marshalling.WriteMechanism(w, pMechanism);
+                if (rv != CKR.OK) return call.Return(rv);
+                w.WriteULong(hKey);
+                rv = Marshalling.WriteData(w, pSignature, ulSignatureLen);
+                if (rv != CKR.OK) return call.Return(rv);
+                return call.Return(c.Call(out _));
+            }
+            finally
+            {
+                c.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_VerifySignature")]
+    public static ulong C_VerifySignature(ulong hSession, byte* pData, ulong ulDataLen)
+    {
+        var call = Trace.Enter(nameof(C_VerifySignature));
+        try
+        {
+            return call.Return(Calls.Data(call, Opcode.VerifySignature, hSession, pData, ulDataLen));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_VerifySignatureUpdate")]
+    public static ulong C_VerifySignatureUpdate(ulong hSession, byte* pPart, ulong ulPartLen)
+    {
+        var call = Trace.Enter(nameof(C_VerifySignatureUpdate));
+        try
+        {
+            return call.Return(Calls.Data(call, Opcode.VerifySignatureUpdate, hSession, pPart, ulPartLen));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_VerifySignatureFinal")]
+    public static ulong C_VerifySignatureFinal(ulong hSession)
+    {
+        var call = Trace.Enter(nameof(C_VerifySignatureFinal));
+        try
+        {
+            return call.Return(Calls.U64(call, Opcode.VerifySignatureFinal, hSession, "hSession"));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "C_GetSessionValidationFlags")]
+    public static ulong C_GetSessionValidationFlags(ulong hSession, ulong type, ulong* pFlags) => NotOffered(nameof(C_GetSessionValidationFlags));
+
+    [UnmanagedCallersOnly(EntryPoint = "C_AsyncComplete")]
+    public static ulong C_AsyncComplete(ulong hSession, byte* pFunctionName, void* pResult) => NotOffered(nameof(C_AsyncComplete));
+
+    [UnmanagedCallersOnly(EntryPoint = "C_AsyncGetID")]
+    public static ulong C_AsyncGetID(ulong hSession, byte* pFunctionName, ulong* pulID) => NotOffered(nameof(C_AsyncGetID));
+
+    [UnmanagedCallersOnly(EntryPoint = "C_AsyncJoin")]
+    public static ulong C_AsyncJoin(ulong hSession, byte* pFunctionName, ulong ulID, byte* pData, ulong ulData) => NotOffered(nameof(C_AsyncJoin));
+
+    [UnmanagedCallersOnly(EntryPoint = "C_WrapKeyAuthenticated")]
+    public static ulong C_WrapKeyAuthenticated(ulong hSession, CK_MECHANISM* pMechanism, ulong hWrappingKey, ulong hKey, byte* pAssociatedData,
+        ulong ulAssociatedDataLen, byte* pWrappedKey, ulong* pulWrappedKeyLen) => NotOffered(nameof(C_WrapKeyAuthenticated));
+
+    [UnmanagedCallersOnly(EntryPoint = "C_UnwrapKeyAuthenticated")]
+    public static ulong C_UnwrapKeyAuthenticated(ulong hSession, CK_MECHANISM* pMechanism, ulong hUnwrappingKey, byte* pWrappedKey, ulong ulWrappedKeyLen,
+        CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount, byte* pAssociatedData, ulong ulAssociatedDataLen, ulong* phKey) => NotOffered(nameof(C_UnwrapKeyAuthenticated));
+
+    private static ulong NotOffered(string function)
+    {
+        var call = Trace.Enter(function);
+        return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
+    }
+}
