@@ -293,24 +293,41 @@ public static class KeyCommands
 
     private static Command Import(Globals g)
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "PEM or DER key file" };
+        var file = new Argument<FileInfo>("FILE") { Description = "PEM or DER key file, or a PKCS#12 file (.p12, .pfx)" };
         file.AcceptExistingOnly();
         var label = new Option<string>("--label") { Description = "CKA_LABEL", HelpName = "LABEL", Required = true };
-        var id = new Option<string>("--id") { Description = "CKA_ID in hex", HelpName = "HEX" };
-        var raw = new Option<string>("--raw") { Description = "The file is a raw secret key of this type: aes, generic, hmac-sha256, ...", HelpName = "TYPE" };
-        var attr = AttrOption(what: "the imported key");
-        var password = PasswordFileOption("encrypted PKCS#8");
-        var cmd = new Command("import", "Import a key from a file (p11sak import-key): PEM/DER PKCS#8 (also encrypted), PKCS#1, SEC1, SPKI; raw secret keys with --raw.")
+        var id = new Option<string>("--id")
         {
-            file, label, id, raw, attr, password,
+            Description = "CKA_ID in hex (PKCS#12: default the certificate's subject key identifier)",
+            HelpName = "HEX",
+        };
+        var raw = new Option<string>("--raw") { Description = "The file is a raw secret key of this type: aes, generic, hmac-sha256, ...", HelpName = "TYPE" };
+        var pkcs12 = new Option<bool>("--pkcs12") { Description = "The file is PKCS#12 (implied by the .p12 and .pfx extensions)" };
+        var attr = AttrOption(what: "the imported key");
+        var password = PasswordFileOption("encrypted PKCS#8 or PKCS#12");
+        var cmd = new Command("import", "Import a key from a file (p11sak import-key): PEM/DER PKCS#8 (also encrypted), PKCS#1, SEC1, SPKI; " +
+                                        "raw secret keys with --raw; PKCS#12 (private key, its certificate and the chain, key and certificate " +
+                                        "sharing label and CKA_ID; chain certificates labelled LABEL-chain-N).")
+        {
+            file, label, id, raw, pkcs12, attr, password,
         }.Examples(
             "ock key import rsa.pem --label imported --id 10",
             "ock key import key.p8.der --label k --password-file pw.txt",
             "ock key import ec-pub.pem --label peer",
-            "ock key import aes.bin --raw aes --label wrapkey --attr wrap,unwrap");
+            "ock key import aes.bin --raw aes --label wrapkey --attr wrap,unwrap",
+            "OCK_PASSWORD=... ock key import server.p12 --label server");
         cmd.SetAction(p => Ock.Run(p, g, ock =>
         {
-            var bytes = File.ReadAllBytes(p.GetValue(file)!.FullName);
+            var path = p.GetValue(file)!.FullName;
+            var bytes = File.ReadAllBytes(path);
+            var idBytes = p.GetValue(id) is { } hex ? ParseHex(hex, "--id") : null;
+            var flags = ParseFlags(p.GetValue(attr));
+            if (p.GetValue(pkcs12) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase))
+            {
+                if (p.GetValue(raw) != null) throw new UsageException("--raw and PKCS#12 do not go together");
+                var p12 = Pkcs12File.Read(KeyCodec.Unpem(bytes).Der, Pins.Get("PKCS#12 password", p.GetValue(password), Pins.PasswordVariable));
+                return ImportPkcs12(ock, p12, p.GetValue(label)!, idBytes, flags);
+            }
             KeyMaterial key;
             if (p.GetValue(raw) is { } rawType)
             {
@@ -322,30 +339,55 @@ public static class KeyCommands
             {
                 key = KeyCodec.Read(bytes, () => Pins.Get("password", p.GetValue(password), Pins.PasswordVariable));
             }
-            var usage = (key.Class, key.Type) switch
-            {
-                (CKO.CKO_SECRET_KEY, CKK.CKK_AES) => new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_WRAP, true), A(CKA.CKA_UNWRAP, true) },
-                (CKO.CKO_SECRET_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_VERIFY, true)],
-                (CKO.CKO_PRIVATE_KEY, CKK.CKK_RSA) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_UNWRAP, true)],
-                (CKO.CKO_PRIVATE_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DERIVE, true)],
-                (CKO.CKO_PUBLIC_KEY, CKK.CKK_RSA) => [A(CKA.CKA_VERIFY, true), A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_WRAP, true)],
-                _ => [A(CKA.CKA_VERIFY, true)],
-            };
-            var isPublic = key.Class == CKO.CKO_PUBLIC_KEY;
-            var template = Merge([
-                A(CKA.CKA_CLASS, key.Class), A(CKA.CKA_KEY_TYPE, key.Type), A(CKA.CKA_TOKEN, true), A(CKA.CKA_PRIVATE, !isPublic),
-                A(CKA.CKA_LABEL, p.GetValue(label)!),
-                .. p.GetValue(id) is { } hex ? [A(CKA.CKA_ID, ParseHex(hex, "--id"))] : Array.Empty<IObjectAttribute>(),
-                .. isPublic ? Array.Empty<IObjectAttribute>() : [A(CKA.CKA_SENSITIVE, true), A(CKA.CKA_EXTRACTABLE, false)],
-                .. usage, .. key.Attributes,
-            ], ParseFlags(p.GetValue(attr)));
             var (session, tokenUri) = OpenKeySession(ock, readWrite: true);
-            var h = session.CreateObject(template);
-            var o = ObjectInfo.Read(session, h, tokenUri);
+            var o = ObjectInfo.Read(session, session.CreateObject(KeyTemplate(key, p.GetValue(label)!, idBytes, flags)), tokenUri);
             Output.Line($"imported {key.Format} {ClassName(o.Class)} {o.TypeName} {o.Size}: {o.Uri}");
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>The template of a token key object holding <paramref name="key"/>: private and secret keys sensitive and not extractable by default.</summary>
+    internal static List<IObjectAttribute> KeyTemplate(KeyMaterial key, string label, byte[]? id, List<(CKA, bool)> flags)
+    {
+        var usage = (key.Class, key.Type) switch
+        {
+            (CKO.CKO_SECRET_KEY, CKK.CKK_AES) => new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_WRAP, true), A(CKA.CKA_UNWRAP, true) },
+            (CKO.CKO_SECRET_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_VERIFY, true)],
+            (CKO.CKO_PRIVATE_KEY, CKK.CKK_RSA) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_UNWRAP, true)],
+            (CKO.CKO_PRIVATE_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DERIVE, true)],
+            (CKO.CKO_PUBLIC_KEY, CKK.CKK_RSA) => [A(CKA.CKA_VERIFY, true), A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_WRAP, true)],
+            _ => [A(CKA.CKA_VERIFY, true)],
+        };
+        var isPublic = key.Class == CKO.CKO_PUBLIC_KEY;
+        return Merge([
+            A(CKA.CKA_CLASS, key.Class), A(CKA.CKA_KEY_TYPE, key.Type), A(CKA.CKA_TOKEN, true), A(CKA.CKA_PRIVATE, !isPublic),
+            A(CKA.CKA_LABEL, label),
+            .. id is { Length: > 0 } ? [A(CKA.CKA_ID, id)] : Array.Empty<IObjectAttribute>(),
+            .. isPublic ? Array.Empty<IObjectAttribute>() : [A(CKA.CKA_SENSITIVE, true), A(CKA.CKA_EXTRACTABLE, false)],
+            .. usage, .. key.Attributes,
+        ], flags);
+    }
+
+    /// <summary>
+    /// A PKCS#12 file onto the token: the private key and its certificate under one label and CKA_ID (default: the
+    /// certificate's key identifier), the certificate's public key beside them, the chain as LABEL-chain-N.
+    /// </summary>
+    private static int ImportPkcs12(Ock ock, Pkcs12File p12, string label, byte[]? id, List<(CKA, bool)> flags)
+    {
+        id ??= p12.Certificate is { } leaf ? CertCommands.KeyId(leaf) : null;
+        var (session, tokenUri) = OpenKeySession(ock, readWrite: true);
+        var made = new List<IObjectHandle> { session.CreateObject(KeyTemplate(p12.Key, label, id, flags)) };
+        if (p12.Certificate is { } cert)
+        {
+            made.Add(session.CreateObject(CertCommands.Template(cert, label, id)));
+            made.Add(CreatePublicKey(session, cert.PublicKey.ExportSubjectPublicKeyInfo(), label, id ?? [], []));
+        }
+        for (var i = 0; i < p12.Chain.Count; i++)
+            made.Add(session.CreateObject(CertCommands.Template(p12.Chain[i], $"{label}-chain-{i + 1}", CertCommands.KeyId(p12.Chain[i]))));
+        foreach (var o in made.Select(h => ObjectInfo.Read(session, h, tokenUri)))
+            Output.Line($"imported PKCS#12 {ClassName(o.Class)} {o.TypeName} {o.Size}: {o.Uri}");
+        return 0;
     }
 
     private static Command Export(Globals g)
@@ -527,7 +569,7 @@ public static class KeyCommands
             var ckk = ParseKeyType(p.GetValue(type)!);
             var usage = (keyClass, ckk) switch
             {
-                (CKO.CKO_SECRET_KEY, CKK.CKK_AES) => new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true) },
+                (CKO.CKO_SECRET_KEY, CKK.CKK_AES or CKK.CKK_DES or CKK.CKK_DES2 or CKK.CKK_DES3) => new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true) },
                 (CKO.CKO_SECRET_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_VERIFY, true)],
                 _ => [A(CKA.CKA_SIGN, true)],
             };
