@@ -325,4 +325,6 @@ public sealed class SoftHsmTests : OckScenarios
     // SoftHSM's DSA stops at 1024 bits; both parameter sets come from its CKM_DSA_PARAMETER_GEN / CKM_DH_PKCS_PARAMETER_GEN.
     protected override string[] DsaArgs => ["--bits", "1024"];
     protected override string[] DhArgs => ["--bits", "1024"];
+
+    protected override bool HasHmacKeyTypes => false;
 }

@@ -110,10 +110,26 @@ public static class KeyGen
                     "generic" => CKK.CKK_GENERIC_SECRET,
                     _ => ParseKeyType("hmac-" + (o.Hash ?? "sha256").ToLowerInvariant().Replace("-", "")),
                 };
-                var mech = Need((ulong)(type == "aes" ? CKM.CKM_AES_KEY_GEN : CKM.CKM_GENERIC_SECRET_KEY_GEN));
+                // HMAC key types: the PKCS#11 3.0 CKM_SHA*_KEY_GEN when the module has it, else CKM_GENERIC_SECRET_KEY_GEN.
+                var hmacGen = type == "hmac" ? HmacKeyGen(ckk) : null;
+                var mech = type == "aes" ? Need((ulong)CKM.CKM_AES_KEY_GEN)
+                    : hmacGen is { } hg && mechanisms.Contains(hg) ? hg
+                    : Need((ulong)CKM.CKM_GENERIC_SECRET_KEY_GEN);
                 IObjectAttribute[] usage = type == "aes" ? [.. Usage(CKA.CKA_ENCRYPT, CKA.CKA_DECRYPT, CKA.CKA_WRAP, CKA.CKA_UNWRAP)] : [.. Usage(CKA.CKA_SIGN, CKA.CKA_VERIFY)];
-                return (label, id) => [s.GenerateKey(Ock.F.MechanismFactory.Create(mech),
-                    Secret(label, id, o.Flags, [A(CKA.CKA_KEY_TYPE, ckk), A(CKA.CKA_VALUE_LEN, (ulong)size / 8), .. usage]))];
+                return (label, id) =>
+                {
+                    try
+                    {
+                        return [s.GenerateKey(Ock.F.MechanismFactory.Create(mech),
+                            Secret(label, id, o.Flags, [A(CKA.CKA_KEY_TYPE, ckk), A(CKA.CKA_VALUE_LEN, (ulong)size / 8), .. usage]))];
+                    }
+                    catch (Pkcs11Exception e) when (hmacGen is { } g && mech != g && e.RV == CKR.CKR_TEMPLATE_INCONSISTENT)
+                    {
+                        throw new MissingMechanismException(MechanismName(g), type,
+                            $"the token does not offer {MechanismName(g)} and does not make {KeyTypeName((ulong)ckk)} keys with " +
+                            "CKM_GENERIC_SECRET_KEY_GEN: use `ock key generate generic` (HMAC with a CKK_GENERIC_SECRET key)");
+                    }
+                };
             }
             case "des":
             case "des2":
@@ -224,6 +240,17 @@ public static class KeyGen
                 throw new UsageException($"unknown key type {type} (known: {string.Join(", ", Types)})");
         }
     }
+
+    /// <summary>The PKCS#11 3.0 key generation mechanism of an HMAC key type (CKM_SHA256_KEY_GEN for CKK_SHA256_HMAC …).</summary>
+    private static ulong? HmacKeyGen(CKK ckk) => ckk switch
+    {
+        CKK.CKK_SHA_1_HMAC => V3.CKM.SHA_1_KEY_GEN,
+        CKK.CKK_SHA224_HMAC => V3.CKM.SHA224_KEY_GEN,
+        CKK.CKK_SHA256_HMAC => V3.CKM.SHA256_KEY_GEN,
+        CKK.CKK_SHA384_HMAC => V3.CKM.SHA384_KEY_GEN,
+        CKK.CKK_SHA512_HMAC => V3.CKM.SHA512_KEY_GEN,
+        _ => null,
+    };
 
     private static List<IObjectAttribute> Usage(params CKA[] types) => types.Select(t => A(t, true)).ToList();
 
