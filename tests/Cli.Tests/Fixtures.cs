@@ -7,7 +7,8 @@ public sealed class DaemonFixture : IDisposable
 {
     public static readonly string[] Scenarios =
     [
-        "pkcsconf", "pins", "generate", "import", "export", "manage", "certs", "errors", "tmux", "migrate-softhsm", "migrate-ock", "backup-src", "backup-dst", "migrate-fips",
+        "pkcsconf", "pins", "generate", "import", "export", "manage", "certs", "errors", "tmux", "migrate-softhsm", "migrate-ock", "backup-src", "backup-dst",
+        "keytypes", "pkcs12", "options", "migrate-fips",
     ];
 
     public DaemonFixture()

@@ -6,7 +6,7 @@ namespace OpenCryptokiActors.Cli.Tests;
 /// Every ock command as a process, with its output and exit code checked. Run twice: against our module
 /// (<see cref="OurModuleTests"/>) and against SoftHSM2 (<see cref="SoftHsmTests"/>).
 /// </summary>
-public abstract class OckScenarios
+public abstract partial class OckScenarios
 {
     /// <summary>A target whose token is initialised (label = scenario) and has the User PIN set.</summary>
     protected abstract Target Make(string scenario);
@@ -297,6 +297,12 @@ public abstract class OckScenarios
 public sealed class OurModuleTests(DaemonFixture fx) : OckScenarios
 {
     protected override Target Make(string scenario) => Targets.Ours(fx, scenario);
+
+    protected override IReadOnlyDictionary<string, string> MissingKeyTypes { get; } = new Dictionary<string, string>();
+
+    // No CKM_DSA_PARAMETER_GEN or CKM_DH_PKCS_PARAMETER_GEN: ock makes DSA parameters (FIPS 186-3) itself, DH uses RFC 7919.
+    protected override string[] DsaArgs => ["--bits", "2048"];
+    protected override string[] DhArgs => ["--bits", "3072"];
 }
 
 [CollectionDefinition("ock-slotd")]
@@ -305,4 +311,20 @@ public sealed class OurModuleCollection : ICollectionFixture<DaemonFixture>;
 public sealed class SoftHsmTests : OckScenarios
 {
     protected override Target Make(string scenario) => Targets.SoftHsm(scenario);
+
+    /// <summary>SoftHSM 2.6.1 has Edwards curves but no Montgomery key generation and nothing post-quantum.</summary>
+    protected override IReadOnlyDictionary<string, string> MissingKeyTypes { get; } = new Dictionary<string, string>
+    {
+        ["x25519"] = "CKM_EC_MONTGOMERY_KEY_PAIR_GEN",
+        ["x448"] = "CKM_EC_MONTGOMERY_KEY_PAIR_GEN",
+        ["ml-dsa"] = "CKM_ML_DSA_KEY_PAIR_GEN",
+        ["ml-kem"] = "CKM_ML_KEM_KEY_PAIR_GEN",
+        ["slh-dsa"] = "CKM_SLH_DSA_KEY_PAIR_GEN",
+    };
+
+    // SoftHSM's DSA stops at 1024 bits; both parameter sets come from its CKM_DSA_PARAMETER_GEN / CKM_DH_PKCS_PARAMETER_GEN.
+    protected override string[] DsaArgs => ["--bits", "1024"];
+    protected override string[] DhArgs => ["--bits", "1024"];
+
+    protected override bool HasHmacKeyTypes => false;
 }

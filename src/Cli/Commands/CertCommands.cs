@@ -87,15 +87,7 @@ public static class CertCommands
         cmd.SetAction(p => Ock.Run(p, g, ock =>
         {
             using var c = Load(File.ReadAllBytes(p.GetValue(file)!.FullName));
-            var serial = new AsnWriter(AsnEncodingRules.DER);
-            serial.WriteInteger(c.SerialNumberBytes.Span);
-            var template = new List<IObjectAttribute>
-            {
-                A(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE), A(CKA.CKA_CERTIFICATE_TYPE, CKC.CKC_X_509), A(CKA.CKA_TOKEN, true),
-                A(CKA.CKA_PRIVATE, false), A(CKA.CKA_LABEL, p.GetValue(label)!), A(CKA.CKA_SUBJECT, c.SubjectName.RawData),
-                A(CKA.CKA_ISSUER, c.IssuerName.RawData), A(CKA.CKA_SERIAL_NUMBER, serial.Encode()), A(CKA.CKA_VALUE, c.RawData),
-            };
-            if (p.GetValue(id) is { } hex) template.Add(A(CKA.CKA_ID, ParseHex(hex, "--id")));
+            var template = Template(c, p.GetValue(label)!, p.GetValue(id) is { } hex ? ParseHex(hex, "--id") : null);
             if (p.GetValue(trusted)) template.Add(A(CKA.CKA_TRUSTED, true));
             var (session, tokenUri) = KeyCommands.OpenKeySession(ock, readWrite: true);
             var h = session.CreateObject(template);
@@ -104,6 +96,26 @@ public static class CertCommands
         }));
         return cmd;
     }
+
+    /// <summary>The template of a token certificate object for <paramref name="c"/>.</summary>
+    internal static List<IObjectAttribute> Template(X509Certificate2 c, string label, byte[]? id)
+    {
+        var serial = new AsnWriter(AsnEncodingRules.DER);
+        serial.WriteInteger(c.SerialNumberBytes.Span);
+        var template = new List<IObjectAttribute>
+        {
+            A(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE), A(CKA.CKA_CERTIFICATE_TYPE, CKC.CKC_X_509), A(CKA.CKA_TOKEN, true),
+            A(CKA.CKA_PRIVATE, false), A(CKA.CKA_LABEL, label), A(CKA.CKA_SUBJECT, c.SubjectName.RawData),
+            A(CKA.CKA_ISSUER, c.IssuerName.RawData), A(CKA.CKA_SERIAL_NUMBER, serial.Encode()), A(CKA.CKA_VALUE, c.RawData),
+        };
+        if (id is { Length: > 0 }) template.Add(A(CKA.CKA_ID, id));
+        return template;
+    }
+
+    /// <summary>A certificate's key identifier: its subjectKeyIdentifier, else the SHA-1 of its public key (RFC 5280 4.2.1.2).</summary>
+    internal static byte[] KeyId(X509Certificate2 c) =>
+        c.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifierBytes.ToArray()
+        ?? System.Security.Cryptography.SHA1.HashData(c.PublicKey.EncodedKeyValue.RawData);
 
     private static Command Export(Globals g)
     {

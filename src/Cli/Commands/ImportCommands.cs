@@ -11,11 +11,15 @@ public static class ImportCommands
 {
     public const string SourcePinVariable = "OCK_SOURCE_PIN";
 
-    /// <summary>Attributes the source token computed itself: C_CreateObject would reject them, the target sets its own.</summary>
+    /// <summary>
+    /// Attributes the source token computed itself: C_CreateObject would reject them, the target sets its own. CKA_MODULUS_BITS
+    /// and CKA_VALUE_LEN follow from CKA_MODULUS and CKA_VALUE; SoftHSM2 as the target refuses them (CKR_ATTRIBUTE_READ_ONLY).
+    /// </summary>
     private static readonly HashSet<ulong> Derived =
     [
         0x4 /* CKA_UNIQUE_ID */, (ulong)CKA.CKA_LOCAL, (ulong)CKA.CKA_KEY_GEN_MECHANISM, (ulong)CKA.CKA_ALWAYS_SENSITIVE,
         (ulong)CKA.CKA_NEVER_EXTRACTABLE, (ulong)CKA.CKA_CHECK_VALUE, (ulong)CKA.CKA_NAME_HASH_ALGORITHM,
+        (ulong)CKA.CKA_MODULUS_BITS, (ulong)CKA.CKA_VALUE_LEN,
     ];
 
     public static Command ImportSoftHsm(Globals g)

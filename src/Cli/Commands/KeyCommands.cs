@@ -44,44 +44,68 @@ public static class KeyCommands
 
     private static Command Generate(Globals g)
     {
-        var type = new Argument<string>("TYPE") { Description = "aes, generic, hmac, rsa or ec" };
-        type.AcceptOnlyFromAmong("aes", "generic", "hmac", "rsa", "ec");
-        var bits = new Option<int?>("--bits") { Description = "Key size in bits (aes 128/192/256, default 256; generic/hmac default 256; rsa default 2048)", HelpName = "N" };
+        var type = new Argument<string>("TYPE") { Description = string.Join(", ", KeyGen.Types) };
+        type.AcceptOnlyFromAmong(KeyGen.Types);
+        var bits = new Option<int?>("--bits")
+        {
+            Description = "Key size in bits (aes 128/192/256, default 256; generic/hmac default 256; rsa default 2048; " +
+                          "dsa 1024/2048/3072, default 2048; dh prime size, default 2048)",
+            HelpName = "N",
+        };
         var curve = new Option<string>("--curve") { Description = "EC curve: p256 (default), p384, p521", HelpName = "CURVE" };
         var hash = new Option<string>("--hash") { Description = "hmac key type: sha1, sha224, sha256 (default), sha384, sha512", HelpName = "HASH" };
         var exponent = new Option<ulong>("--exponent") { Description = "RSA public exponent", DefaultValueFactory = _ => 65537 };
+        var set = new Option<string>("--set")
+        {
+            Description = $"Parameter set: ml-dsa {KeyGen.SetNames(KeyGen.MlDsaSets)} (default 65); ml-kem {KeyGen.SetNames(KeyGen.MlKemSets)} " +
+                          $"(default 768); slh-dsa {KeyGen.SetNames(KeyGen.SlhDsaSets)} (default sha2-128f)",
+            HelpName = "SET",
+        };
+        var group = new Option<string>("--group")
+        {
+            Description = $"dh: a named group ({string.Join(", ", KeyGen.DhGroups.Keys)}). Without it, --bits N: domain parameters from the " +
+                          "token's CKM_DH_PKCS_PARAMETER_GEN when it has one, else the RFC 7919 group of that size",
+            HelpName = "NAME",
+        };
         var label = new Option<string>("--label") { Description = "CKA_LABEL (with --count: LABEL-1 … LABEL-N)", HelpName = "LABEL", Required = true };
         var id = new Option<string>("--id") { Description = "CKA_ID in hex", HelpName = "HEX" };
         var attr = AttrOption();
         var pubAttr = AttrOption("--pub-attr", "the public key");
         var count = new Option<int>("--count") { Description = "Generate N keys (progress bar on a terminal)", DefaultValueFactory = _ => 1, HelpName = "N" };
-        var cmd = new Command("generate", "Generate a secret key or a key pair on the token (p11sak generate-key).")
+        var cmd = new Command("generate", "Generate a secret key or a key pair on the token (p11sak generate-key). " +
+                                          "dsa domain parameters come from the token's CKM_DSA_PARAMETER_GEN, else are generated here (BouncyCastle). " +
+                                          "A type whose mechanism the token lacks is refused with exit code 2.")
         {
-            type, bits, curve, hash, exponent, label, id, attr, pubAttr, count,
+            type, bits, curve, hash, exponent, set, group, label, id, attr, pubAttr, count,
         }.Examples(
             "ock key generate aes --bits 256 --label k1 --token mytoken",
             "ock key generate rsa --bits 3072 --label signer --id 01 --attr !extractable",
             "ock key generate ec --curve p384 --label ec1 --id 02",
+            "ock key generate ed25519 --label ed1 --id 03",
+            "ock key generate des3 --label legacy",
+            "ock key generate dsa --bits 2048 --label dsa1",
+            "ock key generate dh --group ffdhe3072 --label dh1",
+            "ock key generate ml-dsa --set 87 --label pq1",
+            "ock key generate slh-dsa --set shake-128s --label pq2",
             "ock key generate hmac --hash sha256 --bits 256 --label mac1 --attr sign,verify",
             "ock key generate aes --label bulk --count 100");
         cmd.SetAction(p => Ock.Run(p, g, ock =>
         {
             var t = p.GetValue(type)!;
-            var flags = ParseFlags(p.GetValue(attr));
-            var pubFlags = ParseFlags(p.GetValue(pubAttr));
             var idBytes = p.GetValue(id) is { } hex ? ParseHex(hex, "--id") : null;
             var n = p.GetValue(count);
             if (n < 1) throw new UsageException("--count must be at least 1");
-            if (t is not "ec" && p.GetValue(curve) != null) throw new UsageException("--curve is for ec keys");
-            if (t is not "hmac" && p.GetValue(hash) != null) throw new UsageException("--hash is for hmac keys");
+            var options = new KeyGenOptions(p.GetValue(bits), p.GetValue(curve), p.GetValue(hash), p.GetValue(exponent), p.GetValue(set),
+                p.GetValue(group), ParseFlags(p.GetValue(attr)), ParseFlags(p.GetValue(pubAttr)));
             var (session, tokenUri) = OpenKeySession(ock, readWrite: true);
+            var generate = KeyGen.Prepare(ock.SelectSlot(), session, t, options);
             var made = new List<ObjectInfo>();
             Output.Progress($"Generating {n} {t} keys", n, tick =>
             {
                 for (var i = 1; i <= n; i++)
                 {
                     var l = n == 1 ? p.GetValue(label)! : $"{p.GetValue(label)}-{i}";
-                    foreach (var h in GenerateOne(session, t, p.GetValue(bits), p.GetValue(curve), p.GetValue(hash), p.GetValue(exponent), l, idBytes, flags, pubFlags))
+                    foreach (var h in generate(l, idBytes))
                         made.Add(ObjectInfo.Read(session, h, tokenUri));
                     tick();
                 }
@@ -90,65 +114,6 @@ public static class KeyCommands
             return 0;
         }));
         return cmd;
-    }
-
-    private static List<IObjectHandle> GenerateOne(ISession s, string type, int? bits, string? curveName, string? hash, ulong exponent,
-        string label, byte[]? id, List<(CKA, bool)> flags, List<(CKA, bool)> pubFlags)
-    {
-        List<IObjectAttribute> Common(CKO cls, bool priv) =>
-        [
-            A(CKA.CKA_CLASS, cls), A(CKA.CKA_TOKEN, true), A(CKA.CKA_PRIVATE, priv), A(CKA.CKA_LABEL, label),
-            .. id != null ? [A(CKA.CKA_ID, id)] : Array.Empty<IObjectAttribute>(),
-        ];
-        switch (type)
-        {
-            case "aes":
-            case "generic":
-            case "hmac":
-            {
-                var size = bits ?? 256;
-                if (size % 8 != 0) throw new UsageException("--bits must be a multiple of 8");
-                if (type == "aes" && size is not (128 or 192 or 256)) throw new UsageException("aes --bits: 128, 192 or 256");
-                var ckk = type switch
-                {
-                    "aes" => CKK.CKK_AES,
-                    "generic" => CKK.CKK_GENERIC_SECRET,
-                    _ => ParseKeyType("hmac-" + (hash ?? "sha256").ToLowerInvariant().Replace("-", "")),
-                };
-                var mech = type == "aes" ? CKM.CKM_AES_KEY_GEN : CKM.CKM_GENERIC_SECRET_KEY_GEN;
-                var usage = type == "aes"
-                    ? new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_WRAP, true), A(CKA.CKA_UNWRAP, true) }
-                    : [A(CKA.CKA_SIGN, true), A(CKA.CKA_VERIFY, true)];
-                var template = Merge([.. Common(CKO.CKO_SECRET_KEY, true), A(CKA.CKA_KEY_TYPE, ckk), A(CKA.CKA_VALUE_LEN, (ulong)size / 8),
-                    A(CKA.CKA_SENSITIVE, true), A(CKA.CKA_EXTRACTABLE, false), .. usage], flags);
-                return [s.GenerateKey(Ock.F.MechanismFactory.Create(mech), template)];
-            }
-            case "rsa":
-            {
-                var size = bits ?? 2048;
-                var e = exponent.ToString("x");
-                var pub = Merge([.. Common(CKO.CKO_PUBLIC_KEY, false), A(CKA.CKA_KEY_TYPE, CKK.CKK_RSA), A(CKA.CKA_MODULUS_BITS, (ulong)size),
-                    A(CKA.CKA_PUBLIC_EXPONENT, Convert.FromHexString(e.Length % 2 == 1 ? "0" + e : e)),
-                    A(CKA.CKA_VERIFY, true), A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_WRAP, true)], pubFlags);
-                var priv = Merge([.. Common(CKO.CKO_PRIVATE_KEY, true), A(CKA.CKA_KEY_TYPE, CKK.CKK_RSA), A(CKA.CKA_SENSITIVE, true),
-                    A(CKA.CKA_EXTRACTABLE, false), A(CKA.CKA_SIGN, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_UNWRAP, true)], flags);
-                s.GenerateKeyPair(Ock.F.MechanismFactory.Create(CKM.CKM_RSA_PKCS_KEY_PAIR_GEN), pub, priv, out var pubH, out var privH);
-                return [pubH, privH];
-            }
-            case "ec":
-            {
-                if (bits != null) throw new UsageException("ec keys take --curve, not --bits");
-                var curve = Curve.Parse(curveName ?? "p256");
-                var pub = Merge([.. Common(CKO.CKO_PUBLIC_KEY, false), A(CKA.CKA_KEY_TYPE, CKK.CKK_EC), A(CKA.CKA_EC_PARAMS, curve.EcParams),
-                    A(CKA.CKA_VERIFY, true)], pubFlags);
-                var priv = Merge([.. Common(CKO.CKO_PRIVATE_KEY, true), A(CKA.CKA_KEY_TYPE, CKK.CKK_EC), A(CKA.CKA_SENSITIVE, true),
-                    A(CKA.CKA_EXTRACTABLE, false), A(CKA.CKA_SIGN, true), A(CKA.CKA_DERIVE, true)], flags);
-                s.GenerateKeyPair(Ock.F.MechanismFactory.Create(CKM.CKM_EC_KEY_PAIR_GEN), pub, priv, out var pubH, out var privH);
-                return [pubH, privH];
-            }
-            default:
-                throw new UsageException($"unknown key type {type}");
-        }
     }
 
     // ---------------------------------------------------------------------------------------------- list
@@ -328,24 +293,41 @@ public static class KeyCommands
 
     private static Command Import(Globals g)
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "PEM or DER key file" };
+        var file = new Argument<FileInfo>("FILE") { Description = "PEM or DER key file, or a PKCS#12 file (.p12, .pfx)" };
         file.AcceptExistingOnly();
         var label = new Option<string>("--label") { Description = "CKA_LABEL", HelpName = "LABEL", Required = true };
-        var id = new Option<string>("--id") { Description = "CKA_ID in hex", HelpName = "HEX" };
-        var raw = new Option<string>("--raw") { Description = "The file is a raw secret key of this type: aes, generic, hmac-sha256, ...", HelpName = "TYPE" };
-        var attr = AttrOption(what: "the imported key");
-        var password = PasswordFileOption("encrypted PKCS#8");
-        var cmd = new Command("import", "Import a key from a file (p11sak import-key): PEM/DER PKCS#8 (also encrypted), PKCS#1, SEC1, SPKI; raw secret keys with --raw.")
+        var id = new Option<string>("--id")
         {
-            file, label, id, raw, attr, password,
+            Description = "CKA_ID in hex (PKCS#12: default the certificate's subject key identifier)",
+            HelpName = "HEX",
+        };
+        var raw = new Option<string>("--raw") { Description = "The file is a raw secret key of this type: aes, generic, hmac-sha256, ...", HelpName = "TYPE" };
+        var pkcs12 = new Option<bool>("--pkcs12") { Description = "The file is PKCS#12 (implied by the .p12 and .pfx extensions)" };
+        var attr = AttrOption(what: "the imported key");
+        var password = PasswordFileOption("encrypted PKCS#8 or PKCS#12");
+        var cmd = new Command("import", "Import a key from a file (p11sak import-key): PEM/DER PKCS#8 (also encrypted), PKCS#1, SEC1, SPKI; " +
+                                        "raw secret keys with --raw; PKCS#12 (private key, its certificate and the chain, key and certificate " +
+                                        "sharing label and CKA_ID; chain certificates labelled LABEL-chain-N).")
+        {
+            file, label, id, raw, pkcs12, attr, password,
         }.Examples(
             "ock key import rsa.pem --label imported --id 10",
             "ock key import key.p8.der --label k --password-file pw.txt",
             "ock key import ec-pub.pem --label peer",
-            "ock key import aes.bin --raw aes --label wrapkey --attr wrap,unwrap");
+            "ock key import aes.bin --raw aes --label wrapkey --attr wrap,unwrap",
+            "OCK_PASSWORD=... ock key import server.p12 --label server");
         cmd.SetAction(p => Ock.Run(p, g, ock =>
         {
-            var bytes = File.ReadAllBytes(p.GetValue(file)!.FullName);
+            var path = p.GetValue(file)!.FullName;
+            var bytes = File.ReadAllBytes(path);
+            var idBytes = p.GetValue(id) is { } hex ? ParseHex(hex, "--id") : null;
+            var flags = ParseFlags(p.GetValue(attr));
+            if (p.GetValue(pkcs12) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase))
+            {
+                if (p.GetValue(raw) != null) throw new UsageException("--raw and PKCS#12 do not go together");
+                var p12 = Pkcs12File.Read(KeyCodec.Unpem(bytes).Der, Pins.Get("PKCS#12 password", p.GetValue(password), Pins.PasswordVariable));
+                return ImportPkcs12(ock, p12, p.GetValue(label)!, idBytes, flags);
+            }
             KeyMaterial key;
             if (p.GetValue(raw) is { } rawType)
             {
@@ -357,30 +339,55 @@ public static class KeyCommands
             {
                 key = KeyCodec.Read(bytes, () => Pins.Get("password", p.GetValue(password), Pins.PasswordVariable));
             }
-            var usage = (key.Class, key.Type) switch
-            {
-                (CKO.CKO_SECRET_KEY, CKK.CKK_AES) => new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_WRAP, true), A(CKA.CKA_UNWRAP, true) },
-                (CKO.CKO_SECRET_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_VERIFY, true)],
-                (CKO.CKO_PRIVATE_KEY, CKK.CKK_RSA) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_UNWRAP, true)],
-                (CKO.CKO_PRIVATE_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DERIVE, true)],
-                (CKO.CKO_PUBLIC_KEY, CKK.CKK_RSA) => [A(CKA.CKA_VERIFY, true), A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_WRAP, true)],
-                _ => [A(CKA.CKA_VERIFY, true)],
-            };
-            var isPublic = key.Class == CKO.CKO_PUBLIC_KEY;
-            var template = Merge([
-                A(CKA.CKA_CLASS, key.Class), A(CKA.CKA_KEY_TYPE, key.Type), A(CKA.CKA_TOKEN, true), A(CKA.CKA_PRIVATE, !isPublic),
-                A(CKA.CKA_LABEL, p.GetValue(label)!),
-                .. p.GetValue(id) is { } hex ? [A(CKA.CKA_ID, ParseHex(hex, "--id"))] : Array.Empty<IObjectAttribute>(),
-                .. isPublic ? Array.Empty<IObjectAttribute>() : [A(CKA.CKA_SENSITIVE, true), A(CKA.CKA_EXTRACTABLE, false)],
-                .. usage, .. key.Attributes,
-            ], ParseFlags(p.GetValue(attr)));
             var (session, tokenUri) = OpenKeySession(ock, readWrite: true);
-            var h = session.CreateObject(template);
-            var o = ObjectInfo.Read(session, h, tokenUri);
+            var o = ObjectInfo.Read(session, session.CreateObject(KeyTemplate(key, p.GetValue(label)!, idBytes, flags)), tokenUri);
             Output.Line($"imported {key.Format} {ClassName(o.Class)} {o.TypeName} {o.Size}: {o.Uri}");
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>The template of a token key object holding <paramref name="key"/>: private and secret keys sensitive and not extractable by default.</summary>
+    internal static List<IObjectAttribute> KeyTemplate(KeyMaterial key, string label, byte[]? id, List<(CKA, bool)> flags)
+    {
+        var usage = (key.Class, key.Type) switch
+        {
+            (CKO.CKO_SECRET_KEY, CKK.CKK_AES) => new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_WRAP, true), A(CKA.CKA_UNWRAP, true) },
+            (CKO.CKO_SECRET_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_VERIFY, true)],
+            (CKO.CKO_PRIVATE_KEY, CKK.CKK_RSA) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_UNWRAP, true)],
+            (CKO.CKO_PRIVATE_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DERIVE, true)],
+            (CKO.CKO_PUBLIC_KEY, CKK.CKK_RSA) => [A(CKA.CKA_VERIFY, true), A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_WRAP, true)],
+            _ => [A(CKA.CKA_VERIFY, true)],
+        };
+        var isPublic = key.Class == CKO.CKO_PUBLIC_KEY;
+        return Merge([
+            A(CKA.CKA_CLASS, key.Class), A(CKA.CKA_KEY_TYPE, key.Type), A(CKA.CKA_TOKEN, true), A(CKA.CKA_PRIVATE, !isPublic),
+            A(CKA.CKA_LABEL, label),
+            .. id is { Length: > 0 } ? [A(CKA.CKA_ID, id)] : Array.Empty<IObjectAttribute>(),
+            .. isPublic ? Array.Empty<IObjectAttribute>() : [A(CKA.CKA_SENSITIVE, true), A(CKA.CKA_EXTRACTABLE, false)],
+            .. usage, .. key.Attributes,
+        ], flags);
+    }
+
+    /// <summary>
+    /// A PKCS#12 file onto the token: the private key and its certificate under one label and CKA_ID (default: the
+    /// certificate's key identifier), the certificate's public key beside them, the chain as LABEL-chain-N.
+    /// </summary>
+    private static int ImportPkcs12(Ock ock, Pkcs12File p12, string label, byte[]? id, List<(CKA, bool)> flags)
+    {
+        id ??= p12.Certificate is { } leaf ? CertCommands.KeyId(leaf) : null;
+        var (session, tokenUri) = OpenKeySession(ock, readWrite: true);
+        var made = new List<IObjectHandle> { session.CreateObject(KeyTemplate(p12.Key, label, id, flags)) };
+        if (p12.Certificate is { } cert)
+        {
+            made.Add(session.CreateObject(CertCommands.Template(cert, label, id)));
+            made.Add(CreatePublicKey(session, cert.PublicKey.ExportSubjectPublicKeyInfo(), label, id ?? [], []));
+        }
+        for (var i = 0; i < p12.Chain.Count; i++)
+            made.Add(session.CreateObject(CertCommands.Template(p12.Chain[i], $"{label}-chain-{i + 1}", CertCommands.KeyId(p12.Chain[i]))));
+        foreach (var o in made.Select(h => ObjectInfo.Read(session, h, tokenUri)))
+            Output.Line($"imported PKCS#12 {ClassName(o.Class)} {o.TypeName} {o.Size}: {o.Uri}");
+        return 0;
     }
 
     private static Command Export(Globals g)
@@ -562,7 +569,7 @@ public static class KeyCommands
             var ckk = ParseKeyType(p.GetValue(type)!);
             var usage = (keyClass, ckk) switch
             {
-                (CKO.CKO_SECRET_KEY, CKK.CKK_AES) => new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true) },
+                (CKO.CKO_SECRET_KEY, CKK.CKK_AES or CKK.CKK_DES or CKK.CKK_DES2 or CKK.CKK_DES3) => new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true) },
                 (CKO.CKO_SECRET_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_VERIFY, true)],
                 _ => [A(CKA.CKA_SIGN, true)],
             };

@@ -125,7 +125,16 @@ public static class Attrs
         ["hmac-sha512"] = CKK.CKK_SHA512_HMAC,
         ["rsa"] = CKK.CKK_RSA,
         ["ec"] = CKK.CKK_EC,
+        ["des"] = CKK.CKK_DES,
+        ["des2"] = CKK.CKK_DES2,
         ["des3"] = CKK.CKK_DES3,
+        ["dsa"] = CKK.CKK_DSA,
+        ["dh"] = CKK.CKK_DH,
+        ["ec-edwards"] = (CKK)Cryptoki.Pkcs11.CKK.EC_EDWARDS,
+        ["ec-montgomery"] = (CKK)Cryptoki.Pkcs11.CKK.EC_MONTGOMERY,
+        ["ml-dsa"] = (CKK)Cryptoki.Pkcs11.CKK.ML_DSA,
+        ["ml-kem"] = (CKK)Cryptoki.Pkcs11.CKK.ML_KEM,
+        ["slh-dsa"] = (CKK)Cryptoki.Pkcs11.CKK.SLH_DSA,
     };
 
     public static CKK ParseKeyType(string name) =>
@@ -135,7 +144,16 @@ public static class Attrs
     public static string KeyTypeName(ulong ckk) =>
         KeyTypes.FirstOrDefault(kv => (ulong)kv.Value == ckk).Key ?? (Enum.IsDefined((CKK)ckk) ? ((CKK)ckk).ToString() : $"0x{ckk:x}");
 
-    public static string MechanismName(ulong ckm) => Enum.IsDefined((CKM)ckm) ? ((CKM)ckm).ToString() : $"0x{ckm:X8}";
+    /// <summary>CKM_ name of a mechanism: Pkcs11Interop's (PKCS#11 2.40), else the project's v3.x constants, else hex.</summary>
+    public static string MechanismName(ulong ckm) =>
+        Enum.IsDefined((CKM)ckm) ? ((CKM)ckm).ToString()
+        : V3MechanismNames.Value.TryGetValue(ckm, out var n) ? n : $"0x{ckm:X8}";
+
+    private static readonly Lazy<Dictionary<ulong, string>> V3MechanismNames = new(() =>
+        typeof(Cryptoki.Pkcs11.CKM).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(ulong))
+            .GroupBy(f => (ulong)f.GetRawConstantValue()!)
+            .ToDictionary(g => g.Key, g => "CKM_" + g.First().Name));
 
     /// <summary>Hex of a CKA_ID; "-" when empty.</summary>
     public static string Hex(byte[]? b) => b is { Length: > 0 } ? Convert.ToHexString(b).ToLowerInvariant() : "";

@@ -3,7 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.X509;
 using static OpenCryptokiActors.Cli.Core.Attrs;
+using V3 = OpenCryptokiActors.Cryptoki.Pkcs11;
 
 namespace OpenCryptokiActors.Cli.Core;
 
@@ -179,7 +184,68 @@ public static class KeyCodec
             ec.ImportParameters(new ECParameters { Curve = ECCurve.CreateFromValue(curve.Oid), Q = ParseEcPoint(point, curve) });
             return ec.ExportSubjectPublicKeyInfo();
         }
-        throw new UsageException($"exporting {KeyTypeName((ulong)type)} public keys is not supported (RSA, EC)");
+        if (OtherPublicKey(s, h, (ulong)type) is { } key)
+            return SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(key).GetEncoded();
+        throw new UsageException($"exporting {KeyTypeName((ulong)type)} public keys is not supported");
+    }
+
+    /// <summary>
+    /// The public keys .NET has no class for, as BouncyCastle parameters (which write their SPKI): Ed25519, Ed448, X25519,
+    /// X448 (RFC 8410), DSA, DH, ML-DSA, ML-KEM and SLH-DSA. Null for other key types.
+    /// </summary>
+    private static AsymmetricKeyParameter? OtherPublicKey(ISession s, IObjectHandle h, ulong type)
+    {
+        BigInteger Big(IObjectAttribute a) => new(1, a.GetValueAsByteArray());
+        switch (type)
+        {
+            case V3.CKK.EC_EDWARDS or V3.CKK.EC_MONTGOMERY:
+            {
+                var v = s.GetAttributeValue(h, [CKA.CKA_EC_PARAMS, CKA.CKA_EC_POINT]);
+                var curve = CfrgCurve.FromParams(v[0].GetValueAsByteArray()) ?? throw new UsageException("unsupported Edwards/Montgomery curve");
+                if (v[1].CannotBeRead) throw new UsageException("the key has no readable CKA_EC_POINT");
+                var point = v[1].GetValueAsByteArray();
+                var raw = point.Length == curve.PublicLength ? point : new AsnReader(point, AsnEncodingRules.DER).ReadOctetString();
+                return curve.Name switch
+                {
+                    "ed25519" => new Ed25519PublicKeyParameters(raw),
+                    "ed448" => new Ed448PublicKeyParameters(raw),
+                    "x25519" => new X25519PublicKeyParameters(raw),
+                    _ => new X448PublicKeyParameters(raw),
+                };
+            }
+            case (ulong)CKK.CKK_DSA:
+            {
+                var v = s.GetAttributeValue(h, [CKA.CKA_PRIME, CKA.CKA_SUBPRIME, CKA.CKA_BASE, CKA.CKA_VALUE]);
+                return new DsaPublicKeyParameters(Big(v[3]), new DsaParameters(Big(v[0]), Big(v[1]), Big(v[2])));
+            }
+            case (ulong)CKK.CKK_DH:
+            {
+                var v = s.GetAttributeValue(h, [CKA.CKA_PRIME, CKA.CKA_BASE, CKA.CKA_VALUE]);
+                return new DHPublicKeyParameters(Big(v[2]), new DHParameters(Big(v[0]), Big(v[1])));
+            }
+            case V3.CKK.ML_DSA or V3.CKK.ML_KEM or V3.CKK.SLH_DSA:
+            {
+                var v = s.GetAttributeValue(h, [(CKA)V3.CKA.PARAMETER_SET, CKA.CKA_VALUE]);
+                var name = KeyGen.ParameterSetName(type, v[0].GetValueAsUlong());
+                var value = v[1].GetValueAsByteArray();
+                return name switch
+                {
+                    "ml-dsa-44" => MLDsaPublicKeyParameters.FromEncoding(MLDsaParameters.ml_dsa_44, value),
+                    "ml-dsa-65" => MLDsaPublicKeyParameters.FromEncoding(MLDsaParameters.ml_dsa_65, value),
+                    "ml-dsa-87" => MLDsaPublicKeyParameters.FromEncoding(MLDsaParameters.ml_dsa_87, value),
+                    "ml-kem-512" => MLKemPublicKeyParameters.FromEncoding(MLKemParameters.ml_kem_512, value),
+                    "ml-kem-768" => MLKemPublicKeyParameters.FromEncoding(MLKemParameters.ml_kem_768, value),
+                    "ml-kem-1024" => MLKemPublicKeyParameters.FromEncoding(MLKemParameters.ml_kem_1024, value),
+                    "slh-dsa-sha2-128s" => SlhDsaPublicKeyParameters.FromEncoding(SlhDsaParameters.slh_dsa_sha2_128s, value),
+                    "slh-dsa-sha2-128f" => SlhDsaPublicKeyParameters.FromEncoding(SlhDsaParameters.slh_dsa_sha2_128f, value),
+                    "slh-dsa-shake-128s" => SlhDsaPublicKeyParameters.FromEncoding(SlhDsaParameters.slh_dsa_shake_128s, value),
+                    "slh-dsa-shake-128f" => SlhDsaPublicKeyParameters.FromEncoding(SlhDsaParameters.slh_dsa_shake_128f, value),
+                    _ => throw new UsageException($"exporting {name} public keys is not supported"),
+                };
+            }
+            default:
+                return null;
+        }
     }
 
     /// <summary>The attributes of a public key object built from SPKI DER (for extract-pubkey).</summary>

@@ -25,14 +25,13 @@ public sealed record Curve(string Name, string OpenSslName, string Oid, int Bits
         ?? throw new UsageException($"unknown curve '{name}' (known: {string.Join(", ", All.Select(c => c.Name))})");
 
     /// <summary>DER of the OID, for CKA_EC_PARAMS.</summary>
-    public byte[] EcParams
+    public byte[] EcParams => OidDer(Oid);
+
+    public static byte[] OidDer(string oid)
     {
-        get
-        {
-            var w = new AsnWriter(AsnEncodingRules.DER);
-            w.WriteObjectIdentifier(Oid);
-            return w.Encode();
-        }
+        var w = new AsnWriter(AsnEncodingRules.DER);
+        w.WriteObjectIdentifier(oid);
+        return w.Encode();
     }
 
     public static string? OidOf(byte[]? ecParams)
@@ -49,6 +48,49 @@ public sealed record Curve(string Name, string OpenSslName, string Oid, int Bits
     }
 
     public static Curve? FromParams(byte[]? ecParams) => OidOf(ecParams) is { } oid ? All.FirstOrDefault(c => c.Oid == oid) : null;
+}
+
+/// <summary>
+/// Edwards and Montgomery curves (RFC 8032, RFC 7748): name, OID (RFC 8410), key type (CKK_EC_EDWARDS,
+/// CKK_EC_MONTGOMERY) and the length of the raw public key.
+/// </summary>
+public sealed record CfrgCurve(string Name, string Oid, ulong KeyType, int PublicLength)
+{
+    public static readonly IReadOnlyList<CfrgCurve> All =
+    [
+        new("ed25519", "1.3.101.112", Cryptoki.Pkcs11.CKK.EC_EDWARDS, 32),
+        new("ed448", "1.3.101.113", Cryptoki.Pkcs11.CKK.EC_EDWARDS, 57),
+        new("x25519", "1.3.101.110", Cryptoki.Pkcs11.CKK.EC_MONTGOMERY, 32),
+        new("x448", "1.3.101.111", Cryptoki.Pkcs11.CKK.EC_MONTGOMERY, 56),
+    ];
+
+    /// <summary>The PrintableString names PKCS#11 3.0 also allows in CKA_EC_PARAMS.</summary>
+    private static readonly Dictionary<string, string> ParamsNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["edwards25519"] = "ed25519", ["edwards448"] = "ed448", ["curve25519"] = "x25519", ["curve448"] = "x448",
+    };
+
+    public static CfrgCurve Parse(string name) =>
+        All.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new UsageException($"unknown curve '{name}' (known: {string.Join(", ", All.Select(c => c.Name))})");
+
+    public byte[] EcParams => Curve.OidDer(Oid);
+
+    /// <summary>The curve of CKA_EC_PARAMS: an RFC 8410 OID or a PrintableString curve name; null otherwise.</summary>
+    public static CfrgCurve? FromParams(byte[]? ecParams)
+    {
+        if (Curve.OidOf(ecParams) is { } oid) return All.FirstOrDefault(c => c.Oid == oid);
+        if (ecParams is not { Length: > 0 }) return null;
+        try
+        {
+            var name = new AsnReader(ecParams, AsnEncodingRules.DER).ReadCharacterString(UniversalTagNumber.PrintableString);
+            return ParamsNames.TryGetValue(name, out var n) ? Parse(n) : All.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        }
+        catch (AsnContentException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>What ock shows of one object: the attributes every listing needs, read once.</summary>
@@ -72,7 +114,7 @@ public sealed record ObjectInfo(IObjectHandle Handle, CKO Class, ulong? SubType,
     public static ObjectInfo Read(ISession session, IObjectHandle handle, Pkcs11Uri tokenUri)
     {
         var types = new List<CKA> { CKA.CKA_CLASS, CKA.CKA_LABEL, CKA.CKA_ID, CKA.CKA_KEY_TYPE, CKA.CKA_CERTIFICATE_TYPE,
-            CKA.CKA_VALUE_LEN, CKA.CKA_MODULUS_BITS, CKA.CKA_MODULUS, CKA.CKA_EC_PARAMS };
+            CKA.CKA_VALUE_LEN, CKA.CKA_MODULUS_BITS, CKA.CKA_MODULUS, CKA.CKA_EC_PARAMS, CKA.CKA_PRIME, (CKA)Cryptoki.Pkcs11.CKA.PARAMETER_SET };
         types.AddRange(FlagAttributes);
         var values = session.GetAttributeValue(handle, types);
         IObjectAttribute? Get(CKA t) => values[types.IndexOf(t)] is { CannotBeRead: false } a ? a : null;
@@ -86,7 +128,13 @@ public sealed record ObjectInfo(IObjectHandle Handle, CKO Class, ulong? SubType,
         else if (Get(CKA.CKA_MODULUS_BITS) is { } mb) size = mb.GetValueAsUlong().ToString();
         else if (Get(CKA.CKA_MODULUS)?.GetValueAsByteArray() is { Length: > 0 } mod) size = (mod.Length * 8).ToString();
         else if (Get(CKA.CKA_EC_PARAMS)?.GetValueAsByteArray() is { } ecp)
-            size = Curve.FromParams(ecp)?.Name ?? Curve.OidOf(ecp) ?? "";
+            size = Curve.FromParams(ecp)?.Name ?? CfrgCurve.FromParams(ecp)?.Name ?? Curve.OidOf(ecp) ?? "";
+        else if (Get(CKA.CKA_PRIME)?.GetValueAsByteArray() is { Length: > 0 } prime)
+            size = (prime.Length * 8).ToString();
+        else if (Get((CKA)Cryptoki.Pkcs11.CKA.PARAMETER_SET)?.GetValueAsUlong() is { } set && sub is { } kt)
+            size = KeyGen.ParameterSetName(kt, set);
+        else if (sub is { } des && (CKK)des is CKK.CKK_DES or CKK.CKK_DES2 or CKK.CKK_DES3)
+            size = ((CKK)des switch { CKK.CKK_DES => 64, CKK.CKK_DES2 => 128, _ => 192 }).ToString();
         var flags = new Dictionary<string, bool>();
         foreach (var f in FlagAttributes)
         {

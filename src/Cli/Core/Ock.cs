@@ -99,6 +99,11 @@ public sealed class Ock : IDisposable
             Output.Error($"{e.Method} failed: {CkrName(e.RV)}");
             return ExitCodes.Pkcs11;
         }
+        catch (MissingMechanismException e)
+        {
+            Output.Error(e.Message);
+            return ExitCodes.Pkcs11;
+        }
         catch (UsageException e)
         {
             Output.Error(e.Message);

@@ -19,69 +19,56 @@ public sealed class Pkcs11Uri
         "model", "manufacturer", "serial", "token", "object", "type", "id",
     ];
 
-    private static readonly HashSet<string> QueryNames = ["pin-source", "pin-value", "module-name", "module-path"];
-
     private readonly Dictionary<string, byte[]> _path = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _query = new(StringComparer.Ordinal);
 
     public static bool IsUri(string? text) => text != null && text.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Parses a URI; throws <see cref="UsageException"/> naming the faulty part.</summary>
+    /// <summary>
+    /// Parses a URI with Pkcs11Interop's RFC 7512 parser (percent-decoding, attribute syntax, lengths, duplicates);
+    /// adds what that parser lets through: unknown attributes other than vendor ones (<c>x-…</c>). Throws
+    /// <see cref="UsageException"/> naming the faulty part.
+    /// </summary>
     public static Pkcs11Uri Parse(string text)
     {
         if (!IsUri(text)) throw new UsageException($"not a PKCS#11 URI (must start with '{Scheme}'): {text}");
+        Net.Pkcs11Interop.Common.Pkcs11Uri parsed;
+        try
+        {
+            parsed = new Net.Pkcs11Interop.Common.Pkcs11Uri(text);
+        }
+        catch (Exception e) when (e is Net.Pkcs11Interop.Common.Pkcs11UriException or FormatException or IndexOutOfRangeException
+                                       or ArgumentException or OverflowException)
+        {
+            // Pkcs11Interop 5.3 throws IndexOutOfRangeException for a percent sign too near the end ("%0").
+            throw new UsageException($"{(e is Net.Pkcs11Interop.Common.Pkcs11UriException ? e.Message : "malformed attribute value")} in {text}");
+        }
+        if (parsed.UnknownPathAttributes.Keys.FirstOrDefault(k => !k.StartsWith("x-", StringComparison.Ordinal)) is { } badPath)
+            throw new UsageException($"unknown path attribute '{badPath}' in {text}");
+        if (parsed.UnknownQueryAttributes.Keys.FirstOrDefault(k => !k.StartsWith("x-", StringComparison.Ordinal)) is { } badQuery)
+            throw new UsageException($"unknown query attribute '{badQuery}' in {text}");
+
         var uri = new Pkcs11Uri();
-        var rest = text[Scheme.Length..];
-        var q = rest.IndexOf('?');
-        var path = q < 0 ? rest : rest[..q];
-        var query = q < 0 ? "" : rest[(q + 1)..];
-        foreach (var part in path.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var (name, value) in new[]
+                 {
+                     ("library-manufacturer", parsed.LibraryManufacturer), ("library-description", parsed.LibraryDescription),
+                     ("library-version", parsed.LibraryVersion), ("slot-manufacturer", parsed.SlotManufacturer),
+                     ("slot-description", parsed.SlotDescription), ("slot-id", parsed.SlotId?.ToString()), ("model", parsed.Model),
+                     ("manufacturer", parsed.Manufacturer), ("serial", parsed.Serial), ("token", parsed.Token), ("object", parsed.Object),
+                     ("type", parsed.Type is { } type ? Attrs.UriType(type) : null),
+                 })
         {
-            var (name, value) = SplitAttribute(part, text);
-            if (!PathOrder.Contains(name) && !name.StartsWith("x-", StringComparison.Ordinal))
-                throw new UsageException($"unknown path attribute '{name}' in {text}");
-            if (!uri._path.TryAdd(name, Decode(value, text)))
-                throw new UsageException($"attribute '{name}' given twice in {text}");
+            if (value != null) uri.SetBytes(name, Encoding.UTF8.GetBytes(value));
         }
-        foreach (var part in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        uri.SetBytes("id", parsed.Id);
+        foreach (var (name, value) in parsed.UnknownPathAttributes) uri.SetBytes(name, Encoding.UTF8.GetBytes(value));
+        foreach (var (name, value) in new[] { ("pin-source", parsed.PinSource), ("pin-value", parsed.PinValue),
+                     ("module-name", parsed.ModuleName), ("module-path", parsed.ModulePath) })
         {
-            var (name, value) = SplitAttribute(part, text);
-            if (!QueryNames.Contains(name) && !name.StartsWith("x-", StringComparison.Ordinal))
-                throw new UsageException($"unknown query attribute '{name}' in {text}");
-            uri._query[name] = Encoding.UTF8.GetString(Decode(value, text));
+            if (value != null) uri.SetQuery(name, value);
         }
-        if (uri.Type is { } type && type is not ("public" or "private" or "secret-key" or "cert" or "data"))
-            throw new UsageException($"type must be public, private, secret-key, cert or data: {text}");
-        if (uri._path.ContainsKey("slot-id") && !ulong.TryParse(uri.Get("slot-id"), out _))
-            throw new UsageException($"slot-id must be a number: {text}");
+        foreach (var (name, values) in parsed.UnknownQueryAttributes) uri.SetQuery(name, values.LastOrDefault() ?? "");
         return uri;
-    }
-
-    private static (string, string) SplitAttribute(string part, string text)
-    {
-        var eq = part.IndexOf('=');
-        if (eq <= 0) throw new UsageException($"attribute without '=' ('{part}') in {text}");
-        return (part[..eq].ToLowerInvariant(), part[(eq + 1)..]);
-    }
-
-    private static byte[] Decode(string value, string text)
-    {
-        var bytes = new List<byte>(value.Length);
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (value[i] == '%')
-            {
-                if (i + 2 >= value.Length || !byte.TryParse(value.AsSpan(i + 1, 2), System.Globalization.NumberStyles.HexNumber, null, out var b))
-                    throw new UsageException($"bad percent-encoding in {text}");
-                bytes.Add(b);
-                i += 2;
-            }
-            else
-            {
-                bytes.AddRange(Encoding.UTF8.GetBytes(value[i].ToString()));
-            }
-        }
-        return bytes.ToArray();
     }
 
     private static string Encode(ReadOnlySpan<byte> value, bool all)
