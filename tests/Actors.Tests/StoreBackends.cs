@@ -68,9 +68,13 @@ public sealed class StoreUnderTest : IDisposable
         });
     }
 
-    public static StoreUnderTest Postgres(int snapshotEvery, string tokenName)
+    public static StoreUnderTest Postgres(int snapshotEvery, string tokenName) =>
+        PostgresAt(Environment.GetEnvironmentVariable("OCK_TEST_POSTGRES") is { Length: > 0 } s && s != "off" ? s : StoreBackends.DefaultPostgres,
+            snapshotEvery, tokenName);
+
+    /// <summary>A fresh database on the PostgreSQL server <paramref name="admin"/> connects to (as a role that may create databases).</summary>
+    public static StoreUnderTest PostgresAt(string admin, int snapshotEvery = 1000, string tokenName = "tok0")
     {
-        var admin = Environment.GetEnvironmentVariable("OCK_TEST_POSTGRES") is { Length: > 0 } s && s != "off" ? s : StoreBackends.DefaultPostgres;
         var database = "ock_t_" + Guid.NewGuid().ToString("N")[..16];
         Exec(admin, $"CREATE DATABASE {database}");
         var cs = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
@@ -143,7 +147,7 @@ public sealed class StoreUnderTest : IDisposable
         OpenCryptokiDaemon.PrepareStore(Config, settings);
         var slotManager = system.ActorOf(SlotManagerActor.Props(settings), "slot-manager");
         var table = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, TimeSpan.FromSeconds(60));
-        var applications = system.ActorOf(Applications.ApplicationsActor.Props(table), "applications");
+        var applications = system.ActorOf(Applications.ApplicationsActor.Props(table, slotManager), "applications");
         return (applications, table.Slots[0].Token);
     }
 

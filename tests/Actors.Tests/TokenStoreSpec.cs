@@ -13,7 +13,7 @@ namespace OpenCryptokiActors.Actors.Tests;
 /// <summary>The token store on SQLite and PostgreSQL: recovery, snapshot recovery, group commit, audit chain.</summary>
 public sealed class TokenStoreSpec
 {
-    private static WireAttribute[] DataObject(string label, bool token = true) =>
+    internal static WireAttribute[] DataObject(string label, bool token = true) =>
     [
         new(CKA.CLASS, Attr.ULong(CKO.DATA)),
         new(CKA.TOKEN, Attr.Bool(token)),
@@ -22,10 +22,10 @@ public sealed class TokenStoreSpec
         new(CKA.VALUE, Encoding.UTF8.GetBytes("value of " + label)),
     ];
 
-    private static ulong Create(ClientHarness c, ulong session, string label, bool token = true) =>
+    internal static ulong Create(ClientHarness c, ulong session, string label, bool token = true) =>
         c.CallOk(Opcode.CreateObject, w => { w.WriteULong(session); w.WriteTemplate(DataObject(label, token)); }).ULong();
 
-    private static ulong[] Find(ClientHarness c, ulong session, params WireAttribute[] template)
+    internal static ulong[] Find(ClientHarness c, ulong session, params WireAttribute[] template)
     {
         c.CallOk(Opcode.FindObjectsInit, w => { w.WriteULong(session); w.WriteTemplate(template); });
         var found = new WireReader(c.CallOk(Opcode.FindObjects, w => { w.WriteULong(session); w.WriteULong(1_000_000); }).Payload).ReadULongs();
@@ -33,7 +33,7 @@ public sealed class TokenStoreSpec
         return found;
     }
 
-    private static ulong[] FindLabel(ClientHarness c, ulong session, string label) =>
+    internal static ulong[] FindLabel(ClientHarness c, ulong session, string label) =>
         Find(c, session, new WireAttribute(CKA.LABEL, Encoding.UTF8.GetBytes(label)));
 
     private static async Task<T> WithDaemon<T>(StoreUnderTest store, string name, Func<IActorRef, IActorRef, Task<T>> body)
@@ -259,7 +259,7 @@ public sealed class TokenStoreSpec
         Assert.Contains(problems, p => p.SequenceNr == 4 && p.Problem.Contains("chain broken"));
     }
 
-    private sealed class ErrorCollector : ReceiveActor
+    internal sealed class ErrorCollector : ReceiveActor
     {
         public ErrorCollector(ConcurrentQueue<string> into) => Receive<Error>(e => into.Enqueue(e.Message?.ToString() ?? ""));
     }

@@ -54,6 +54,7 @@ public sealed class TokenActor : ReceivePersistentActor
     private int _inFlightCursor;
     private bool _writing;
     private bool _collecting;
+    private bool _batchFailed;
     private byte[] _chainHead = AuditRecord.Genesis;
     private long _eventsSinceSnapshot;
     private long _batches;
@@ -141,10 +142,13 @@ public sealed class TokenActor : ReceivePersistentActor
     private sealed record SessionObject(ulong App, ulong Session, AttributeSet Attributes);
 
     /// <summary>The events of one command and what to do once they are all committed.</summary>
-    private sealed class PendingWrite(ClientRequest client, int events, Action committed)
+    private sealed class PendingWrite(ClientRequest client, int events, Action committed, Action? abandoned)
     {
         public ClientRequest Client { get; } = client;
         public Action Committed { get; } = committed;
+
+        /// <summary>Run instead of <see cref="Committed"/> when the journal did not take the events (drops what the command held).</summary>
+        public Action? Abandoned { get; } = abandoned;
         public int Remaining { get; set; } = events;
         public bool Failed { get; set; }
     }
@@ -349,11 +353,15 @@ public sealed class TokenActor : ReceivePersistentActor
             return;
         }
 
-        if (_masterKey is null) _masterKey = mk;
-        else System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
+        // logged in only once the journal has the login: a failed write leaves the application logged out
         var context = req.Opcode == Opcode.Login && current != ulong.MaxValue;
-        if (!context) _logins[s.App] = userType;
-        Commit(req, TokenKey, [new LoginSucceeded(userType)], req.Ok);
+        Commit(req, TokenKey, [new LoginSucceeded(userType)], () =>
+        {
+            if (_masterKey is null) _masterKey = mk;
+            else System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
+            if (!context) _logins[s.App] = userType;
+            req.Ok();
+        }, () => System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk));
     }
 
     private void Logout(ClientRequest req, SessionEntry s)
@@ -902,7 +910,7 @@ public sealed class TokenActor : ReceivePersistentActor
     /// runs <paramref name="committed"/> once all of them are committed and applied. <paramref name="touches"/>:
     /// the object id (or <see cref="TokenKey"/>) whose committed state the command's validation read.
     /// </summary>
-    private void Commit(ClientRequest client, ulong? touches, IReadOnlyList<ITokenEvent> events, Action committed)
+    private void Commit(ClientRequest client, ulong? touches, IReadOnlyList<ITokenEvent> events, Action committed, Action? abandoned = null)
     {
         var peer = _peers.GetValueOrDefault(_contextApp);
         var at = DateTimeOffset.UtcNow;
@@ -914,7 +922,7 @@ public sealed class TokenActor : ReceivePersistentActor
             _pendingEvents.Add(new AuditedEvent(e, record));
         }
 
-        _batch.Add(new PendingWrite(client, events.Count, committed));
+        _batch.Add(new PendingWrite(client, events.Count, committed, abandoned));
         if (touches is { } t) _batchTouched.Add(t);
         _batchApps.Add(_contextApp);
         if (!_collecting) Flush();
@@ -999,7 +1007,12 @@ public sealed class TokenActor : ReceivePersistentActor
         var w = _inFlight[_inFlightCursor];
         if (--w.Remaining > 0) return;
         _inFlightCursor++;
-        if (w.Failed) w.Client.Reply(CKR.DEVICE_ERROR);
+        if (w.Failed)
+        {
+            _batchFailed = true;
+            w.Abandoned?.Invoke();
+            w.Client.Reply(CKR.DEVICE_ERROR);
+        }
         else
         {
             try
@@ -1016,6 +1029,15 @@ public sealed class TokenActor : ReceivePersistentActor
         _inFlight.Clear();
         _inFlightCursor = 0;
         _writing = false;
+        if (_batchFailed)
+        {
+            // the journal holds none of the rejected events: the chain goes on from the last committed one,
+            // and the object ids they reserved are free again (the token's state is as before the batch)
+            _batchFailed = false;
+            _chainHead = _state.LastHash;
+            _state.ReleaseReservedObjectIds();
+        }
+
         MaybeSnapshot();
         Drain();
     }

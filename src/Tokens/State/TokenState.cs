@@ -105,6 +105,19 @@ public sealed class TokenState
     public TokenSnapshot ToSnapshot() =>
         new(Initialized, Label, SoPin, UserPin, SoFailures, UserFailures, NextObjectId, Objects.ToList(), LastHash);
 
-    /// <summary>Reserves the next token object id (the event that uses it advances the counter on Apply).</summary>
-    public ulong AllocateObjectId() => NextObjectId++;
+    private ulong _reserved;
+
+    /// <summary>
+    /// Reserves the next token object id for an event not yet committed; <see cref="NextObjectId"/> (committed state)
+    /// advances only when the event that uses it is applied.
+    /// </summary>
+    public ulong AllocateObjectId()
+    {
+        var id = Math.Max(_reserved, NextObjectId);
+        _reserved = id + 1;
+        return id;
+    }
+
+    /// <summary>The journal did not take the events that used the reserved ids: reservations start again from the committed counter.</summary>
+    public void ReleaseReservedObjectIds() => _reserved = 0;
 }
