@@ -134,6 +134,35 @@ static int cmd_find(long n, int iter)
     return 0;
 }
 
+/* Time from now (just after the daemon was started) to the first answered find of LABEL: C_Initialize,
+ * C_OpenSession and the find retried every 5 ms while the daemon is not yet there or not yet recovered. */
+static int cmd_first(const char *label, double timeout_s)
+{
+    double t0 = now_us();
+    long tries = 0;
+    while ((now_us() - t0) / 1e6 < timeout_s) {
+        tries++;
+        CK_SESSION_HANDLE s;
+        if (p11->C_Initialize(NULL) != CKR_OK) { usleep(5000); continue; }
+        if (p11->C_OpenSession(g_slot, CKF_SERIAL_SESSION, NULL, NULL, &s) == CKR_OK) {
+            CK_ATTRIBUTE t[] = { { CKA_LABEL, (void *)label, strlen(label) } };
+            CK_OBJECT_HANDLE found[4];
+            CK_ULONG count = 0;
+            if (p11->C_FindObjectsInit(s, t, 1) == CKR_OK && p11->C_FindObjects(s, found, 4, &count) == CKR_OK && count == 1) {
+                double secs = (now_us() - t0) / 1e6;
+                p11->C_FindObjectsFinal(s);
+                p11->C_Finalize(NULL);
+                printf("first seconds=%.2f tries=%ld\n", secs, tries);
+                return 0;
+            }
+        }
+        p11->C_Finalize(NULL);
+        usleep(5000);
+    }
+    fprintf(stderr, "FAIL no answer for %s within %.0f s\n", label, timeout_s);
+    return 2;
+}
+
 #define MAX_SAMPLES 200000
 
 static int cmd_create(int procs, double seconds)
@@ -194,7 +223,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 5) {
-        fprintf(stderr, "usage: %s MODULE SLOT PIN populate FROM TO PROCS | find N ITER | create PROCS SECONDS\n", argv[0]);
+        fprintf(stderr, "usage: %s MODULE SLOT PIN populate FROM TO PROCS | find N ITER | create PROCS SECONDS | first LABEL TIMEOUT_S\n", argv[0]);
         return 1;
     }
     g_module = argv[1];
@@ -205,6 +234,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "populate") && argc == 8) return cmd_populate(atol(argv[5]), atol(argv[6]), atoi(argv[7]));
     if (!strcmp(cmd, "find") && argc == 7) return cmd_find(atol(argv[5]), atoi(argv[6]));
     if (!strcmp(cmd, "create") && argc == 7) return cmd_create(atoi(argv[5]), atof(argv[6]));
+    if (!strcmp(cmd, "first") && argc == 7) return cmd_first(argv[5], atof(argv[6]));
     fprintf(stderr, "bad arguments\n");
     return 1;
 }

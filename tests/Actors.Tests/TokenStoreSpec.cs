@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Akka.Actor;
 using Akka.Event;
+using OpenCryptokiActors.Actors.Persistence;
 using OpenCryptokiActors.Actors.Tokens;
 using OpenCryptokiActors.Cryptoki.Audit;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
@@ -310,5 +311,99 @@ public sealed class TokenStoreSpec
 
         Assert.Contains(errors, m => m.Contains("damaged") && m.Contains($"object {handles[1]}"));
         Assert.Contains(errors, m => m.Contains("damaged") && m.Contains("Audited.v99"));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task A_row_with_bad_ciphertext_is_reported_with_its_object_id_and_no_secret_and_the_rest_of_the_token_works(string backend)
+    {
+        using var store = StoreBackends.Create(backend);
+        WireAttribute[] Secret(string label, string value) =>
+        [
+            new(CKA.CLASS, Attr.ULong(CKO.SECRET_KEY)), new(CKA.KEY_TYPE, Attr.ULong(CKK.GENERIC_SECRET)), new(CKA.TOKEN, Attr.Bool(true)),
+            new(CKA.PRIVATE, Attr.Bool(true)), new(CKA.SENSITIVE, Attr.Bool(false)), new(CKA.EXTRACTABLE, Attr.Bool(true)),
+            new(CKA.LABEL, Encoding.UTF8.GetBytes(label)), new(CKA.VALUE, Encoding.UTF8.GetBytes(value)),
+        ];
+        ulong CreateSecret(ClientHarness c, ulong s, string label, string value) =>
+            c.CallOk(Opcode.CreateObject, w => { w.WriteULong(s); w.WriteTemplate(Secret(label, value)); }).ULong();
+        byte[]? Value(ClientHarness c, ulong s, ulong h, out ulong rv)
+        {
+            var reply = c.Call(Opcode.GetAttributeValue, w => { w.WriteULong(s); w.WriteULong(h); w.WriteUInt32(1); w.WriteULong(CKA.VALUE); w.WriteULong(64); });
+            rv = reply.Rv;
+            if (rv != CKR.OK) return null;
+            var r = new WireReader(reply.Payload);
+            r.ReadUInt32();
+            r.ReadULong();
+            return r.ReadNullableBytes();
+        }
+
+        var (good, bad) = await WithDaemon(store, "first", async (apps, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(apps);
+            c.InitToken(0, "so-secret", "ciphertext");
+            var s = c.OpenSession(0);
+            c.Login(s, CKU.SO, "so-secret");
+            c.CallOk(Opcode.InitPIN, w => { w.WriteULong(s); w.WriteBytes("user-pin"u8); });
+            c.CallOk(Opcode.Logout, w => w.WriteULong(s));
+            c.Login(s, CKU.USER, "user-pin");
+            return (CreateSecret(c, s, "good", "good-secret-value"), CreateSecret(c, s, "bad", "bad-secret-value-0123"));
+        });
+
+        // the sealed CKA_VALUE of "bad" gets one bit flipped inside its row (the record re-hashed: the row itself decodes)
+        byte[] original;
+        long sequenceNr;
+        using (var db = store.Open())
+        {
+            var row = AuditJournal.ReadRows(db).Single(r => AuditRecord.Parse(r.Message, out _) is var rec
+                && TokenEventSerializer.Decode(rec.EventPayload, rec.EventManifest) is OpenCryptokiActors.Tokens.State.ObjectCreated { Id: var id } && id == bad);
+            original = row.Message;
+            sequenceNr = row.SequenceNr;
+        }
+
+        var record = AuditRecord.Parse(original, out _);
+        var created = (OpenCryptokiActors.Tokens.State.ObjectCreated)TokenEventSerializer.Decode(record.EventPayload, record.EventManifest);
+        var sealedValue = (byte[])created.Attributes[CKA.VALUE].Clone();
+        Assert.DoesNotContain("bad-secret-value", Encoding.UTF8.GetString(sealedValue));
+        sealedValue[^20] ^= 0x01;
+        var attrs = created.Attributes.Clone();
+        attrs.Set(CKA.VALUE, sealedValue);
+        var damaged = AuditRecord.Create(record.PreviousHash, record.At, record.Pid, record.Uid, record.Session, record.EventManifest,
+            TokenEventSerializer.Encode(created with { Attributes = attrs }));
+        store.Execute($"UPDATE journal SET message = @m WHERE sequence_number = {sequenceNr}", ("@m", damaged.ToBinary()));
+
+        var log = new ConcurrentQueue<string>();
+        var system = ActorSystem.Create("second", store.Config);
+        try
+        {
+            var collector = system.ActorOf(Props.Create(() => new ErrorCollector(log)));
+            system.EventStream.Subscribe(collector, typeof(Error));
+            var (apps, token) = await store.StartAsync(system);
+            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(60));
+            var c = await ClientHarness.ConnectAsync(apps);
+            var s = c.OpenSession(0);
+            c.Login(s, CKU.USER, "user-pin");
+            Assert.Equal("good-secret-value", Encoding.UTF8.GetString(Value(c, s, good, out var rv) ?? []));
+            Assert.Equal(CKR.OK, rv);
+            Assert.Null(Value(c, s, bad, out rv));
+            Assert.Equal(CKR.DEVICE_ERROR, rv);
+            Assert.Equal(CKR.DEVICE_ERROR, c.Call(Opcode.SignInit, w =>
+            {
+                w.WriteULong(s);
+                w.WriteMechanism(new WireMechanism(CKM.SHA256_HMAC, null));
+                w.WriteULong(bad);
+            }).Rv);
+            // the rest of the token works: another object is created and read back
+            var more = CreateSecret(c, s, "more", "more-secret-value");
+            Assert.Equal("more-secret-value", Encoding.UTF8.GetString(Value(c, s, more, out _) ?? []));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!log.Any(m => m.Contains("does not open")) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+
+        Assert.Contains(log, m => m.Contains("does not open") && m.Contains($"object {bad}"));
+        Assert.DoesNotContain(log, m => m.Contains("secret-value") || m.Contains("user-pin"));
     }
 }

@@ -17,6 +17,9 @@ public enum AdminOp : ushort
     SlotReload = 6,
     TokenBackup = 7,
     TokenRestore = 8,
+
+    /// <summary>u64 slot, bytes SO PIN, nullable bytes User PIN: master-key rotation; answered when every private object is under the new key.</summary>
+    TokenRekey = 9,
 }
 
 /// <summary>Reply status of an admin request. Anything but <see cref="Ok"/> carries a <c>bytes</c> message.</summary>
