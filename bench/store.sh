@@ -44,7 +44,9 @@ report="$bench/results/store-$stamp.md"
 work=$(mktemp -d /tmp/ock-store-bench.XXXXXX)
 daemon_pid=""
 cleanup() {
+    local rc=$?
     [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
+    if [ "$rc" != 0 ] && [ -f "$work/slotd.log" ]; then cp "$work/slotd.log" "$bench/results/store-$stamp-slotd.log"; log "failed: daemon log in bench/results/store-$stamp-slotd.log"; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -133,7 +135,7 @@ EOF
     log "$backend: recovery of $have objects: $r $rss"
     echo "| ours | $backend | recovery of $have objects | ${r#first } $rss |" >>"$report"
     for p in ${procs//,/ }; do
-        c=$("$drv" "$module" 0 "$USER_PIN" create "$p" "$secs")
+        c=$("$drv" "$module" 0 "$USER_PIN" create "$p" "$secs" 2>&1) || c="create FAILED: $(echo "$c" | grep FAIL | head -1)"
         log "$backend: $c"
         echo "| ours | $backend | create, $p sessions | ${c#create } |" >>"$report"
     done
