@@ -7,7 +7,7 @@ public sealed class DaemonFixture : IDisposable
 {
     public static readonly string[] Scenarios =
     [
-        "pkcsconf", "pins", "generate", "import", "export", "manage", "certs", "errors", "tmux", "migrate-softhsm", "migrate-ock", "backup-src", "backup-dst",
+        "pkcsconf", "pins", "generate", "import", "export", "manage", "certs", "errors", "tmux", "migrate-softhsm", "migrate-ock", "backup-src", "backup-dst", "rekey",
     ];
 
     public DaemonFixture()

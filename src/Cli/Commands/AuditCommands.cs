@@ -49,7 +49,7 @@ public static class AuditCommands
     private static readonly Option<int?> PidOpt = new("--pid") { Description = "Only events caused by this process id", HelpName = "PID" };
     private static readonly Option<string> Since = new("--since") { Description = "Only events at or after this time (ISO 8601, UTC unless an offset is given)", HelpName = "TIME" };
     private static readonly Option<string> Until = new("--until") { Description = "Only events before this time (ISO 8601)", HelpName = "TIME" };
-    private static readonly Option<string> Action = new("--action") { Description = "Only this action (ObjectCreated, ObjectChanged, ObjectDestroyed, LoginFailed, LoginSucceeded, TokenInitialized, UserPinSet, SoPinSet)", HelpName = "ACTION" };
+    private static readonly Option<string> Action = new("--action") { Description = "Only this action (ObjectCreated, ObjectChanged, ObjectDestroyed, LoginFailed, LoginSucceeded, TokenInitialized, UserPinSet, SoPinSet, RekeyStarted, ObjectsResealed, RekeyCompleted)", HelpName = "ACTION" };
 
     private static Command List(Globals g, Option<string> config, Option<string> database)
     {
