@@ -260,6 +260,36 @@ public sealed class TokenStoreSpec
         Assert.Contains(problems, p => p.SequenceNr == 4 && p.Problem.Contains("chain broken"));
     }
 
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Audit_verify_with_the_daemons_anchor_catches_rows_removed_at_the_end(string backend)
+    {
+        using var store = StoreBackends.Create(backend);
+        await WithDaemon(store, "first", async (apps, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(apps);
+            c.InitToken(0, "so-secret", "anchor");
+            var s = c.OpenSession(0);
+            for (var i = 0; i < 3; i++) Create(c, s, $"obj-{i}");
+            return 0;
+        });
+
+        var anchors = AuditAnchor.ReadAll(Path.Combine(store.Config.GetString("opencryptoki.data-dir"), AuditAnchor.DirectoryName));
+        Assert.Equal(4, anchors["token-tok0"].SequenceNr);
+
+        List<AuditProblem> Verify(IReadOnlyDictionary<string, (long, byte[])>? with)
+        {
+            using var db = store.Open();
+            return AuditJournal.Verify(AuditJournal.ReadRows(db), AuditJournal.ReadSnapshotHeads(db), with);
+        }
+
+        Assert.Empty(Verify(anchors));
+        // the newest two rows go: the chain that is left is whole, only the anchor shows what is missing
+        store.Execute("DELETE FROM journal WHERE sequence_number >= 3");
+        Assert.Empty(Verify(null));
+        Assert.Contains(Verify(anchors), p => p.SequenceNr == 4 && p.Problem.Contains("truncated") && p.Problem.Contains("ends at 2"));
+    }
+
     internal sealed class ErrorCollector : ReceiveActor
     {
         public ErrorCollector(ConcurrentQueue<string> into) => Receive<Error>(e => into.Enqueue(e.Message?.ToString() ?? ""));

@@ -124,6 +124,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         Command<StartRekey>(m => { if (!Defer(m)) HandleStartRekey(m, Sender); });
         Command<RekeyNext>(m => { if (!Defer(m)) RekeyStep(); });
         Command<ImportState>(m => HandleImport(m, Sender));
+        Command<WriteAnchor>(_ => WriteAnchorNow());
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("token {0}: snapshot failed: {1}", _slot.TokenName, f.Cause.Message));
     }
@@ -160,6 +161,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        WriteAnchorNow();
         Forget();
         DropRekeyKeys();
         _out.Dispose();
@@ -1045,6 +1047,47 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         _rekeyWaiters.Clear();
     }
 
+    // ------------------------------------------------------------------ audit anchor
+
+    /// <summary>How often at most the anchor file is rewritten under a stream of writes.</summary>
+    private static readonly TimeSpan AnchorEvery = TimeSpan.FromMilliseconds(250);
+
+    private sealed record WriteAnchor
+    {
+        public static readonly WriteAnchor Instance = new();
+    }
+
+    private (long SequenceNr, byte[] Hash)? _anchorDue;
+    private DateTime _anchoredAt;
+    private bool _anchorWarned;
+
+    /// <summary>
+    /// After a committed batch: the head of the audit chain goes to the anchor file outside the database (AuditAnchor), at most every
+    /// <see cref="AnchorEvery"/>, so that `ock audit verify` sees rows removed at the journal's end.
+    /// </summary>
+    private void Anchor()
+    {
+        _anchorDue = (LastSequenceNr, _state.LastHash);
+        if (DateTime.UtcNow - _anchoredAt >= AnchorEvery) WriteAnchorNow();
+        else if (!Timers.IsTimerActive("anchor")) Timers.StartSingleTimer("anchor", WriteAnchor.Instance, AnchorEvery);
+    }
+
+    private void WriteAnchorNow()
+    {
+        if (_anchorDue is not { } due) return;
+        try
+        {
+            AuditAnchor.Write(Path.Combine(Path.GetFullPath(_settings.DataDir), AuditAnchor.DirectoryName), PersistenceId, due.SequenceNr, due.Hash);
+            _anchorDue = null;
+            _anchoredAt = DateTime.UtcNow;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (!_anchorWarned) _log.Warning("token {0}: cannot write the audit anchor: {1}", _slot.TokenName, e.Message);
+            _anchorWarned = true;
+        }
+    }
+
     // ------------------------------------------------------------------ snapshots
 
     private void MaybeSnapshot()
@@ -1192,6 +1235,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
             if (--remaining > 0) return;
             _writing = false;
             _log.Info("token {0} (slot {1}) restored from a backup: {2} objects", _slot.TokenName, _slot.Id, _state.Objects.Count);
+            Anchor();
             sender.Tell(new ImportedState(true, $"restored token '{s.Label}' with {s.Objects.Count} object(s) into slot {_slot.Id}"));
             MaybeSnapshot();
             Drain();
@@ -1248,6 +1292,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         _inFlight.Clear();
         _inFlightCursor = 0;
         _writing = false;
+        if (!_batchFailed) Anchor();
         if (_batchFailed)
         {
             // the journal holds none of the rejected events: the chain goes on from the last committed one,
