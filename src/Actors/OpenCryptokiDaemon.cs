@@ -100,7 +100,8 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
         try
         {
             var slotManager = system.ActorOf(SlotManagerActor.Props(settings), "slot-manager");
-            var slots = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, TimeSpan.FromSeconds(60), cancellationToken);
+            // every token recovered before the socket opens: a token of a million objects takes its time
+            var slots = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, settings.RecoveryTimeout ?? TimeSpan.FromMinutes(30), cancellationToken);
             var applications = system.ActorOf(ApplicationsActor.Props(slots, slotManager), "applications");
             var log = Logging.GetLogger(system, "ock-slotd");
             var server = new SocketServer(settings, applications, log);

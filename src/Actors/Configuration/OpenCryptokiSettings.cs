@@ -44,7 +44,8 @@ public sealed record OpenCryptokiSettings(
     int MaxPinLength,
     int SnapshotEvery,
     IReadOnlyList<SlotSettings> Slots,
-    int RekeyBatch = 1000)
+    int RekeyBatch = 1000,
+    TimeSpan? RecoveryTimeout = null)
 {
     /// <summary>The admin socket; null when opencryptoki.admin.socket is empty (no run-time administration).</summary>
     public AdminSettings? Admin { get; init; }
@@ -82,7 +83,8 @@ public sealed record OpenCryptokiSettings(
             c.GetInt("max-pin-length"),
             c.GetInt("snapshot-every"),
             slots,
-            Math.Max(1, c.GetInt("rekey-batch", 1000)))
+            Math.Max(1, c.GetInt("rekey-batch", 1000)),
+            c.GetTimeSpan("recovery-timeout", TimeSpan.FromMinutes(30)))
         {
             MetricsPort = c.HasPath("metrics.port") && c.GetInt("metrics.port") is var port
                 ? port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"opencryptoki.metrics.port: {port} is not a TCP port (1-65535, or 0 = off)")
