@@ -10,7 +10,22 @@
 # Builds (unless SKIP_BUILD=1 or OCK_MODULE/OCK_SLOTD are given) the module (NativeAOT) and ock-slotd
 # (Release) into bench/.out-store, and the driver bench/storebench.c. PostgreSQL: scripts/postgres.sh
 # (needs root); every run uses a fresh database. Results: bench/results/store-<UTC stamp>.md.
+#   bench/store.sh --sizes 1000,100000,1000000 [--backends sqlite] [--procs 1,2,8]
+#
+# After the largest size, the daemon is stopped and started again: "recovery" is the time from its start to the
+# first answered C_FindObjects of the newest object (snapshot + journal tail replayed), "rss" its resident memory
+# (VmRSS, and the peak VmHWM) once it answers.
 set -euo pipefail
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --sizes) SIZES=$2; shift 2 ;;
+        --backends) BACKENDS=$2; shift 2 ;;
+        --procs) PROCS=$2; shift 2 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        *) echo "unknown option $1 (see --help)" >&2; exit 64 ;;
+    esac
+done
 
 bench=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$bench/.." && pwd)
@@ -21,13 +36,17 @@ backends=${BACKENDS:-sqlite,postgresql}
 secs=${SECONDS_PER_CASE:-5}
 iter=${FIND_ITER:-2000}
 populate_procs=${POPULATE_PROCS:-8}
+# a snapshot writes the whole token: every 1000 events (the default) would make populating a million objects quadratic
+snapshot_every=${SNAPSHOT_EVERY:-100000}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out" "$bench/results"
 report="$bench/results/store-$stamp.md"
 work=$(mktemp -d /tmp/ock-store-bench.XXXXXX)
 daemon_pid=""
 cleanup() {
+    local rc=$?
     [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
+    if [ "$rc" != 0 ] && [ -f "$work/slotd.log" ]; then cp "$work/slotd.log" "$bench/results/store-$stamp-slotd.log"; log "failed: daemon log in bench/results/store-$stamp-slotd.log"; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,10 +68,11 @@ fi
 gcc -O2 -Wall -I/usr/include/p11-kit-1 -o "$out/storebench" "$bench/storebench.c" -ldl
 drv="$out/storebench"
 
-run_slotd() { # config file
-    if [[ "$slotd" == *.dll ]]; then dotnet "$slotd" --config "$1" >"$work/slotd.log" 2>&1 &
-    else "$slotd" --config "$1" >"$work/slotd.log" 2>&1 & fi
+run_slotd() { # config file [nowait]
+    if [[ "$slotd" == *.dll ]]; then dotnet "$slotd" --config "$1" >>"$work/slotd.log" 2>&1 &
+    else "$slotd" --config "$1" >>"$work/slotd.log" 2>&1 & fi
     daemon_pid=$!
+    [ "${2:-}" = nowait ] && return 0
     for _ in $(seq 1 300); do [ -S "$work/run/slotd.socket" ] && return 0; sleep 0.1; done
     log "ock-slotd did not start:"; cat "$work/slotd.log" >&2; exit 1
 }
@@ -87,6 +107,7 @@ opencryptoki {
   socket = "$work/run/slotd.socket"
   pid-file = "$work/run/slotd.pid"
   admin.socket = ""
+  snapshot-every = $snapshot_every
   $store
   slots = [ { id = 0, token-type = soft, token-name = bench, description = "store bench", max-login-failures = 0 } ]
 }
@@ -106,8 +127,15 @@ EOF
         log "$f"
         echo "| ours | $backend | find among $n | ${f#find } |" >>"$report"
     done
+    # recovery of the largest token: restart, time to the first answered find of its newest object, resident memory
+    stop_slotd
+    run_slotd "$work/opencryptoki.conf" nowait
+    r=$("$drv" "$module" 0 "$USER_PIN" first "obj-$((have - 1))" 1800)
+    rss=$(awk '/^VmRSS/{r=$2} /^VmHWM/{h=$2} END{printf "rss_mib=%.0f peak_mib=%.0f", r/1024, h/1024}' "/proc/$daemon_pid/status")
+    log "$backend: recovery of $have objects: $r $rss"
+    echo "| ours | $backend | recovery of $have objects | ${r#first } $rss |" >>"$report"
     for p in ${procs//,/ }; do
-        c=$("$drv" "$module" 0 "$USER_PIN" create "$p" "$secs")
+        c=$("$drv" "$module" 0 "$USER_PIN" create "$p" "$secs" 2>&1) || c="create FAILED: $(echo "$c" | grep FAIL | head -1)"
         log "$backend: $c"
         echo "| ours | $backend | create, $p sessions | ${c#create } |" >>"$report"
     done

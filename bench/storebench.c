@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <signal.h>
 #include <p11-kit/pkcs11.h>
 
 static CK_FUNCTION_LIST_PTR p11;
@@ -68,7 +70,12 @@ static CK_SESSION_HANDLE open_session(int login)
     CHECK(p11->C_Initialize(NULL), "C_Initialize");
     CHECK(p11->C_OpenSession(g_slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), "C_OpenSession");
     if (login) {
-        CK_RV rv = p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)g_pin, strlen(g_pin));
+        /* SoftHSM2 answers CKR_GENERAL_ERROR now and then when several processes log in to its files at once: retried */
+        CK_RV rv = CKR_GENERAL_ERROR;
+        for (int i = 0; i < 20 && rv == CKR_GENERAL_ERROR; i++) {
+            rv = p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)g_pin, strlen(g_pin));
+            if (rv == CKR_GENERAL_ERROR) usleep(50000);
+        }
         if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) CHECK(rv, "C_Login");
     }
     return s;
@@ -134,6 +141,35 @@ static int cmd_find(long n, int iter)
     return 0;
 }
 
+/* Time from now (just after the daemon was started) to the first answered find of LABEL: C_Initialize,
+ * C_OpenSession and the find retried every 5 ms while the daemon is not yet there or not yet recovered. */
+static int cmd_first(const char *label, double timeout_s)
+{
+    double t0 = now_us();
+    long tries = 0;
+    while ((now_us() - t0) / 1e6 < timeout_s) {
+        tries++;
+        CK_SESSION_HANDLE s;
+        if (p11->C_Initialize(NULL) != CKR_OK) { usleep(5000); continue; }
+        if (p11->C_OpenSession(g_slot, CKF_SERIAL_SESSION, NULL, NULL, &s) == CKR_OK) {
+            CK_ATTRIBUTE t[] = { { CKA_LABEL, (void *)label, strlen(label) } };
+            CK_OBJECT_HANDLE found[4];
+            CK_ULONG count = 0;
+            if (p11->C_FindObjectsInit(s, t, 1) == CKR_OK && p11->C_FindObjects(s, found, 4, &count) == CKR_OK && count == 1) {
+                double secs = (now_us() - t0) / 1e6;
+                p11->C_FindObjectsFinal(s);
+                p11->C_Finalize(NULL);
+                printf("first seconds=%.2f tries=%ld\n", secs, tries);
+                return 0;
+            }
+        }
+        p11->C_Finalize(NULL);
+        usleep(5000);
+    }
+    fprintf(stderr, "FAIL no answer for %s within %.0f s\n", label, timeout_s);
+    return 2;
+}
+
 #define MAX_SAMPLES 200000
 
 static int cmd_create(int procs, double seconds)
@@ -145,8 +181,9 @@ static int cmd_create(int procs, double seconds)
     double *samples = (double *)(ops + procs);
     int ready[2], go[2];
     if (pipe(ready) || pipe(go)) return 3;
+    pid_t *kids = calloc(procs, sizeof *kids);
     for (int p = 0; p < procs; p++) {
-        if (fork() == 0) {
+        if ((kids[p] = fork()) == 0) {
             CK_SESSION_HANDLE s = open_session(1);
             CK_MECHANISM m = { CKM_AES_KEY_GEN, NULL, 0 };
             CK_ULONG len = 32;
@@ -173,7 +210,17 @@ static int cmd_create(int procs, double seconds)
         }
     }
     char c;
-    for (int p = 0; p < procs; p++) if (read(ready[0], &c, 1) != 1) return 3;
+    close(ready[1]);
+    for (int p = 0; p < procs; p++) {
+        /* a child that failed before it was ready must not leave the others waiting for "go" forever */
+        struct pollfd pfd = { ready[0], POLLIN, 0 };
+        if (poll(&pfd, 1, 120000) != 1 || read(ready[0], &c, 1) != 1) {
+            fprintf(stderr, "FAIL a create process did not get ready\n");
+            for (int k = 0; k < procs; k++) if (kids[k] > 0) kill(kids[k], SIGTERM);
+            while (wait(NULL) > 0) {}
+            return 2;
+        }
+    }
     double t0 = now_us();
     for (int p = 0; p < procs; p++) if (write(go[1], "g", 1) != 1) return 3;
     int status, ok = 1;
@@ -194,7 +241,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 5) {
-        fprintf(stderr, "usage: %s MODULE SLOT PIN populate FROM TO PROCS | find N ITER | create PROCS SECONDS\n", argv[0]);
+        fprintf(stderr, "usage: %s MODULE SLOT PIN populate FROM TO PROCS | find N ITER | create PROCS SECONDS | first LABEL TIMEOUT_S\n", argv[0]);
         return 1;
     }
     g_module = argv[1];
@@ -205,6 +252,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "populate") && argc == 8) return cmd_populate(atol(argv[5]), atol(argv[6]), atoi(argv[7]));
     if (!strcmp(cmd, "find") && argc == 7) return cmd_find(atol(argv[5]), atoi(argv[6]));
     if (!strcmp(cmd, "create") && argc == 7) return cmd_create(atoi(argv[5]), atof(argv[6]));
+    if (!strcmp(cmd, "first") && argc == 7) return cmd_first(argv[5], atof(argv[6]));
     fprintf(stderr, "bad arguments\n");
     return 1;
 }

@@ -130,7 +130,8 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
 
             PrepareStore(full, settings);
             var slotManager = system.ActorOf(SlotManagerActor.Props(settings), "slot-manager");
-            var slots = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, TimeSpan.FromSeconds(60), cancellationToken);
+            // every token recovered before the socket accepts: a token of a million objects takes its time
+            var slots = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, settings.RecoveryTimeout ?? TimeSpan.FromMinutes(30), cancellationToken);
             var statistics = new MechanismStatistics();
             var applications = system.ActorOf(ApplicationsActor.Props(slots, slotManager, statistics), "applications");
             server.Start(applications);

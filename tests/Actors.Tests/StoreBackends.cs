@@ -23,11 +23,12 @@ public static class StoreBackends
         if (Environment.GetEnvironmentVariable("OCK_TEST_POSTGRES") != "off") yield return ["postgresql"];
     }
 
-    public static StoreUnderTest Create(string backend, int snapshotEvery = 1000, string tokenName = "tok0") =>
+    /// <param name="extra">More HOCON inside the opencryptoki block (e.g. rekey-batch).</param>
+    public static StoreUnderTest Create(string backend, int snapshotEvery = 1000, string tokenName = "tok0", string extra = "") =>
         backend switch
         {
-            "sqlite" => StoreUnderTest.Sqlite(snapshotEvery, tokenName),
-            "postgresql" => StoreUnderTest.Postgres(snapshotEvery, tokenName),
+            "sqlite" => StoreUnderTest.Sqlite(snapshotEvery, tokenName, extra),
+            "postgresql" => StoreUnderTest.Postgres(snapshotEvery, tokenName, extra),
             _ => throw new ArgumentException(backend),
         };
 }
@@ -51,10 +52,10 @@ public sealed class StoreUnderTest : IDisposable
 
     public string ConnectionString { get; }
 
-    public static StoreUnderTest Sqlite(int snapshotEvery, string tokenName)
+    public static StoreUnderTest Sqlite(int snapshotEvery, string tokenName, string extra = "")
     {
         var dir = TestConfig.NewDataDir();
-        var config = Build(dir, snapshotEvery, tokenName, "");
+        var config = Build(dir, snapshotEvery, tokenName, extra);
         return new StoreUnderTest("sqlite", config, $"Data Source={Path.Combine(dir, "tokens.db")};Pooling=False", () =>
         {
             if (Environment.GetEnvironmentVariable("OCK_TEST_KEEP") == "1") return;
@@ -68,14 +69,18 @@ public sealed class StoreUnderTest : IDisposable
         });
     }
 
-    public static StoreUnderTest Postgres(int snapshotEvery, string tokenName)
+    public static StoreUnderTest Postgres(int snapshotEvery, string tokenName, string extra = "") =>
+        PostgresAt(Environment.GetEnvironmentVariable("OCK_TEST_POSTGRES") is { Length: > 0 } s && s != "off" ? s : StoreBackends.DefaultPostgres,
+            snapshotEvery, tokenName, extra);
+
+    /// <summary>A fresh database on the PostgreSQL server <paramref name="admin"/> connects to (as a role that may create databases).</summary>
+    public static StoreUnderTest PostgresAt(string admin, int snapshotEvery = 1000, string tokenName = "tok0", string extra = "")
     {
-        var admin = Environment.GetEnvironmentVariable("OCK_TEST_POSTGRES") is { Length: > 0 } s && s != "off" ? s : StoreBackends.DefaultPostgres;
         var database = "ock_t_" + Guid.NewGuid().ToString("N")[..16];
         Exec(admin, $"CREATE DATABASE {database}");
         var cs = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
         var dir = TestConfig.NewDataDir();
-        var config = Build(dir, snapshotEvery, tokenName, $"store {{ provider-name = \"PostgreSQL.15\", connection-string = \"{cs}\" }}");
+        var config = Build(dir, snapshotEvery, tokenName, $"store {{ provider-name = \"PostgreSQL.15\", connection-string = \"{cs}\" }}\n{extra}");
         return new StoreUnderTest("postgresql", config, cs, () =>
         {
             NpgsqlConnection.ClearAllPools();
@@ -143,7 +148,7 @@ public sealed class StoreUnderTest : IDisposable
         OpenCryptokiDaemon.PrepareStore(Config, settings);
         var slotManager = system.ActorOf(SlotManagerActor.Props(settings), "slot-manager");
         var table = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, TimeSpan.FromSeconds(60));
-        var applications = system.ActorOf(Applications.ApplicationsActor.Props(table), "applications");
+        var applications = system.ActorOf(Applications.ApplicationsActor.Props(table, slotManager), "applications");
         return (applications, table.Slots[0].Token);
     }
 

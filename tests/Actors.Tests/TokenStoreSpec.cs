@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Akka.Actor;
 using Akka.Event;
+using OpenCryptokiActors.Actors.Persistence;
 using OpenCryptokiActors.Actors.Tokens;
 using OpenCryptokiActors.Cryptoki.Audit;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
@@ -13,7 +14,7 @@ namespace OpenCryptokiActors.Actors.Tests;
 /// <summary>The token store on SQLite and PostgreSQL: recovery, snapshot recovery, group commit, audit chain.</summary>
 public sealed class TokenStoreSpec
 {
-    private static WireAttribute[] DataObject(string label, bool token = true) =>
+    internal static WireAttribute[] DataObject(string label, bool token = true) =>
     [
         new(CKA.CLASS, Attr.ULong(CKO.DATA)),
         new(CKA.TOKEN, Attr.Bool(token)),
@@ -22,10 +23,10 @@ public sealed class TokenStoreSpec
         new(CKA.VALUE, Encoding.UTF8.GetBytes("value of " + label)),
     ];
 
-    private static ulong Create(ClientHarness c, ulong session, string label, bool token = true) =>
+    internal static ulong Create(ClientHarness c, ulong session, string label, bool token = true) =>
         c.CallOk(Opcode.CreateObject, w => { w.WriteULong(session); w.WriteTemplate(DataObject(label, token)); }).ULong();
 
-    private static ulong[] Find(ClientHarness c, ulong session, params WireAttribute[] template)
+    internal static ulong[] Find(ClientHarness c, ulong session, params WireAttribute[] template)
     {
         c.CallOk(Opcode.FindObjectsInit, w => { w.WriteULong(session); w.WriteTemplate(template); });
         var found = new WireReader(c.CallOk(Opcode.FindObjects, w => { w.WriteULong(session); w.WriteULong(1_000_000); }).Payload).ReadULongs();
@@ -33,7 +34,7 @@ public sealed class TokenStoreSpec
         return found;
     }
 
-    private static ulong[] FindLabel(ClientHarness c, ulong session, string label) =>
+    internal static ulong[] FindLabel(ClientHarness c, ulong session, string label) =>
         Find(c, session, new WireAttribute(CKA.LABEL, Encoding.UTF8.GetBytes(label)));
 
     private static async Task<T> WithDaemon<T>(StoreUnderTest store, string name, Func<IActorRef, IActorRef, Task<T>> body)
@@ -259,7 +260,37 @@ public sealed class TokenStoreSpec
         Assert.Contains(problems, p => p.SequenceNr == 4 && p.Problem.Contains("chain broken"));
     }
 
-    private sealed class ErrorCollector : ReceiveActor
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task Audit_verify_with_the_daemons_anchor_catches_rows_removed_at_the_end(string backend)
+    {
+        using var store = StoreBackends.Create(backend);
+        await WithDaemon(store, "first", async (apps, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(apps);
+            c.InitToken(0, "so-secret", "anchor");
+            var s = c.OpenSession(0);
+            for (var i = 0; i < 3; i++) Create(c, s, $"obj-{i}");
+            return 0;
+        });
+
+        var anchors = AuditAnchor.ReadAll(Path.Combine(store.Config.GetString("opencryptoki.data-dir"), AuditAnchor.DirectoryName));
+        Assert.Equal(4, anchors["token-tok0"].SequenceNr);
+
+        List<AuditProblem> Verify(IReadOnlyDictionary<string, (long, byte[])>? with)
+        {
+            using var db = store.Open();
+            return AuditJournal.Verify(AuditJournal.ReadRows(db), AuditJournal.ReadSnapshotHeads(db), with);
+        }
+
+        Assert.Empty(Verify(anchors));
+        // the newest two rows go: the chain that is left is whole, only the anchor shows what is missing
+        store.Execute("DELETE FROM journal WHERE sequence_number >= 3");
+        Assert.Empty(Verify(null));
+        Assert.Contains(Verify(anchors), p => p.SequenceNr == 4 && p.Problem.Contains("truncated") && p.Problem.Contains("ends at 2"));
+    }
+
+    internal sealed class ErrorCollector : ReceiveActor
     {
         public ErrorCollector(ConcurrentQueue<string> into) => Receive<Error>(e => into.Enqueue(e.Message?.ToString() ?? ""));
     }
@@ -310,5 +341,99 @@ public sealed class TokenStoreSpec
 
         Assert.Contains(errors, m => m.Contains("damaged") && m.Contains($"object {handles[1]}"));
         Assert.Contains(errors, m => m.Contains("damaged") && m.Contains("Audited.v99"));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task A_row_with_bad_ciphertext_is_reported_with_its_object_id_and_no_secret_and_the_rest_of_the_token_works(string backend)
+    {
+        using var store = StoreBackends.Create(backend);
+        WireAttribute[] Secret(string label, string value) =>
+        [
+            new(CKA.CLASS, Attr.ULong(CKO.SECRET_KEY)), new(CKA.KEY_TYPE, Attr.ULong(CKK.GENERIC_SECRET)), new(CKA.TOKEN, Attr.Bool(true)),
+            new(CKA.PRIVATE, Attr.Bool(true)), new(CKA.SENSITIVE, Attr.Bool(false)), new(CKA.EXTRACTABLE, Attr.Bool(true)),
+            new(CKA.LABEL, Encoding.UTF8.GetBytes(label)), new(CKA.VALUE, Encoding.UTF8.GetBytes(value)),
+        ];
+        ulong CreateSecret(ClientHarness c, ulong s, string label, string value) =>
+            c.CallOk(Opcode.CreateObject, w => { w.WriteULong(s); w.WriteTemplate(Secret(label, value)); }).ULong();
+        byte[]? Value(ClientHarness c, ulong s, ulong h, out ulong rv)
+        {
+            var reply = c.Call(Opcode.GetAttributeValue, w => { w.WriteULong(s); w.WriteULong(h); w.WriteUInt32(1); w.WriteULong(CKA.VALUE); w.WriteULong(64); });
+            rv = reply.Rv;
+            if (rv != CKR.OK) return null;
+            var r = new WireReader(reply.Payload);
+            r.ReadUInt32();
+            r.ReadULong();
+            return r.ReadNullableBytes();
+        }
+
+        var (good, bad) = await WithDaemon(store, "first", async (apps, _) =>
+        {
+            var c = await ClientHarness.ConnectAsync(apps);
+            c.InitToken(0, "so-secret", "ciphertext");
+            var s = c.OpenSession(0);
+            c.Login(s, CKU.SO, "so-secret");
+            c.CallOk(Opcode.InitPIN, w => { w.WriteULong(s); w.WriteBytes("user-pin"u8); });
+            c.CallOk(Opcode.Logout, w => w.WriteULong(s));
+            c.Login(s, CKU.USER, "user-pin");
+            return (CreateSecret(c, s, "good", "good-secret-value"), CreateSecret(c, s, "bad", "bad-secret-value-0123"));
+        });
+
+        // the sealed CKA_VALUE of "bad" gets one bit flipped inside its row (the record re-hashed: the row itself decodes)
+        byte[] original;
+        long sequenceNr;
+        using (var db = store.Open())
+        {
+            var row = AuditJournal.ReadRows(db).Single(r => AuditRecord.Parse(r.Message, out _) is var rec
+                && TokenEventSerializer.Decode(rec.EventPayload, rec.EventManifest) is OpenCryptokiActors.Tokens.State.ObjectCreated { Id: var id } && id == bad);
+            original = row.Message;
+            sequenceNr = row.SequenceNr;
+        }
+
+        var record = AuditRecord.Parse(original, out _);
+        var created = (OpenCryptokiActors.Tokens.State.ObjectCreated)TokenEventSerializer.Decode(record.EventPayload, record.EventManifest);
+        var sealedValue = (byte[])created.Attributes[CKA.VALUE].Clone();
+        Assert.DoesNotContain("bad-secret-value", Encoding.UTF8.GetString(sealedValue));
+        sealedValue[^20] ^= 0x01;
+        var attrs = created.Attributes.Clone();
+        attrs.Set(CKA.VALUE, sealedValue);
+        var damaged = AuditRecord.Create(record.PreviousHash, record.At, record.Pid, record.Uid, record.Session, record.EventManifest,
+            TokenEventSerializer.Encode(created with { Attributes = attrs }));
+        store.Execute($"UPDATE journal SET message = @m WHERE sequence_number = {sequenceNr}", ("@m", damaged.ToBinary()));
+
+        var log = new ConcurrentQueue<string>();
+        var system = ActorSystem.Create("second", store.Config);
+        try
+        {
+            var collector = system.ActorOf(Props.Create(() => new ErrorCollector(log)));
+            system.EventStream.Subscribe(collector, typeof(Error));
+            var (apps, token) = await store.StartAsync(system);
+            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(60));
+            var c = await ClientHarness.ConnectAsync(apps);
+            var s = c.OpenSession(0);
+            c.Login(s, CKU.USER, "user-pin");
+            Assert.Equal("good-secret-value", Encoding.UTF8.GetString(Value(c, s, good, out var rv) ?? []));
+            Assert.Equal(CKR.OK, rv);
+            Assert.Null(Value(c, s, bad, out rv));
+            Assert.Equal(CKR.DEVICE_ERROR, rv);
+            Assert.Equal(CKR.DEVICE_ERROR, c.Call(Opcode.SignInit, w =>
+            {
+                w.WriteULong(s);
+                w.WriteMechanism(new WireMechanism(CKM.SHA256_HMAC, null));
+                w.WriteULong(bad);
+            }).Rv);
+            // the rest of the token works: another object is created and read back
+            var more = CreateSecret(c, s, "more", "more-secret-value");
+            Assert.Equal("more-secret-value", Encoding.UTF8.GetString(Value(c, s, more, out _) ?? []));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!log.Any(m => m.Contains("does not open")) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+
+        Assert.Contains(log, m => m.Contains("does not open") && m.Contains($"object {bad}"));
+        Assert.DoesNotContain(log, m => m.Contains("secret-value") || m.Contains("user-pin"));
     }
 }

@@ -71,5 +71,40 @@ public sealed class BackupTests(DaemonFixture fx)
         Assert.Equal(File.ReadAllBytes(data), File.ReadAllBytes(back));
     }
 
+    [Fact]
+    public void Rekey_rotates_the_master_key_online_and_the_keys_made_before_still_work()
+    {
+        var t = Targets.Ours(fx, "rekey");
+        var slot = Array.IndexOf(DaemonFixture.Scenarios, "rekey").ToString();
+        t.Ok("key", "generate", "aes", "--label", "rk-aes", "--id", "07");
+        var data = t.File("data.bin");
+        File.WriteAllBytes(data, System.Text.Encoding.ASCII.GetBytes("made before the rekey\n"));
+        var login = new[] { "--login", "--pin", Target.UserPin };
+        const string iv = "000102030405060708090a0b0c0d0e0f";
+        var ct = t.File("aes.ct");
+        Ok(Tool(slot, [.. login, "--encrypt", "--id", "07", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", data, "--output-file", ct]));
+        var admin = new[] { "--admin-socket", fx.Daemon.AdminSocketPath };
+
+        // the new key is wrapped under both PINs: without the User PIN, or with a wrong SO PIN, nothing happens
+        var noUser = t.RunEnv([("OCK_SO_PIN", Target.SoPin), ("OCK_PIN", "")], ["token", "rekey", "--slot", slot, .. admin]);
+        Assert.NotEqual(0, noUser.ExitCode);
+        Assert.Contains("User PIN", noUser.Stderr);
+        var wrongSo = t.RunEnv([("OCK_SO_PIN", "00000000")], ["token", "rekey", "--slot", slot, .. admin]);
+        Assert.NotEqual(0, wrongSo.ExitCode);
+        Assert.Contains("SO PIN incorrect", wrongSo.Stderr);
+
+        var r = t.RunEnv([("OCK_SO_PIN", Target.SoPin)], ["token", "rekey", "--slot", slot, .. admin]);
+        Ok(r);
+        Assert.Contains("private object(s) re-encrypted", r.Stdout);
+        var back = t.File("aes.pt");
+        Ok(Tool(slot, [.. login, "--decrypt", "--id", "07", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", ct, "--output-file", back]));
+        Assert.Equal(File.ReadAllBytes(data), File.ReadAllBytes(back));
+
+        // in the audit trail, with the rotation's three kinds of events
+        var audit = t.Run("audit", "list", "--config", fx.Daemon.ConfigFile!, "--token-name", "rekeytok", "--json");
+        Ok(audit);
+        foreach (var action in new[] { "RekeyStarted", "ObjectsResealed", "RekeyCompleted" }) Assert.Contains(action, audit.Stdout);
+    }
+
     private static IEnumerable<byte[]> Chunks(byte[] b) => Enumerable.Range(0, Math.Max(0, b.Length - 3)).Select(i => b[i..(i + 4)]);
 }

@@ -7,7 +7,8 @@ namespace OpenCryptokiActors.EndToEnd.Tests;
 /// The token store under a real crash: a private ock-slotd is killed with SIGKILL while several client processes
 /// create token objects as fast as they can. After a restart every object whose C_CreateObject returned CKR_OK is
 /// there and intact, nothing else is (at most the one create per client that was in flight when the daemon died,
-/// committed but never answered), and the token answers. Repeated, each round on top of the previous ones.
+/// committed but never answered), and the token answers. Repeated, each round on top of the previous ones; on SQLite
+/// and on PostgreSQL.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class _30_StoreFaultTest(EndToEndFixture fx, Xunit.Abstractions.ITestOutputHelper output)
@@ -15,14 +16,16 @@ public sealed class _30_StoreFaultTest(EndToEndFixture fx, Xunit.Abstractions.IT
     private const int Clients = 4;
     private const int Rounds = 3;
 
-    [Fact]
-    public void SIGKILL_during_a_burst_of_concurrent_creates_loses_no_acknowledged_object()
+    [Theory]
+    [MemberData(nameof(TestStore.Backends), MemberType = typeof(TestStore))]
+    public void SIGKILL_during_a_burst_of_concurrent_creates_loses_no_acknowledged_object(string backend)
     {
         var dir = Path.Combine(Path.GetTempPath(), "ock-kill-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
+        using var store = TestStore.Create(backend);
         try
         {
-            Burst(dir);
+            Burst(dir, store);
         }
         finally
         {
@@ -36,9 +39,9 @@ public sealed class _30_StoreFaultTest(EndToEndFixture fx, Xunit.Abstractions.IT
         }
     }
 
-    private void Burst(string dir)
+    private void Burst(string dir, TestStore store)
     {
-        using var daemon = new SlotDaemon(dir, [new SlotConfig(0, "burst", "Burst token")]);
+        using var daemon = new SlotDaemon(dir, [new SlotConfig(0, "burst", "Burst token")], extraConfig: store.Config);
         var env = new Dictionary<string, string> { ["OPENCRYPTOKI_ACTORS_SOCKET"] = daemon.SocketPath };
         ProcessResult Client(params string[] args) => ProcessRunner.Run(fx.ClientPath, [fx.ModulePath, .. args], env, TimeSpan.FromSeconds(120));
 

@@ -43,7 +43,9 @@ public sealed record OpenCryptokiSettings(
     int MinPinLength,
     int MaxPinLength,
     int SnapshotEvery,
-    IReadOnlyList<SlotSettings> Slots)
+    IReadOnlyList<SlotSettings> Slots,
+    int RekeyBatch = 1000,
+    TimeSpan? RecoveryTimeout = null)
 {
     /// <summary>The admin socket; null when opencryptoki.admin.socket is empty (no run-time administration).</summary>
     public AdminSettings? Admin { get; init; }
@@ -86,7 +88,9 @@ public sealed record OpenCryptokiSettings(
             c.GetInt("min-pin-length"),
             c.GetInt("max-pin-length"),
             c.GetInt("snapshot-every"),
-            slots)
+            slots,
+            Math.Max(1, c.GetInt("rekey-batch", 1000)),
+            c.GetTimeSpan("recovery-timeout", TimeSpan.FromMinutes(30)))
         {
             MetricsPort = c.HasPath("metrics.port") && c.GetInt("metrics.port") is var port
                 ? port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"opencryptoki.metrics.port: {port} is not a TCP port (1-65535, or 0 = off)")

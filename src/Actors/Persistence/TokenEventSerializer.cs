@@ -34,6 +34,9 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         LoginFailed => "LoginFailed.v1",
         LoginFailuresReset => "LoginFailuresReset.v1",
         TokenSnapshot => "TokenSnapshot.v2",
+        RekeyStarted => "RekeyStarted.v1",
+        ObjectsResealed => "ObjectsResealed.v1",
+        RekeyCompleted => "RekeyCompleted.v1",
         _ => throw new ArgumentException($"cannot serialize {o.GetType().Name}"),
     };
 
@@ -65,6 +68,20 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
             case ObjectDestroyed d: w.WriteULong(d.Id); break;
             case LoginFailed f: w.WriteULong(f.UserType); break;
             case LoginFailuresReset r: w.WriteULong(r.UserType); break;
+            case RekeyStarted k:
+                WritePin(w, k.SoPin);
+                WriteOptionalPin(w, k.UserPin);
+                break;
+            case ObjectsResealed o:
+                w.WriteUInt32((uint)o.Objects.Count);
+                foreach (var (id, attrs) in o.Objects)
+                {
+                    w.WriteULong(id);
+                    WriteAttributes(w, attrs);
+                }
+
+                break;
+            case RekeyCompleted k: w.WriteUInt32((uint)k.Objects); break;
             case TokenSnapshot s:
                 w.WriteBytes(s.LastHash ?? AuditRecord.Genesis);
                 w.WriteBool(s.Initialized);
@@ -146,6 +163,9 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
             "ObjectDestroyed.v1" => new ObjectDestroyed(r.ReadULong()),
             "LoginFailed.v1" => new LoginFailed(r.ReadULong()),
             "LoginFailuresReset.v1" => new LoginFailuresReset(r.ReadULong()),
+            "RekeyStarted.v1" => new RekeyStarted(ReadPin(ref r), ReadOptionalPin(ref r)),
+            "ObjectsResealed.v1" => new ObjectsResealed(ReadObjects(ref r)),
+            "RekeyCompleted.v1" => new RekeyCompleted((int)r.ReadUInt32()),
             "TokenSnapshot.v1" => ReadSnapshot(ref r, null),
             "TokenSnapshot.v2" => ReadSnapshot(ref r, r.ReadBytes()),
             _ => throw new ArgumentException($"unknown token event manifest '{manifest}'"),
@@ -163,6 +183,11 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         var soFailures = (int)r.ReadUInt32();
         var userFailures = (int)r.ReadUInt32();
         var next = r.ReadULong();
+        return new TokenSnapshot(initialized, label, so, user, soFailures, userFailures, next, ReadObjects(ref r), lastHash);
+    }
+
+    private static List<KeyValuePair<ulong, AttributeSet>> ReadObjects(ref WireReader r)
+    {
         var count = r.ReadUInt32();
         var objects = new List<KeyValuePair<ulong, AttributeSet>>((int)Math.Min(count, 1 << 20));
         for (var i = 0u; i < count; i++)
@@ -171,7 +196,7 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
             objects.Add(new(id, ReadAttributes(ref r)));
         }
 
-        return new TokenSnapshot(initialized, label, so, user, soFailures, userFailures, next, objects, lastHash);
+        return objects;
     }
 
     private static void WritePin(WireWriter w, PinRecord p)

@@ -27,6 +27,9 @@ public sealed class AdminServer : IDisposable
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>A rekey answers when every private object is re-encrypted: minutes for a million objects.</summary>
+    private static readonly TimeSpan RekeyTimeout = TimeSpan.FromHours(2);
+
     private readonly AdminSettings _settings;
     private readonly IActorRef _slotManager;
     private readonly IActorRef _applications;
@@ -240,6 +243,7 @@ public sealed class AdminServer : IDisposable
                 if (TokenOf(id) is not { } token) return Fail(w, AdminStatus.Failed, $"no slot {id}");
                 var state = token.Ask<TokenProtocol.ExportedState>(TokenProtocol.ExportState.Instance, AskTimeout).GetAwaiter().GetResult();
                 if (!state.Initialized) return Fail(w, AdminStatus.Failed, $"the token in slot {id} is not initialised");
+                if (state.Busy is { } busy) return Fail(w, AdminStatus.Failed, busy);
                 _log.Info("admin {0} by uid {1} (pid {2}): slot {3}", op, peer.Uid, peer.Pid, id);
                 w.WriteString(state.Manifest);
                 w.WriteBytes(state.Snapshot);
@@ -263,6 +267,19 @@ public sealed class AdminServer : IDisposable
                 var q = AdminCodec.ReadStatsQuery(ref r);
                 r.ExpectEnd();
                 return Stats(peer, q, w);
+            }
+
+            case AdminOp.TokenRekey:
+            {
+                var id = r.ReadULong();
+                var soPin = r.ReadBytes();
+                var userPin = r.ReadNullableBytes();
+                r.ExpectEnd();
+                if (TokenOf(id) is not { } token) return Fail(w, AdminStatus.Failed, $"no slot {id}");
+                _log.Info("admin {0} by uid {1} (pid {2}): slot {3}", op, peer.Uid, peer.Pid, id);
+                var done = token.Ask<TokenProtocol.RekeyDone>(new TokenProtocol.StartRekey(soPin, userPin, peer.Pid, peer.Uid), RekeyTimeout)
+                    .GetAwaiter().GetResult();
+                return Result(peer, op, w, new AdminResult(done.Ok, done.Message));
             }
 
             case AdminOp.Status:

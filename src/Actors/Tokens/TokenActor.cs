@@ -29,8 +29,10 @@ namespace OpenCryptokiActors.Actors.Tokens;
 /// Every event is journaled as an <see cref="AuditedEvent"/>: time, pid, uid, session, hash-chained.
 /// </para>
 /// </summary>
-public sealed class TokenActor : ReceivePersistentActor
+public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 {
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>Session objects get handles from this range; token objects below it.</summary>
     private const ulong SessionObjectBase = 1UL << 40;
 
@@ -54,6 +56,7 @@ public sealed class TokenActor : ReceivePersistentActor
     private int _inFlightCursor;
     private bool _writing;
     private bool _collecting;
+    private bool _batchFailed;
     private byte[] _chainHead = AuditRecord.Genesis;
     private long _eventsSinceSnapshot;
     private long _batches;
@@ -115,10 +118,13 @@ public sealed class TokenActor : ReceivePersistentActor
             _sessions.Count, _sessions.Values.Count(x => x.ReadWrite), _sessionObjects.Count, _logins.Count,
             _sessions.Values.Select(x => x.App).Distinct().Count())));
         Command<GetStoreStats>(_ => Sender.Tell(new StoreStats(_batches, _batchedEvents, _state.Objects.Count, LastSequenceNr)));
-        Command<ExportState>(_ => Sender.Tell(_state.Initialized
-            ? new ExportedState(true, TokenEventSerializer.ManifestOf(_state.ToSnapshot()), TokenEventSerializer.Encode(_state.ToSnapshot()))
-            : new ExportedState(false, "", [])));
+        Command<ExportState>(_ => Sender.Tell(!_state.Initialized ? new ExportedState(false, "", [])
+            : _state.Rekey is not null ? new ExportedState(true, "", [], "a master-key rotation (ock token rekey) is under way: back up after it")
+            : new ExportedState(true, TokenEventSerializer.ManifestOf(_state.ToSnapshot()), TokenEventSerializer.Encode(_state.ToSnapshot()))));
+        Command<StartRekey>(m => { if (!Defer(m)) HandleStartRekey(m, Sender); });
+        Command<RekeyNext>(m => { if (!Defer(m)) RekeyStep(); });
         Command<ImportState>(m => HandleImport(m, Sender));
+        Command<WriteAnchor>(_ => WriteAnchorNow());
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("token {0}: snapshot failed: {1}", _slot.TokenName, f.Cause.Message));
     }
@@ -141,17 +147,23 @@ public sealed class TokenActor : ReceivePersistentActor
     private sealed record SessionObject(ulong App, ulong Session, AttributeSet Attributes);
 
     /// <summary>The events of one command and what to do once they are all committed.</summary>
-    private sealed class PendingWrite(ClientRequest client, int events, Action committed)
+    private sealed class PendingWrite(ClientRequest? client, int events, Action committed, Action? abandoned)
     {
-        public ClientRequest Client { get; } = client;
+        /// <summary>Who is answered CKR_DEVICE_ERROR if the write fails; null for the token's own writes (rekey batches).</summary>
+        public ClientRequest? Client { get; } = client;
         public Action Committed { get; } = committed;
+
+        /// <summary>Run instead of <see cref="Committed"/> when the journal did not take the events (drops what the command held).</summary>
+        public Action? Abandoned { get; } = abandoned;
         public int Remaining { get; set; } = events;
         public bool Failed { get; set; }
     }
 
     protected override void PostStop()
     {
+        WriteAnchorNow();
         Forget();
+        DropRekeyKeys();
         _out.Dispose();
         base.PostStop();
     }
@@ -317,6 +329,8 @@ public sealed class TokenActor : ReceivePersistentActor
         {
             Forget();
             _logins.Clear();
+            DropRekeyKeys();
+            FailRekeyWaiters("the token was initialised");
             _log.Info("token {0} (slot {1}) initialized", _slot.TokenName, _slot.Id);
             req.Ok();
             Context.System.EventStream.Publish(new Applications.ApplicationProtocol.TokenChanged(_slot.Id, "initialized"));
@@ -354,16 +368,18 @@ public sealed class TokenActor : ReceivePersistentActor
             return;
         }
 
-        if (_masterKey is null) _masterKey = mk;
-        else System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
+        // logged in only once the journal has the login: a failed write leaves the application logged out
         var context = req.Opcode == Opcode.Login && current != ulong.MaxValue;
-        if (!context) _logins[s.App] = userType;
         var session = context ? SessionActor(s) : null;
         Commit(req, TokenKey, [new LoginSucceeded(userType)], () =>
         {
+            ResumeRekeyWith(mk, pin, userType);
+            if (_masterKey is null) _masterKey = mk;
+            else System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
+            if (!context) _logins[s.App] = userType;
             session?.Tell(ContextLoggedIn.Instance);
             req.Ok();
-        });
+        }, () => System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk));
     }
 
     private void Logout(ClientRequest req, SessionEntry s)
@@ -399,6 +415,7 @@ public sealed class TokenActor : ReceivePersistentActor
         r.ExpectEnd();
         if (SessionState(s) != CKS.RW_SO_FUNCTIONS) throw new CkException(s.ReadWrite ? CKR.USER_NOT_LOGGED_IN : CKR.SESSION_READ_ONLY);
         CheckPinLength(pin);
+        RefuseDuringRekey();
         var record = PinCrypto.Wrap(_masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN), pin, _settings.Pbkdf2Iterations);
         Commit(req, TokenKey, [new UserPinSet(record)], req.Ok);
     }
@@ -409,6 +426,7 @@ public sealed class TokenActor : ReceivePersistentActor
         var newPin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
         r.ExpectEnd();
         if (!s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
+        RefuseDuringRekey();
         var userType = LoggedIn(s.App) == CKU.SO ? CKU.SO : CKU.USER;
         var record = userType == CKU.SO ? _state.SoPin : _state.UserPin;
         if (record is null) throw new CkException(CKR.USER_PIN_NOT_INITIALIZED);
@@ -526,6 +544,7 @@ public sealed class TokenActor : ReceivePersistentActor
         if (!isTokenObject || !attrs.IsTrue(CKA.PRIVATE)) return attrs;
         if (_unsealed.TryGetValue(handle, out var open)) return open;
         var key = _masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN);
+        if (_state.Rekey is not null && _state.IsResealed(handle)) key = _rekeyNew ?? throw Damaged(handle, 0);
         open = new AttributeSet();
         foreach (var (type, value) in attrs)
         {
@@ -876,11 +895,255 @@ public sealed class TokenActor : ReceivePersistentActor
         SessionActor(s).Tell(new BeginDerive(req, mechanism, Key(s, baseKey, CKR.KEY_HANDLE_INVALID), template));
     }
 
+    // ------------------------------------------------------------------ master-key rotation (ock token rekey)
+
+    /// <summary>Next batch of the rekey under way (the token sends it to itself after each committed batch).</summary>
+    private sealed record RekeyNext : ITokenCommand
+    {
+        public static readonly RekeyNext Instance = new();
+    }
+
+    // Both master keys while a rekey runs (the rekey's own copies, independent of logins); null when none runs here.
+    private byte[]? _rekeyOld;
+    private byte[]? _rekeyNew;
+    private readonly Queue<ulong> _rekeyQueue = new();
+    private readonly List<IActorRef> _rekeyWaiters = new();
+    private ApplicationProtocol.PeerCredentials? _rekeyBy;
+    private bool _rekeyStepQueued;
+
+    private void RefuseDuringRekey()
+    {
+        if (_state.Rekey is not null) throw new CkException(CKR.FUNCTION_FAILED, "a master-key rotation is under way");
+    }
+
+    private void HandleStartRekey(StartRekey m, IActorRef sender)
+    {
+        _contextApp = 0;
+        _contextSession = 0;
+        if (!_state.Initialized || _state.SoPin is null) { sender.Tell(new RekeyDone(false, "the token is not initialised")); return; }
+        var old = PinCrypto.TryUnwrap(_state.SoPin, m.SoPin);
+        if (old is null) { sender.Tell(new RekeyDone(false, "SO PIN incorrect")); return; }
+        if (_state.UserPin is not null)
+        {
+            var user = m.UserPin is null ? null : PinCrypto.TryUnwrap(_state.UserPin, m.UserPin);
+            var same = user is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(user, old);
+            if (user is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(user);
+            if (!same)
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(old);
+                sender.Tell(new RekeyDone(false, m.UserPin is null ? "the token has a User PIN: give it too (the new master key is wrapped under both PINs)" : "User PIN incorrect"));
+                return;
+            }
+        }
+
+        _rekeyWaiters.Add(sender);
+        _rekeyBy = new ApplicationProtocol.PeerCredentials(m.Pid, m.Uid, 0);
+        if (_state.Rekey is { } pending)
+        {
+            // a rekey under way (this run, or journaled before a crash): go on with its key
+            if (_rekeyNew is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(old);
+            else if (PinCrypto.TryUnwrap(pending.SoPin, m.SoPin) is { } resumed) StartRekeyLoop(old, resumed, "resumed");
+            else
+            {
+                _rekeyWaiters.Remove(sender);
+                sender.Tell(new RekeyDone(false, "the SO PIN does not open the new master key of the rekey under way"));
+            }
+
+            return;
+        }
+
+        var fresh = PinCrypto.NewMasterKey();
+        var started = new RekeyStarted(PinCrypto.Wrap(fresh, m.SoPin, _settings.Pbkdf2Iterations),
+            m.UserPin is null || _state.UserPin is null ? null : PinCrypto.Wrap(fresh, m.UserPin, _settings.Pbkdf2Iterations));
+        _batchExclusive = true;
+        Commit(null, TokenKey, [started], () => StartRekeyLoop(old, fresh, "started"), () =>
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(old);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(fresh);
+            FailRekeyWaiters("the journal did not take the start of the rekey");
+        }, _rekeyBy);
+    }
+
+    /// <summary>A login during a rekey under way (after a restart, nobody holds its keys): the same PIN opens the new key too, and the rekey goes on.</summary>
+    private void ResumeRekeyWith(byte[] oldKey, byte[] pin, ulong userType)
+    {
+        if (_state.Rekey is not { } pending || _rekeyNew is not null) return;
+        var record = userType == CKU.SO ? pending.SoPin : pending.UserPin;
+        if (record is null || PinCrypto.TryUnwrap(record, pin) is not { } fresh) return;
+        _rekeyBy = _peers.GetValueOrDefault(_contextApp);
+        StartRekeyLoop((byte[])oldKey.Clone(), fresh, "resumed");
+    }
+
+    private void StartRekeyLoop(byte[] oldKey, byte[] newKey, string how)
+    {
+        _rekeyOld = oldKey;
+        _rekeyNew = newKey;
+        _rekeyQueue.Clear();
+        foreach (var (id, attrs) in _state.Objects)
+            if (attrs.IsTrue(CKA.PRIVATE) && !_state.IsResealed(id)) _rekeyQueue.Enqueue(id);
+        _log.Info("token {0} (slot {1}): master-key rotation {2}: {3} private objects to re-encrypt, {4} done", _slot.TokenName, _slot.Id, how,
+            _rekeyQueue.Count, _state.ResealedCount);
+        QueueRekeyStep();
+    }
+
+    private void QueueRekeyStep()
+    {
+        if (_rekeyStepQueued) return;
+        _rekeyStepQueued = true;
+        Self.Tell(RekeyNext.Instance);
+    }
+
+    /// <summary>
+    /// One batch: up to opencryptoki.rekey-batch private objects not yet under the new key, opened with the old key and sealed with the
+    /// new one, journaled as one <see cref="ObjectsResealed"/> (its own journal write: readers go on meanwhile, and until it is committed
+    /// they read these objects as before, under the old key). When none is left: <see cref="RekeyCompleted"/>.
+    /// </summary>
+    private void RekeyStep()
+    {
+        _rekeyStepQueued = false;
+        if (_state.Rekey is null || _rekeyOld is null || _rekeyNew is null) return;
+        var batch = new List<KeyValuePair<ulong, AttributeSet>>();
+        while (batch.Count < _settings.RekeyBatch)
+        {
+            if (_rekeyQueue.Count == 0)
+            {
+                if (batch.Count > 0) break;
+                // objects created or changed during the rekey are under the old key: one more pass finds them
+                foreach (var (id, attrs) in _state.Objects)
+                    if (attrs.IsTrue(CKA.PRIVATE) && !_state.IsResealed(id)) _rekeyQueue.Enqueue(id);
+                if (_rekeyQueue.Count == 0) break;
+            }
+
+            var next = _rekeyQueue.Dequeue();
+            if (!_state.Objects.TryGetValue(next, out var stored) || !stored.IsTrue(CKA.PRIVATE) || _state.IsResealed(next)) continue;
+            batch.Add(new(next, Reseal(next, stored)));
+        }
+
+        var by = _rekeyBy;
+        if (batch.Count == 0)
+        {
+            var count = _state.ResealedCount;
+            _batchExclusive = true;
+            Commit(null, TokenKey, [new RekeyCompleted(count)], () =>
+            {
+                if (_masterKey is not null)
+                {
+                    System.Security.Cryptography.CryptographicOperations.ZeroMemory(_masterKey);
+                    _masterKey = (byte[])_rekeyNew.Clone();
+                }
+
+                DropRekeyKeys();
+                _log.Info("token {0} (slot {1}): master-key rotation completed: {2} private objects under the new key", _slot.TokenName, _slot.Id, count);
+                foreach (var w in _rekeyWaiters) w.Tell(new RekeyDone(true, $"master key of slot {_slot.Id} rotated: {count} private object(s) re-encrypted"));
+                _rekeyWaiters.Clear();
+            }, RetryRekeyLater, by);
+            return;
+        }
+
+        foreach (var (id, _) in batch) _batchTouched.Add(id);
+        Commit(null, null, [new ObjectsResealed(batch)], () =>
+        {
+            foreach (var (id, _) in batch) _unsealed.Remove(id);
+            QueueRekeyStep();
+        }, RetryRekeyLater, by);
+    }
+
+    /// <summary>An object's stored attributes with every sealed value moved from the old master key to the new one (same AAD).</summary>
+    private AttributeSet Reseal(ulong id, AttributeSet stored)
+    {
+        var moved = new AttributeSet();
+        foreach (var (type, value) in stored)
+        {
+            if (!TemplateValidator.IsSecretAtRest(stored, type))
+            {
+                moved.Set(type, value);
+                continue;
+            }
+
+            var aad = PinCrypto.AttributeAad(id, type);
+            var plain = PinCrypto.TryOpen(_rekeyOld!, value, aad);
+            if (plain is null)
+            {
+                // damaged before the rekey: it opens under no key; kept as it is (and reported), the rotation goes on
+                _log.Error("token {0}: object {1}: sealed attribute 0x{2:X} does not open (damaged ciphertext); left as it is by the rekey",
+                    _slot.TokenName, id, type);
+                moved.Set(type, value);
+                continue;
+            }
+
+            moved.Set(type, PinCrypto.Seal(_rekeyNew!, plain, aad));
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+        }
+
+        return moved;
+    }
+
+    /// <summary>The journal did not take a rekey batch (rejected): the rekey tries again in a second.</summary>
+    private void RetryRekeyLater() => Timers.StartSingleTimer("rekey-retry", RekeyNext.Instance, TimeSpan.FromSeconds(1));
+
+    private void DropRekeyKeys()
+    {
+        if (_rekeyOld is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(_rekeyOld);
+        if (_rekeyNew is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(_rekeyNew);
+        _rekeyOld = null;
+        _rekeyNew = null;
+        _rekeyQueue.Clear();
+    }
+
+    private void FailRekeyWaiters(string why)
+    {
+        foreach (var w in _rekeyWaiters) w.Tell(new RekeyDone(false, why));
+        _rekeyWaiters.Clear();
+    }
+
+    // ------------------------------------------------------------------ audit anchor
+
+    /// <summary>How often at most the anchor file is rewritten under a stream of writes.</summary>
+    private static readonly TimeSpan AnchorEvery = TimeSpan.FromMilliseconds(250);
+
+    private sealed record WriteAnchor
+    {
+        public static readonly WriteAnchor Instance = new();
+    }
+
+    private (long SequenceNr, byte[] Hash)? _anchorDue;
+    private DateTime _anchoredAt;
+    private bool _anchorWarned;
+
+    /// <summary>
+    /// After a committed batch: the head of the audit chain goes to the anchor file outside the database (AuditAnchor), at most every
+    /// <see cref="AnchorEvery"/>, so that `ock audit verify` sees rows removed at the journal's end.
+    /// </summary>
+    private void Anchor()
+    {
+        _anchorDue = (LastSequenceNr, _state.LastHash);
+        if (DateTime.UtcNow - _anchoredAt >= AnchorEvery) WriteAnchorNow();
+        else if (!Timers.IsTimerActive("anchor")) Timers.StartSingleTimer("anchor", WriteAnchor.Instance, AnchorEvery);
+    }
+
+    private void WriteAnchorNow()
+    {
+        if (_anchorDue is not { } due) return;
+        try
+        {
+            AuditAnchor.Write(Path.Combine(Path.GetFullPath(_settings.DataDir), AuditAnchor.DirectoryName), PersistenceId, due.SequenceNr, due.Hash);
+            _anchorDue = null;
+            _anchoredAt = DateTime.UtcNow;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (!_anchorWarned) _log.Warning("token {0}: cannot write the audit anchor: {1}", _slot.TokenName, e.Message);
+            _anchorWarned = true;
+        }
+    }
+
     // ------------------------------------------------------------------ snapshots
 
     private void MaybeSnapshot()
     {
         if (_settings.SnapshotEvery <= 0 || _eventsSinceSnapshot < _settings.SnapshotEvery) return;
+        // a snapshot has no place for a rekey under way (which objects are under which key): recovery replays its events instead
+        if (_state.Rekey is not null) return;
         SaveSnapshot(_state.ToSnapshot());
         _eventsSinceSnapshot = 0;
     }
@@ -889,7 +1152,7 @@ public sealed class TokenActor : ReceivePersistentActor
 
     private static bool IsWrite(ITokenCommand c) => c switch
     {
-        StoreNewObjects => true,
+        StoreNewObjects or StartRekey or RekeyNext => true,
         Request r => r.Client.Opcode is Opcode.InitToken or Opcode.Login or Opcode.InitPIN or Opcode.SetPIN
             or Opcode.CreateObject or Opcode.CopyObject or Opcode.DestroyObject or Opcode.SetAttributeValue,
         _ => false,
@@ -925,6 +1188,7 @@ public sealed class TokenActor : ReceivePersistentActor
         if (_batchExclusive) return true;
         if (!IsWrite(c)) return _batchApps.Contains(AppOf(c));
         if (c is StoreNewObjects) return false;
+        if (c is StartRekey or RekeyNext) return true; // a batch of its own: it reads (and reseals) objects others may touch
         var r = (Request)c;
         switch (r.Client.Opcode)
         {
@@ -946,6 +1210,8 @@ public sealed class TokenActor : ReceivePersistentActor
             case OpenSession o: HandleOpenSession(o, sender); break;
             case ApplicationGone g: DropApplication(g.AppId); break;
             case StoreNewObjects m: HandleStoreNew(m); break;
+            case StartRekey k: HandleStartRekey(k, sender); break;
+            case RekeyNext: RekeyStep(); break;
         }
     }
 
@@ -954,9 +1220,10 @@ public sealed class TokenActor : ReceivePersistentActor
     /// runs <paramref name="committed"/> once all of them are committed and applied. <paramref name="touches"/>:
     /// the object id (or <see cref="TokenKey"/>) whose committed state the command's validation read.
     /// </summary>
-    private void Commit(ClientRequest client, ulong? touches, IReadOnlyList<ITokenEvent> events, Action committed)
+    private void Commit(ClientRequest? client, ulong? touches, IReadOnlyList<ITokenEvent> events, Action committed, Action? abandoned = null,
+        ApplicationProtocol.PeerCredentials? by = null)
     {
-        var peer = _peers.GetValueOrDefault(_contextApp);
+        var peer = by ?? _peers.GetValueOrDefault(_contextApp);
         var at = DateTimeOffset.UtcNow;
         foreach (var e in events)
         {
@@ -966,7 +1233,7 @@ public sealed class TokenActor : ReceivePersistentActor
             _pendingEvents.Add(new AuditedEvent(e, record));
         }
 
-        _batch.Add(new PendingWrite(client, events.Count, committed));
+        _batch.Add(new PendingWrite(client, events.Count, committed, abandoned));
         if (touches is { } t) _batchTouched.Add(t);
         _batchApps.Add(_contextApp);
         if (!_collecting) Flush();
@@ -1017,6 +1284,7 @@ public sealed class TokenActor : ReceivePersistentActor
             if (--remaining > 0) return;
             _writing = false;
             _log.Info("token {0} (slot {1}) restored from a backup: {2} objects", _slot.TokenName, _slot.Id, _state.Objects.Count);
+            Anchor();
             sender.Tell(new ImportedState(true, $"restored token '{s.Label}' with {s.Objects.Count} object(s) into slot {_slot.Id}"));
             MaybeSnapshot();
             Drain();
@@ -1051,7 +1319,12 @@ public sealed class TokenActor : ReceivePersistentActor
         var w = _inFlight[_inFlightCursor];
         if (--w.Remaining > 0) return;
         _inFlightCursor++;
-        if (w.Failed) w.Client.Reply(CKR.DEVICE_ERROR);
+        if (w.Failed)
+        {
+            _batchFailed = true;
+            w.Abandoned?.Invoke();
+            w.Client?.Reply(CKR.DEVICE_ERROR);
+        }
         else
         {
             try
@@ -1060,7 +1333,7 @@ public sealed class TokenActor : ReceivePersistentActor
             }
             catch (CkException e)
             {
-                w.Client.Reply(e.Rv);
+                w.Client?.Reply(e.Rv);
             }
         }
 
@@ -1068,6 +1341,16 @@ public sealed class TokenActor : ReceivePersistentActor
         _inFlight.Clear();
         _inFlightCursor = 0;
         _writing = false;
+        if (!_batchFailed) Anchor();
+        if (_batchFailed)
+        {
+            // the journal holds none of the rejected events: the chain goes on from the last committed one,
+            // and the object ids they reserved are free again (the token's state is as before the batch)
+            _batchFailed = false;
+            _chainHead = _state.LastHash;
+            _state.ReleaseReservedObjectIds();
+        }
+
         MaybeSnapshot();
         Drain();
     }
@@ -1107,8 +1390,8 @@ public sealed class TokenActor : ReceivePersistentActor
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "token {0}: journal write failed at sequence {1}", _slot.TokenName, sequenceNr);
-        for (var i = _inFlightCursor; i < _inFlight.Count; i++) _inFlight[i].Client.Reply(CKR.DEVICE_ERROR);
-        foreach (var w in _batch) w.Client.Reply(CKR.DEVICE_ERROR);
+        for (var i = _inFlightCursor; i < _inFlight.Count; i++) _inFlight[i].Client?.Reply(CKR.DEVICE_ERROR);
+        foreach (var w in _batch) w.Client?.Reply(CKR.DEVICE_ERROR);
         foreach (var (c, _) in _deferred)
         {
             switch (c)
@@ -1117,6 +1400,8 @@ public sealed class TokenActor : ReceivePersistentActor
                 case StoreNewObjects m: m.Client.Reply(CKR.DEVICE_ERROR); break;
             }
         }
+
+        FailRekeyWaiters("the journal write failed");
 
         _inFlight.Clear();
         _batch.Clear();

@@ -56,12 +56,21 @@ public static class TokenProtocol
         public static readonly ExportState Instance = new();
     }
 
-    public sealed record ExportedState(bool Initialized, string Manifest, byte[] Snapshot);
+    public sealed record ExportedState(bool Initialized, string Manifest, byte[] Snapshot, string? Busy = null);
 
     /// <summary>`ock token restore`: journals the snapshot's token, PINs and objects as stored into an uninitialised token; answered with <see cref="ImportedState"/>.</summary>
     public sealed record ImportState(string Manifest, byte[] Snapshot, int Pid, int Uid) : ITokenCommand;
 
     public sealed record ImportedState(bool Ok, string Message);
+
+    /// <summary>
+    /// `ock token rekey`: re-encrypts every private object under a new master key, in batches of opencryptoki.rekey-batch, while the
+    /// token goes on serving; resumes a rekey that was under way. The SO PIN and, when the token has one, the User PIN (the new key is
+    /// wrapped under both). Answered with <see cref="RekeyDone"/> once every private object is under the new key.
+    /// </summary>
+    public sealed record StartRekey(byte[] SoPin, byte[]? UserPin, int Pid, int Uid) : ITokenCommand;
+
+    public sealed record RekeyDone(bool Ok, string Message);
 
     /// <summary>For `ock status` and tests: answered with <see cref="TokenUsage"/> (what the token holds in memory).</summary>
     public sealed record GetUsage : ITokenCommand

@@ -49,7 +49,7 @@ public static class AuditCommands
     private static readonly Option<int?> PidOpt = new("--pid") { Description = "Only events caused by this process id", HelpName = "PID" };
     private static readonly Option<string> Since = new("--since") { Description = "Only events at or after this time (ISO 8601, UTC unless an offset is given)", HelpName = "TIME" };
     private static readonly Option<string> Until = new("--until") { Description = "Only events before this time (ISO 8601)", HelpName = "TIME" };
-    private static readonly Option<string> Action = new("--action") { Description = "Only this action (ObjectCreated, ObjectChanged, ObjectDestroyed, LoginFailed, LoginSucceeded, TokenInitialized, UserPinSet, SoPinSet)", HelpName = "ACTION" };
+    private static readonly Option<string> Action = new("--action") { Description = "Only this action (ObjectCreated, ObjectChanged, ObjectDestroyed, LoginFailed, LoginSucceeded, TokenInitialized, UserPinSet, SoPinSet, RekeyStarted, ObjectsResealed, RekeyCompleted)", HelpName = "ACTION" };
 
     private static Command List(Globals g, Option<string> config, Option<string> database)
     {
@@ -114,9 +114,16 @@ public static class AuditCommands
 
     private static Command Verify(Globals g, Option<string> config, Option<string> database)
     {
-        var cmd = new Command("verify", $"Check the hash chain of every token's journal: a changed, removed, inserted or reordered row is reported (exit code {Tampered}).")
+        var anchorsOpt = new Option<string>("--anchors")
         {
-            g.Json,
+            Description = "The daemon's audit anchors (newest sequence number and hash per token, kept outside the database) to catch rows removed " +
+                          "at the end. Default: anchors/ under the configuration's opencryptoki.data-dir (or next to the SQLite file of --database)",
+            HelpName = "DIR",
+        };
+        var cmd = new Command("verify", $"Check the hash chain of every token's journal: a changed, removed, inserted or reordered row, and rows removed " +
+                                        $"at the end (against the daemon's anchors), are reported (exit code {Tampered}).")
+        {
+            g.Json, anchorsOpt,
         }.Examples(
             "ock audit verify --config /etc/opencryptoki-actors/opencryptoki.conf",
             "ock audit verify --database /var/lib/opencryptoki-actors/tokens.db --json");
@@ -124,7 +131,8 @@ public static class AuditCommands
         {
             using var connection = OpenJournal(p.GetValue(config), p.GetValue(database));
             var rows = AuditJournal.ReadRows(connection);
-            var problems = AuditJournal.Verify(rows, AuditJournal.ReadSnapshotHeads(connection));
+            var anchorDir = p.GetValue(anchorsOpt) ?? DefaultAnchors(p.GetValue(config), p.GetValue(database));
+            var problems = AuditJournal.Verify(rows, AuditJournal.ReadSnapshotHeads(connection), anchorDir is null ? null : AuditAnchor.ReadAll(anchorDir));
             var tokens = rows.Select(r => r.PersistenceId).Distinct().Count();
             if (p.GetValue(g.Json))
             {
@@ -248,6 +256,23 @@ public static class AuditCommands
 
         connection.Open();
         return connection;
+    }
+
+    /// <summary>Where the daemon keeps its anchors: data-dir/anchors of the configuration, or beside a SQLite --database file.</summary>
+    private static string? DefaultAnchors(string? configFile, string? database)
+    {
+        if (database is not null)
+        {
+            var (provider, cs) = FromDatabaseOption(database);
+            if (!provider.StartsWith("SQLite", StringComparison.Ordinal)) return null;
+            var file = new SqliteConnectionStringBuilder(cs).DataSource;
+            return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", AuditAnchor.DirectoryName);
+        }
+
+        if (configFile is null && File.Exists("config/opencryptoki.conf")) configFile = "config/opencryptoki.conf";
+        var values = configFile is null || !File.Exists(configFile) ? new Dictionary<string, string>() : MiniHocon.Read(File.ReadAllText(configFile));
+        var dataDir = values.TryGetValue("opencryptoki.data-dir", out var d) && d.Length > 0 ? d : "./var/lib";
+        return Path.Combine(Path.GetFullPath(dataDir), AuditAnchor.DirectoryName);
     }
 
     private static (string Provider, string ConnectionString) FromDatabaseOption(string database)

@@ -58,7 +58,24 @@ public static class BackupCommands
             Output.Line(client.RestoreToken(slot, manifest, state));
             return 0;
         }));
-        return [backup, restore];
+        var rekey = new Command("rekey", "Rotate the master key of the token in --slot online (through ock-slotd's admin socket): every private " +
+                                         "object is re-encrypted under a new master key in batches (opencryptoki.rekey-batch) while the token goes on " +
+                                         "serving; a rotation cut short (crash) goes on at the next login or the next rekey. The new key is wrapped " +
+                                         "under both PINs: the SO PIN ($OCK_SO_PIN, --pin-file or a prompt) and, when the token has one, the User PIN " +
+                                         "($OCK_PIN or a prompt).") { adminSocket }
+            .Examples("OCK_SO_PIN=87654321 OCK_PIN=1234 ock token rekey --slot 0");
+        rekey.SetAction(p => Admin(p, g, adminSocket, client =>
+        {
+            var slot = p.GetValue(g.Slot) ?? throw new UsageException("--slot: which token's master key to rotate");
+            var soPin = Encoding.UTF8.GetBytes(Pins.Get("SO PIN", p.GetValue(g.PinFile), Pins.SoPinVariable));
+            // the User PIN: $OCK_PIN, else a prompt (empty: the token has none); without either, none is sent
+            var user = Environment.GetEnvironmentVariable(Pins.UserPinVariable) is { Length: > 0 } fromEnv ? fromEnv
+                : Console.IsInputRedirected ? "" : Pins.Prompt("User PIN (empty if the token has none): ");
+            var userPin = user.Length == 0 ? null : Encoding.UTF8.GetBytes(user);
+            Output.Line(client.RekeyToken(slot, soPin, userPin));
+            return 0;
+        }, TimeSpan.FromHours(2)));
+        return [backup, restore, rekey];
     }
 
     public static byte[] Seal(string soPin, string manifest, byte[] state)
@@ -105,11 +122,11 @@ public static class BackupCommands
     private static byte[] Derive(string pin, ReadOnlySpan<byte> salt, int iterations) =>
         Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(pin), salt, iterations, HashAlgorithmName.SHA256, 32);
 
-    private static int Admin(ParseResult p, Globals g, Option<string> socket, Func<AdminClient, int> body) => Ock.Run(p, g, _ =>
+    private static int Admin(ParseResult p, Globals g, Option<string> socket, Func<AdminClient, int> body, TimeSpan? timeout = null) => Ock.Run(p, g, _ =>
     {
         try
         {
-            using var client = AdminClient.Connect(AdminClient.ResolvePath(p.GetValue(socket)), TimeSpan.FromSeconds(120));
+            using var client = AdminClient.Connect(AdminClient.ResolvePath(p.GetValue(socket)), timeout ?? TimeSpan.FromSeconds(120));
             return body(client);
         }
         catch (AdminException e)

@@ -194,6 +194,16 @@ public sealed class AdminClient : IDisposable
         return Command(AdminOp.TokenRestore, w);
     }
 
+    /// <summary>Rotates the master key of the token in <paramref name="slot"/> (`ock token rekey`); returns once it is done.</summary>
+    public string RekeyToken(ulong slot, byte[] soPin, byte[]? userPin)
+    {
+        using var w = new WireWriter();
+        w.WriteULong(slot);
+        w.WriteBytes(soPin);
+        w.WriteNullableBytes(userPin);
+        return Command(AdminOp.TokenRekey, w);
+    }
+
     private static string Message(byte[] payload)
     {
         if (payload.Length < 4) return "(no message)";

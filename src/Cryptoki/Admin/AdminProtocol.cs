@@ -18,6 +18,9 @@ public enum AdminOp : ushort
     TokenBackup = 7,
     TokenRestore = 8,
     Stats = 9,
+
+    /// <summary>u64 slot, bytes SO PIN, nullable bytes User PIN: master-key rotation; answered when every private object is under the new key.</summary>
+    TokenRekey = 10,
 }
 
 /// <summary>Reply status of an admin request. Anything but <see cref="Ok"/> carries a <c>bytes</c> message.</summary>

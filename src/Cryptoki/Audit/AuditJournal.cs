@@ -92,12 +92,15 @@ public static class AuditJournal
     /// <summary>
     /// Checks every token's chain: each audited row's hash matches its bytes (a changed row), its previous hash is the
     /// hash of the audited row before it (a removed, inserted or reordered row), sequence numbers run 1, 2, 3… without
-    /// gaps, no unaudited row follows an audited one, and the journal reaches the latest snapshot.
+    /// gaps, no unaudited row follows an audited one, the journal reaches the latest snapshot, and (given the daemon's
+    /// <see cref="AuditAnchor"/>s) it reaches each anchor with the same hash: rows removed at the end.
     /// </summary>
-    public static List<AuditProblem> Verify(IEnumerable<JournalRow> rows, IReadOnlyDictionary<string, long>? snapshotHeads = null)
+    public static List<AuditProblem> Verify(IEnumerable<JournalRow> rows, IReadOnlyDictionary<string, long>? snapshotHeads = null,
+        IReadOnlyDictionary<string, (long SequenceNr, byte[] Hash)>? anchors = null)
     {
         var problems = new List<AuditProblem>();
         var lastSeq = new Dictionary<string, long>();
+        var hashes = new Dictionary<(string, long), byte[]>();
         foreach (var group in rows.GroupBy(r => r.PersistenceId))
         {
             var pid = group.Key;
@@ -133,6 +136,7 @@ public static class AuditJournal
                 if (!record.PreviousHash.AsSpan().SequenceEqual(previous))
                     problems.Add(new AuditProblem(pid, row.SequenceNr, "chain broken: previous hash differs (a row before it was removed, inserted, reordered or changed)"));
                 head = record.Hash;
+                if (anchors is not null && anchors.TryGetValue(pid, out var a) && a.SequenceNr == row.SequenceNr) hashes[(pid, row.SequenceNr)] = record.Hash;
             }
 
             lastSeq[pid] = expected - 1;
@@ -142,6 +146,16 @@ public static class AuditJournal
             foreach (var (pid, seq) in snapshotHeads)
                 if (lastSeq.GetValueOrDefault(pid) < seq)
                     problems.Add(new AuditProblem(pid, seq, $"journal ends at {lastSeq.GetValueOrDefault(pid)} but a snapshot was taken at {seq}: rows at the end were removed"));
+        if (anchors is not null)
+            foreach (var (pid, (seq, hash)) in anchors)
+            {
+                if (!pid.StartsWith("token-", StringComparison.Ordinal)) continue;
+                if (lastSeq.GetValueOrDefault(pid) < seq)
+                    problems.Add(new AuditProblem(pid, seq, $"truncated: journal ends at {lastSeq.GetValueOrDefault(pid)} but the daemon's anchor says it reached {seq}: rows at the end were removed"));
+                else if (hashes.TryGetValue((pid, seq), out var found) && !found.AsSpan().SequenceEqual(hash))
+                    problems.Add(new AuditProblem(pid, seq, "row differs from the daemon's anchor (the newest rows were replaced)"));
+            }
+
         return problems;
     }
 }

@@ -36,6 +36,19 @@ public sealed record LoginFailuresReset(ulong UserType) : ITokenEvent;
 public sealed record LoginSucceeded(ulong UserType) : ITokenEvent;
 
 /// <summary>
+/// Master-key rotation begins (`ock token rekey`): a new master key, wrapped under the SO PIN and (when set) the User PIN.
+/// Until <see cref="RekeyCompleted"/> the old PIN records stay in force; each private object is sealed under the old key
+/// until a <see cref="ObjectsResealed"/> names it, and under the new one after.
+/// </summary>
+public sealed record RekeyStarted(PinRecord SoPin, PinRecord? UserPin) : ITokenEvent;
+
+/// <summary>One batch of a rekey: these private objects' attributes as stored, secret values now sealed under the new master key.</summary>
+public sealed record ObjectsResealed(IReadOnlyList<KeyValuePair<ulong, AttributeSet>> Objects) : ITokenEvent;
+
+/// <summary>Every private object is under the new master key: the PIN records of <see cref="RekeyStarted"/> replace the old ones.</summary>
+public sealed record RekeyCompleted(int Objects) : ITokenEvent;
+
+/// <summary>
 /// A journal row that could not be decoded (damaged bytes, an unknown version): never written, only read back.
 /// The token reports it (with the object id when the row names one) and skips it.
 /// </summary>

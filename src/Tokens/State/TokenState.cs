@@ -32,6 +32,17 @@ public sealed class TokenState
     /// <summary>Hash of the last audited event (head of the token's audit chain).</summary>
     public byte[] LastHash { get; private set; } = OpenCryptokiActors.Cryptoki.Audit.AuditRecord.Genesis;
 
+    /// <summary>The rekey under way (journaled <see cref="RekeyStarted"/>, no <see cref="RekeyCompleted"/> yet), else null.</summary>
+    public RekeyStarted? Rekey { get; private set; }
+
+    private readonly HashSet<ulong> _resealed = new();
+
+    /// <summary>During a rekey: whether object <paramref name="id"/> is sealed under the new master key already.</summary>
+    public bool IsResealed(ulong id) => _resealed.Contains(id);
+
+    /// <summary>During a rekey: how many objects are under the new master key.</summary>
+    public int ResealedCount => _resealed.Count;
+
     public int Failures(ulong userType) => userType == CKU.SO ? SoFailures : UserFailures;
 
     public void Apply(ITokenEvent e)
@@ -46,6 +57,8 @@ public sealed class TokenState
                 SoFailures = 0;
                 UserFailures = 0;
                 Index.Clear();
+                Rekey = null;
+                _resealed.Clear();
                 break;
             case SoPinSet s:
                 SoPin = s.SoPin;
@@ -56,14 +69,41 @@ public sealed class TokenState
                 UserFailures = 0;
                 break;
             case ObjectCreated c:
+                // created or changed during a rekey: sealed under the old key, for a later batch of the rekey
                 Index.Set(c.Id, c.Attributes);
+                _resealed.Remove(c.Id);
                 NextObjectId = Math.Max(NextObjectId, c.Id + 1);
                 break;
             case ObjectChanged c:
                 Index.Set(c.Id, c.Attributes);
+                _resealed.Remove(c.Id);
                 break;
             case ObjectDestroyed d:
                 Index.Remove(d.Id);
+                _resealed.Remove(d.Id);
+                break;
+            case RekeyStarted r:
+                Rekey = r;
+                _resealed.Clear();
+                break;
+            case ObjectsResealed r:
+                foreach (var (id, attrs) in r.Objects)
+                {
+                    if (!Index.Objects.ContainsKey(id)) continue;
+                    Index.Set(id, attrs);
+                    _resealed.Add(id);
+                }
+
+                break;
+            case RekeyCompleted:
+                if (Rekey is { } done)
+                {
+                    SoPin = done.SoPin;
+                    UserPin = done.UserPin ?? UserPin;
+                }
+
+                Rekey = null;
+                _resealed.Clear();
                 break;
             case LoginFailed f:
                 if (f.UserType == CKU.SO) SoFailures++;
@@ -95,6 +135,8 @@ public sealed class TokenState
                 NextObjectId = s.NextObjectId;
                 Index.Clear();
                 foreach (var (id, attrs) in s.Objects) Index.Set(id, attrs);
+                Rekey = null;
+                _resealed.Clear();
                 LastHash = s.LastHash ?? OpenCryptokiActors.Cryptoki.Audit.AuditRecord.Genesis;
                 break;
             default:
@@ -105,6 +147,19 @@ public sealed class TokenState
     public TokenSnapshot ToSnapshot() =>
         new(Initialized, Label, SoPin, UserPin, SoFailures, UserFailures, NextObjectId, Objects.ToList(), LastHash);
 
-    /// <summary>Reserves the next token object id (the event that uses it advances the counter on Apply).</summary>
-    public ulong AllocateObjectId() => NextObjectId++;
+    private ulong _reserved;
+
+    /// <summary>
+    /// Reserves the next token object id for an event not yet committed; <see cref="NextObjectId"/> (committed state)
+    /// advances only when the event that uses it is applied.
+    /// </summary>
+    public ulong AllocateObjectId()
+    {
+        var id = Math.Max(_reserved, NextObjectId);
+        _reserved = id + 1;
+        return id;
+    }
+
+    /// <summary>The journal did not take the events that used the reserved ids: reservations start again from the committed counter.</summary>
+    public void ReleaseReservedObjectIds() => _reserved = 0;
 }

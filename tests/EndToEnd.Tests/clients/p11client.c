@@ -15,6 +15,11 @@
  *   p11client MODULE burst SLOT PREFIX N     creates public token data objects PREFIX-0 .. PREFIX-(N-1) (CKA_VALUE =
  *                                            the label) on one R/W session, one at a time; prints "OK <label> <handle>"
  *                                            after each CKR_OK (stdout line-buffered), "FAIL ..." at the first error
+ *   p11client MODULE secrets SLOT PIN PREFIX N       logs in as user, creates private token generic-secret keys
+ *                                            PREFIX-0 .. PREFIX-(N-1) whose CKA_VALUE is derived from the label (readable:
+ *                                            not sensitive); prints "created=<n>"
+ *   p11client MODULE check-secrets SLOT PIN PREFIX N logs in as user, finds each PREFIX-i and compares its CKA_VALUE;
+ *                                            prints "checked=<n>", or "FAIL <label> ..." at the first wrong one
  *   p11client MODULE dump SLOT               every public object: "OBJ <handle> <label> <intact|damaged>" (intact:
  *                                            CKA_VALUE equals the label), then "count=<n>"
  *
@@ -226,6 +231,70 @@ static int cmd_burst(CK_SLOT_ID slot, const char *prefix, long n)
     return 0;
 }
 
+/* the value of secret PREFIX-i: the label, repeated to 32 bytes */
+static void secret_value(const char *label, unsigned char out[32])
+{
+    size_t n = strlen(label);
+    for (int i = 0; i < 32; i++) out[i] = (unsigned char)label[i % n] ^ (unsigned char)i;
+}
+
+static CK_SESSION_HANDLE user_session(CK_SLOT_ID slot, const char *pin)
+{
+    CK_SESSION_HANDLE s;
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), "C_OpenSession");
+    CHECK(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)), "C_Login");
+    return s;
+}
+
+static int cmd_secrets(CK_SLOT_ID slot, const char *pin, const char *prefix, long n)
+{
+    CK_SESSION_HANDLE s = user_session(slot, pin);
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    char label[128];
+    unsigned char value[32];
+    for (long i = 0; i < n; i++) {
+        CK_OBJECT_HANDLE h;
+        snprintf(label, sizeof label, "%s-%ld", prefix, i);
+        secret_value(label, value);
+        CK_ATTRIBUTE tmpl[] = {
+            { CKA_CLASS, &cls, sizeof cls }, { CKA_KEY_TYPE, &kt, sizeof kt }, { CKA_TOKEN, &yes, sizeof yes },
+            { CKA_PRIVATE, &yes, sizeof yes }, { CKA_SENSITIVE, &no, sizeof no }, { CKA_EXTRACTABLE, &yes, sizeof yes },
+            { CKA_LABEL, label, strlen(label) }, { CKA_VALUE, value, sizeof value },
+        };
+        CHECK(p11->C_CreateObject(s, tmpl, 8, &h), "C_CreateObject");
+    }
+    printf("created=%ld\n", n);
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static int cmd_check_secrets(CK_SLOT_ID slot, const char *pin, const char *prefix, long n)
+{
+    CK_SESSION_HANDLE s = user_session(slot, pin);
+    char label[128];
+    unsigned char want[32], got[64];
+    for (long i = 0; i < n; i++) {
+        CK_OBJECT_HANDLE found[2];
+        CK_ULONG count = 0;
+        snprintf(label, sizeof label, "%s-%ld", prefix, i);
+        CK_ATTRIBUTE t[] = { { CKA_LABEL, label, strlen(label) } };
+        CHECK(p11->C_FindObjectsInit(s, t, 1), "C_FindObjectsInit");
+        CHECK(p11->C_FindObjects(s, found, 2, &count), "C_FindObjects");
+        CHECK(p11->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+        if (count != 1) { printf("FAIL %s found=%lu\n", label, (unsigned long)count); return 2; }
+        CK_ATTRIBUTE a[] = { { CKA_VALUE, got, sizeof got } };
+        CHECK(p11->C_GetAttributeValue(s, found[0], a, 1), "C_GetAttributeValue");
+        secret_value(label, want);
+        if (a[0].ulValueLen != sizeof want || memcmp(got, want, sizeof want) != 0) { printf("FAIL %s wrong value\n", label); return 2; }
+    }
+    printf("checked=%ld\n", n);
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
 static int cmd_dump(CK_SLOT_ID slot)
 {
     CK_SESSION_HANDLE s;
@@ -281,6 +350,10 @@ int main(int argc, char **argv)
         return cmd_init_token(strtoul(argv[3], NULL, 10), argv[4], argv[5]);
     if (strcmp(cmd, "burst") == 0 && argc == 6)
         return cmd_burst(strtoul(argv[3], NULL, 10), argv[4], atol(argv[5]));
+    if (strcmp(cmd, "secrets") == 0 && argc == 7)
+        return cmd_secrets(strtoul(argv[3], NULL, 10), argv[4], argv[5], atol(argv[6]));
+    if (strcmp(cmd, "check-secrets") == 0 && argc == 7)
+        return cmd_check_secrets(strtoul(argv[3], NULL, 10), argv[4], argv[5], atol(argv[6]));
     if (strcmp(cmd, "dump") == 0 && argc == 4)
         return cmd_dump(strtoul(argv[3], NULL, 10));
     fprintf(stderr, "unknown command %s\n", cmd);
