@@ -332,7 +332,10 @@ public static class KeyCommands
             if (p.GetValue(raw) is { } rawType)
             {
                 var ckk = ParseKeyType(rawType);
-                if (ckk is CKK.CKK_RSA or CKK.CKK_EC) throw new UsageException("--raw is for secret keys");
+                if (ckk is CKK.CKK_RSA or CKK.CKK_EC or CKK.CKK_DSA or CKK.CKK_DH
+                    || (ulong)ckk is Cryptoki.Pkcs11.CKK.EC_EDWARDS or Cryptoki.Pkcs11.CKK.EC_MONTGOMERY or Cryptoki.Pkcs11.CKK.ML_DSA
+                        or Cryptoki.Pkcs11.CKK.ML_KEM or Cryptoki.Pkcs11.CKK.SLH_DSA)
+                    throw new UsageException("--raw is for secret keys");
                 key = new KeyMaterial(CKO.CKO_SECRET_KEY, ckk, [A(CKA.CKA_VALUE, bytes)], "raw");
             }
             else
@@ -352,7 +355,8 @@ public static class KeyCommands
     {
         var usage = (key.Class, key.Type) switch
         {
-            (CKO.CKO_SECRET_KEY, CKK.CKK_AES) => new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_WRAP, true), A(CKA.CKA_UNWRAP, true) },
+            (CKO.CKO_SECRET_KEY, CKK.CKK_AES or CKK.CKK_DES or CKK.CKK_DES2 or CKK.CKK_DES3) =>
+                new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_WRAP, true), A(CKA.CKA_UNWRAP, true) },
             (CKO.CKO_SECRET_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_VERIFY, true)],
             (CKO.CKO_PRIVATE_KEY, CKK.CKK_RSA) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_UNWRAP, true)],
             (CKO.CKO_PRIVATE_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DERIVE, true)],
