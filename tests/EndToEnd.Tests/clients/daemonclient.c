@@ -21,6 +21,13 @@
  *                                               AES-128, AES-192, AES-256 (CKM_AES_KEY_GEN) and 3DES (CKM_DES3_KEY_GEN),
  *                                               then N x SHA-256 digest, N x AES-ECB encryption with each AES key and
  *                                               N x DES3-ECB encryption; prints "DONE ops=N"
+ *   daemonclient MODULE fork SLOT LABEL         the parent opens a R/W session, creates a session object LABEL and starts a
+ *                                               SHA-256 digest ("ab"), then forks. The child prints
+ *                                               "child slots=0x.. open=0x.. init=0x.. parentsession=0x.. own=0x.. digest=<hex>
+ *                                               found=N" (before its C_Initialize: C_GetSlotList, C_OpenSession; after:
+ *                                               the parent's session handle, its own session, a digest of "abc", a find of
+ *                                               LABEL); when it has exited the parent prints "parent sessioninfo=0x..
+ *                                               digest=<hex of the whole "abc"> found=N"
  *   daemonclient MODULE swarm SLOT N KILL PIN DIR   forks N children (waves of 25), each: C_Initialize, a R/O and a R/W
  *                                               session, User login, one token object and one session object
  *                                               (CKA_APPLICATION "swarm"), a find. Children 0..KILL-1 then leave an
@@ -452,6 +459,79 @@ static int cmd_ops(CK_SLOT_ID slot, unsigned long n)
     return 0;
 }
 
+static void hex(const CK_BYTE *b, CK_ULONG n)
+{
+    for (CK_ULONG i = 0; i < n; i++)
+        printf("%02x", b[i]);
+}
+
+static CK_ULONG count_label(CK_SESSION_HANDLE s, const char *label)
+{
+    CK_ATTRIBUTE find[] = { { CKA_LABEL, (void *)label, strlen(label) } };
+    CK_OBJECT_HANDLE found[16];
+    CK_ULONG n = 0;
+    CHECK(p11->C_FindObjectsInit(s, find, 1), "C_FindObjectsInit");
+    CHECK(p11->C_FindObjects(s, found, 16, &n), "C_FindObjects");
+    CHECK(p11->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+    return n;
+}
+
+static int cmd_fork(CK_SLOT_ID slot, const char *label)
+{
+    CK_OBJECT_CLASS data_class = CKO_DATA;
+    CK_BBOOL no = CK_FALSE;
+    CK_ATTRIBUTE obj[] = {
+        { CKA_CLASS, &data_class, sizeof data_class }, { CKA_TOKEN, &no, sizeof no },
+        { CKA_LABEL, (void *)label, strlen(label) },
+    };
+    CK_MECHANISM sha = { CKM_SHA256, NULL, 0 };
+    CK_SESSION_HANDLE s;
+    CK_OBJECT_HANDLE o;
+    CK_BYTE digest[32];
+    CK_ULONG dlen = sizeof digest;
+    CHECK(p11->C_Initialize(NULL), "C_Initialize");
+    CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), "C_OpenSession");
+    CHECK(p11->C_CreateObject(s, obj, 3, &o), "C_CreateObject");
+    CHECK(p11->C_DigestInit(s, &sha), "C_DigestInit");
+    CHECK(p11->C_DigestUpdate(s, (CK_BYTE_PTR) "ab", 2), "C_DigestUpdate");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        printf("FAIL fork\n");
+        return 2;
+    }
+    if (pid == 0) {
+        CK_ULONG count = 0;
+        CK_SESSION_HANDLE mine = 0;
+        CK_SESSION_INFO info;
+        CK_RV slots = p11->C_GetSlotList(CK_FALSE, NULL, &count);
+        CK_RV open = p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &mine);
+        CK_RV init = p11->C_Initialize(NULL);
+        CK_RV parent = p11->C_GetSessionInfo(s, &info);
+        CK_RV own = p11->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &mine);
+        printf("child slots=0x%lx open=0x%lx init=0x%lx parentsession=0x%lx own=0x%lx digest=", (unsigned long)slots,
+               (unsigned long)open, (unsigned long)init, (unsigned long)parent, (unsigned long)own);
+        CHECK(p11->C_DigestInit(mine, &sha), "C_DigestInit(child)");
+        CHECK(p11->C_Digest(mine, (CK_BYTE_PTR) "abc", 3, digest, &dlen), "C_Digest(child)");
+        hex(digest, dlen);
+        printf(" found=%lu\n", (unsigned long)count_label(mine, label));
+        fflush(stdout);
+        CHECK(p11->C_Finalize(NULL), "C_Finalize(child)");
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CK_SESSION_INFO info;
+    CK_RV si = p11->C_GetSessionInfo(s, &info);
+    CHECK(p11->C_DigestUpdate(s, (CK_BYTE_PTR) "c", 1), "C_DigestUpdate(parent after fork)");
+    CHECK(p11->C_DigestFinal(s, digest, &dlen), "C_DigestFinal(parent after fork)");
+    printf("parent sessioninfo=0x%lx digest=", (unsigned long)si);
+    hex(digest, dlen);
+    printf(" found=%lu\n", (unsigned long)count_label(s, label));
+    CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 4;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -476,6 +556,8 @@ int main(int argc, char **argv)
         return cmd_wait_poll(atoi(argv[3]));
     if (strcmp(cmd, "holder") == 0 && argc == 6)
         return cmd_holder(strtoul(argv[3], NULL, 10), argv[4], argv[5]);
+    if (strcmp(cmd, "fork") == 0 && argc == 5)
+        return cmd_fork(strtoul(argv[3], NULL, 10), argv[4]);
     if (strcmp(cmd, "ops") == 0 && argc == 5)
         return cmd_ops(strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10));
     if (strcmp(cmd, "intruder") == 0 && argc == 6)
