@@ -464,8 +464,16 @@ public static class ObjectTypes
         if (a.Get(CKA.PUBLIC_KEY_INFO) is { Length: > 0 } || a.Get(CKA.EC_PARAMS) is not { Length: > 1 } parameters
             || a.Get(CKA.EC_POINT) is not { Length: > 0 } encoded) return;
         var point = encoded;
-        if (System.Formats.Asn1.AsnDecoder.TryReadPrimitiveOctetString(encoded, System.Formats.Asn1.AsnEncodingRules.DER, out var inner, out var consumed)
-            && consumed == encoded.Length) point = inner.ToArray();
+        try
+        {
+            if (System.Formats.Asn1.AsnDecoder.TryReadPrimitiveOctetString(encoded, System.Formats.Asn1.AsnEncodingRules.DER, out var inner, out var consumed)
+                && consumed == encoded.Length) point = inner.ToArray();
+        }
+        catch (System.Formats.Asn1.AsnContentException)
+        {
+            // A raw point (04 || X || Y) whose first bytes do not make a DER OCTET STRING.
+        }
+
         try
         {
             var w = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
