@@ -363,4 +363,43 @@ public sealed class _40_Pkcs11v3Test(Pkcs11v3Daemon v3) : IClassFixture<Pkcs11v3
         Line("derive-template-applied rv=0x0 sensitive=1");
         Line("derive-template-conflict rv=0xd1");
     }
+
+    [Fact]
+    public void Generated_keys_carry_CKA_PUBLIC_KEY_INFO_as_NET_encodes_it()
+    {
+        var info = v3.Run.Stdout.Split('\n').First(l => l.StartsWith("public-key-info ", StringComparison.Ordinal));
+        var f = info.Split(' ').Skip(1).Select(x => x.Split('=', 2)).ToDictionary(x => x[0], x => x[1]);
+        Assert.Equal("1", f["rsa-private-same"]);
+        var point = Hex(Fields("msg-ecdsa")["point"]);
+        using var ec = System.Security.Cryptography.ECDsa.Create(new System.Security.Cryptography.ECParameters
+        {
+            Curve = System.Security.Cryptography.ECCurve.NamedCurves.nistP256,
+            Q = new System.Security.Cryptography.ECPoint { X = point[3..35], Y = point[35..67] },
+        });
+        Assert.Equal(Convert.ToHexString(ec.ExportSubjectPublicKeyInfo()), f["ec"], ignoreCase: true);
+        using var rsa = System.Security.Cryptography.RSA.Create(new System.Security.Cryptography.RSAParameters
+        {
+            Modulus = Hex(Fields("msg-pss")["modulus"]), Exponent = [1, 0, 1],
+        });
+        Assert.Equal(Convert.ToHexString(rsa.ExportSubjectPublicKeyInfo()), f["rsa"], ignoreCase: true);
+    }
+
+    [Fact]
+    public void The_token_provides_its_profiles_a_clock_and_a_monotonic_counter()
+    {
+        Line("profiles count=2 ids=1,2"); // CKP_BASELINE_PROVIDER, CKP_EXTENDED_PROVIDER
+        Line("find-all-lists-profiles=0"); // only a search naming the class finds them
+        Line("profile-destroy rv=0x1b"); // CKR_ACTION_PROHIBITED
+        Line("profile-set rv=0x1b");
+        Line("profile-create rv=0x13"); // CKR_ATTRIBUTE_VALUE_INVALID: provided by the token, not created
+        var clock = v3.Run.Stdout.Split('\n').First(l => l.StartsWith("clock rv=", StringComparison.Ordinal));
+        Assert.StartsWith("clock rv=0x0 len=16 value=", clock);
+        var value = clock[(clock.IndexOf("value=", StringComparison.Ordinal) + 6)..];
+        var time = DateTime.ParseExact(value[..14], "yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
+        Assert.Equal("00", value[14..]);
+        Assert.InRange(time, DateTime.UtcNow.AddMinutes(-10), DateTime.UtcNow.AddMinutes(1));
+        Line("counter found=1 len=8 increases=1");
+        Line("clock-destroy rv=0x1b");
+    }
 }

@@ -110,6 +110,36 @@ public class Issue3PqcSpec
     }
 
     [Theory]
+    [InlineData(CKP.ML_KEM_512, 768)]
+    [InlineData(CKP.ML_KEM_768, 1088)]
+    [InlineData(CKP.ML_KEM_1024, 1568)]
+    public void Ml_kem_encapsulation_round_trip(ulong set, int ciphertextLength)
+    {
+        var m = Mech(CKM.ML_KEM);
+        var (pub, priv) = Mech(CKM.ML_KEM_KEY_PAIR_GEN).GenerateKeyPair(CKM.ML_KEM_KEY_PAIR_GEN, null, Set((CKA.PARAMETER_SET, U(set))), new AttributeSet());
+        var template = Set((CKA.CLASS, U(CKO.SECRET_KEY)), (CKA.KEY_TYPE, U(CKK.GENERIC_SECRET)));
+        var (ct, sent) = m.Encapsulate(CKM.ML_KEM, null, pub, template);
+        Assert.Equal(ciphertextLength, ct.Length);
+        var received = m.Decapsulate(CKM.ML_KEM, null, priv, ct, template);
+        Assert.Equal(32, sent.Get(CKA.VALUE)!.Length);
+        Assert.Equal(sent.Get(CKA.VALUE), received.Get(CKA.VALUE));
+        var (ct2, sent2) = m.Encapsulate(CKM.ML_KEM, null, pub, template);
+        Assert.NotEqual(ct, ct2);
+        Assert.NotEqual(sent.Get(CKA.VALUE), sent2.Get(CKA.VALUE));
+
+        // FIPS 203 implicit rejection: a changed ciphertext gives another secret, not an error.
+        ct[0] ^= 1;
+        Assert.NotEqual(sent.Get(CKA.VALUE), m.Decapsulate(CKM.ML_KEM, null, priv, ct, template).Get(CKA.VALUE));
+        var aes = Set((CKA.CLASS, U(CKO.SECRET_KEY)), (CKA.KEY_TYPE, U(CKK.AES)), (CKA.VALUE_LEN, U(16)));
+        ct[0] ^= 1;
+        Assert.Equal(sent.Get(CKA.VALUE)![..16], m.Decapsulate(CKM.ML_KEM, null, priv, ct, aes).Get(CKA.VALUE));
+        Assert.Equal(CKR.ENCRYPTED_DATA_LEN_RANGE, Rv(() => m.Decapsulate(CKM.ML_KEM, null, priv, ct[1..], template)));
+        Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => m.Encapsulate(CKM.ML_KEM, null, priv, template)));
+        Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => m.Decapsulate(CKM.ML_KEM, null, pub, ct, template)));
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => m.Encapsulate(CKM.ML_KEM, [1], pub, template)));
+    }
+
+    [Theory]
     [InlineData(CKP.SLH_DSA_SHA2_128F, 32, 17088)]
     [InlineData(CKP.SLH_DSA_SHAKE_128F, 32, 17088)]
     public void Slh_dsa_key_generation_sign_verify(ulong set, int pkLength, int sigLength)

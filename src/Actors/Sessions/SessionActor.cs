@@ -625,7 +625,9 @@ public sealed class SessionActor : ReceiveActor
 
             var recording = new Recording(origin);
             recording.Record(seen);
-            restored[kind] = new Active(op, recording);
+            var alwaysAuthenticate = kind is OperationKind.Sign or OperationKind.Decrypt
+                && (kind == OperationKind.Sign ? m.AuthenticationKey : m.EncryptionKey)!.Attributes.IsTrue(CKA.ALWAYS_AUTHENTICATE);
+            restored[kind] = new Active(op, recording) { AwaitsContextLogin = alwaysAuthenticate };
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seen);
         }
 

@@ -518,6 +518,13 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     /// <summary>The object's attributes if the application may see it (stored form for token objects).</summary>
     private bool TryVisible(ulong app, ulong handle, out AttributeSet attrs, out bool isTokenObject)
     {
+        if (TokenProvidedObjects.Get(handle) is { } provided)
+        {
+            attrs = provided;
+            isTokenObject = false;
+            return true;
+        }
+
         isTokenObject = handle < SessionObjectBase;
         if (isTokenObject)
         {
@@ -652,6 +659,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         var handle = r.ReadULong();
         var template = AttributeSet.FromTemplate(r.ReadTemplate());
         r.ExpectEnd();
+        if (TokenProvidedObjects.IsProvided(handle)) throw new CkException(CKR.ACTION_PROHIBITED);
         var source = Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
         var copy = TemplateValidator.ForCopy(source.Clone(), template, LoggedIn(s.App) == CKU.SO);
         copy.Remove(CKA.UNIQUE_ID);
@@ -664,7 +672,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         r.ExpectEnd();
         if (!TryVisible(s.App, handle, out var attrs, out var isTokenObject)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
         if (isTokenObject && !s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
-        if (attrs.GetBool(CKA.DESTROYABLE) == false) throw new CkException(CKR.ACTION_PROHIBITED);
+        if (attrs.GetBool(CKA.DESTROYABLE) == false || TokenProvidedObjects.IsProvided(handle)) throw new CkException(CKR.ACTION_PROHIBITED);
         if (!isTokenObject)
         {
             RemoveSessionObject(handle);
@@ -748,6 +756,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         r.ExpectEnd();
         if (!TryVisible(s.App, handle, out _, out var isTokenObject)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
         if (isTokenObject && !s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
+        if (TokenProvidedObjects.IsProvided(handle)) throw new CkException(CKR.ACTION_PROHIBITED);
         var current = Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
         var updated = TemplateValidator.ForSet(current.Clone(), changes, LoggedIn(s.App) == CKU.SO);
         if (updated.IsTrue(CKA.PRIVATE) != current.IsTrue(CKA.PRIVATE)) throw new CkException(CKR.ATTRIBUTE_READ_ONLY);
@@ -780,6 +789,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
                 _sessionObjects[id].App == app && (user || !attrs.IsTrue(CKA.PRIVATE))));
         }
 
+        results.AddRange(TokenProvidedObjects.Find(template));
         s.FindResults = results.ToArray();
         s.FindPosition = 0;
         req.Ok();

@@ -121,6 +121,15 @@ public static partial class CKD
 /// <summary>CK_PKCS5_PBKDF2_PSEUDO_RANDOM_FUNCTION_TYPE, CKZ_SALT_SPECIFIED and CKF_HKDF_SALT_* values.</summary>
 public static partial class CKP
 {
+    /// <summary>CKA_PROFILE_ID values (PKCS#11 3.0 profiles).</summary>
+    public const ulong INVALID_ID = 0x0UL;
+    public const ulong BASELINE_PROVIDER = 0x1UL;
+    public const ulong EXTENDED_PROVIDER = 0x2UL;
+    public const ulong AUTHENTICATION_TOKEN = 0x3UL;
+    public const ulong PUBLIC_CERTIFICATES_TOKEN = 0x4UL;
+    public const ulong COMPLETE_PROVIDER = 0x5UL;
+    public const ulong HKDF_TLS_TOKEN = 0x6UL;
+
     public const ulong PKCS5_PBKD2_HMAC_SHA1 = 0x1UL;
     public const ulong PKCS5_PBKD2_HMAC_GOSTR3411 = 0x2UL;
     public const ulong PKCS5_PBKD2_HMAC_SHA224 = 0x3UL;

@@ -76,6 +76,13 @@ public static class ObjectTypes
         new(CKA.UNIQUE_ID, K.Bytes, TokenSet),
     ];
 
+    /// <summary>§4.2 Table 11 and §4.2.2–4.2.3: hardware features: their type and a read-only value.</summary>
+    private static IEnumerable<AttrDef> HwFeature() =>
+    [
+        new(CKA.HW_FEATURE_TYPE, K.ULong, RequiredOnCreate | ReadOnlyAfterCreate),
+        new(CKA.VALUE, K.Bytes, ReadOnlyAfterCreate),
+    ];
+
     /// <summary>§4.5 Table 16: data objects.</summary>
     private static IEnumerable<AttrDef> Data() =>
     [
@@ -326,11 +333,11 @@ public static class ObjectTypes
             new("data", CKO.DATA, null, Compose(CommonObject(), Storage(false), Data())),
             new("X.509 certificate", CKO.CERTIFICATE, CKC.X_509, Compose(CommonObject(), Storage(false), Certificate(), X509())),
             new("RSA public key", CKO.PUBLIC_KEY, CKK.RSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), RsaPublic()),
-                CheckRsaPublic, CompleteRsaPublic),
+                CheckRsaPublic, a => { CompleteRsaPublic(a); CompleteRsaPublicKeyInfo(a); }),
             new("RSA private key", CKO.PRIVATE_KEY, CKK.RSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), RsaPrivate()),
-                CheckRsaPrivate),
+                CheckRsaPrivate, CompleteRsaPublicKeyInfo),
             new("EC public key", CKO.PUBLIC_KEY, CKK.EC, Compose(CommonObject(), Storage(false), Key(), PublicKey(), EcPublic()),
-                CheckEcParams),
+                CheckEcParams, CompleteEcPublicKeyInfo),
             new("EC private key", CKO.PRIVATE_KEY, CKK.EC, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), EcPrivate()),
                 CheckEcParams),
             // §6.3.5–6.3.8: Edwards and Montgomery keys have the EC attribute tables (CKA_EC_PARAMS names the curve).
@@ -343,6 +350,11 @@ public static class ObjectTypes
             new("Montgomery private key", CKO.PRIVATE_KEY, CKK.EC_MONTGOMERY, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), EcPrivate()),
                 CheckEcParams),
         };
+        // §4.13 profile objects and §4.2 hardware feature objects: provided by the token (TokenProvidedObjects), never created.
+        list.Add(new("profile", CKO.PROFILE, null, Compose(CommonObject(), Storage(false), [new(CKA.PROFILE_ID, K.ULong, ReadOnlyAfterCreate)])));
+        list.Add(new("clock", CKO.HW_FEATURE, CKH.CLOCK, Compose(CommonObject(), HwFeature())));
+        list.Add(new("monotonic counter", CKO.HW_FEATURE, CKH.MONOTONIC_COUNTER, Compose(CommonObject(), HwFeature(),
+            [B(CKA.RESET_ON_INIT, false, ReadOnlyAfterCreate), B(CKA.HAS_RESET, false, ReadOnlyAfterCreate)])));
         list.Add(new("DSA public key", CKO.PUBLIC_KEY, CKK.DSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), DsaKey(false))));
         list.Add(new("DSA private key", CKO.PRIVATE_KEY, CKK.DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), DsaKey(true))));
         list.Add(new("DH public key", CKO.PUBLIC_KEY, CKK.DH, Compose(CommonObject(), Storage(false), Key(), PublicKey(), DhKey(false))));
@@ -377,11 +389,17 @@ public static class ObjectTypes
     internal static ulong? SubTypeOf(ulong cls, AttributeSet obj) => cls switch
     {
         CKO.CERTIFICATE => obj.GetULong(CKA.CERTIFICATE_TYPE),
+        CKO.HW_FEATURE => obj.GetULong(CKA.HW_FEATURE_TYPE),
         CKO.PUBLIC_KEY or CKO.PRIVATE_KEY or CKO.SECRET_KEY => obj.GetULong(CKA.KEY_TYPE),
         _ => null,
     };
 
-    internal static ulong SubTypeAttribute(ulong cls) => cls == CKO.CERTIFICATE ? CKA.CERTIFICATE_TYPE : CKA.KEY_TYPE;
+    internal static ulong SubTypeAttribute(ulong cls) => cls switch
+    {
+        CKO.CERTIFICATE => CKA.CERTIFICATE_TYPE,
+        CKO.HW_FEATURE => CKA.HW_FEATURE_TYPE,
+        _ => CKA.KEY_TYPE,
+    };
 
     private static void CheckSecretValue(AttributeSet a)
     {
@@ -426,6 +444,56 @@ public static class ObjectTypes
     private static void CompleteRsaPublic(AttributeSet a)
     {
         if (a.Get(CKA.MODULUS) is { } n) a.SetULong(CKA.MODULUS_BITS, (ulong)BitLength(n));
+    }
+
+    /// <summary>CKA_PUBLIC_KEY_INFO (§4.8): the DER SubjectPublicKeyInfo of an RSA key, unless the creator gave one.</summary>
+    private static void CompleteRsaPublicKeyInfo(AttributeSet a)
+    {
+        if (a.Get(CKA.PUBLIC_KEY_INFO) is { Length: > 0 } || a.Get(CKA.MODULUS) is not { Length: > 0 } n
+            || a.Get(CKA.PUBLIC_EXPONENT) is not { Length: > 0 } e) return;
+        using var rsa = System.Security.Cryptography.RSA.Create(new System.Security.Cryptography.RSAParameters { Modulus = n, Exponent = e });
+        a.Set(CKA.PUBLIC_KEY_INFO, rsa.ExportSubjectPublicKeyInfo());
+    }
+
+    /// <summary>
+    /// CKA_PUBLIC_KEY_INFO of an EC public key: SEQUENCE { SEQUENCE { id-ecPublicKey, CKA_EC_PARAMS }, BIT STRING point },
+    /// the point taken from the DER OCTET STRING of CKA_EC_POINT (or the raw point), unless the creator gave one.
+    /// </summary>
+    private static void CompleteEcPublicKeyInfo(AttributeSet a)
+    {
+        if (a.Get(CKA.PUBLIC_KEY_INFO) is { Length: > 0 } || a.Get(CKA.EC_PARAMS) is not { Length: > 1 } parameters
+            || a.Get(CKA.EC_POINT) is not { Length: > 0 } encoded) return;
+        var point = encoded;
+        try
+        {
+            if (System.Formats.Asn1.AsnDecoder.TryReadPrimitiveOctetString(encoded, System.Formats.Asn1.AsnEncodingRules.DER, out var inner, out var consumed)
+                && consumed == encoded.Length) point = inner.ToArray();
+        }
+        catch (System.Formats.Asn1.AsnContentException)
+        {
+            // A raw point (04 || X || Y) whose first bytes do not make a DER OCTET STRING.
+        }
+
+        try
+        {
+            var w = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+            using (w.PushSequence())
+            {
+                using (w.PushSequence())
+                {
+                    w.WriteObjectIdentifier("1.2.840.10045.2.1");
+                    w.WriteEncodedValue(parameters);
+                }
+
+                w.WriteBitString(point);
+            }
+
+            a.Set(CKA.PUBLIC_KEY_INFO, w.Encode());
+        }
+        catch (ArgumentException)
+        {
+            // CKA_EC_PARAMS that is not one DER value: no CKA_PUBLIC_KEY_INFO (CheckEcParams keeps such keys storable).
+        }
     }
 
     private static void CheckEcParams(AttributeSet a)

@@ -21,6 +21,8 @@ public static class TemplateValidator
     public static AttributeSet ForCreate(AttributeSet template, bool soSession)
     {
         var type = TypeOfTemplate(template, template);
+        if (type.Class is CKO.PROFILE or CKO.HW_FEATURE)
+            throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "profile and hardware feature objects are provided by the token, not created");
         foreach (var (t, v) in template)
         {
             var def = Lookup(type, t);

@@ -626,6 +626,18 @@ int main(int argc, char **argv)
     printf("msg-pss-verify-short rv=0x%lx\n", rv);
     CHECK(f->C_MessageVerifyFinal(s), "C_MessageVerifyFinal");
 
+    /* ---- CKA_PUBLIC_KEY_INFO of generated keys (checked by the test against .NET's SubjectPublicKeyInfo) ---- */
+    CK_BYTE spki[1024], spki2[1024], spki3[1024];
+    CK_ATTRIBUTE info1[] = {{CKA_PUBLIC_KEY_INFO, spki, sizeof spki}};
+    CK_ATTRIBUTE info2[] = {{CKA_PUBLIC_KEY_INFO, spki2, sizeof spki2}};
+    CK_ATTRIBUTE info3[] = {{CKA_PUBLIC_KEY_INFO, spki3, sizeof spki3}};
+    CHECK(p->C_GetAttributeValue(s, ecPubKey, info1, 1), "C_GetAttributeValue(EC CKA_PUBLIC_KEY_INFO)");
+    CHECK(p->C_GetAttributeValue(s, rsaPubKey, info2, 1), "C_GetAttributeValue(RSA CKA_PUBLIC_KEY_INFO)");
+    CHECK(p->C_GetAttributeValue(s, rsaPrivKey, info3, 1), "C_GetAttributeValue(RSA private CKA_PUBLIC_KEY_INFO)");
+    printf("public-key-info");
+    hex("ec", spki, info1[0].ulValueLen), hex("rsa", spki2, info2[0].ulValueLen);
+    printf(" rsa-private-same=%d\n", info3[0].ulValueLen == info2[0].ulValueLen && memcmp(spki2, spki3, info2[0].ulValueLen) == 0);
+
     /* ---- C_GetOperationState / C_SetOperationState (digests) ---- */
     CK_BYTE state[4096];
     CK_ULONG stateLen = sizeof state;
@@ -822,6 +834,65 @@ int main(int argc, char **argv)
                                      {CKA_TOKEN, &no, sizeof no}, {CKA_SENSITIVE, &no, sizeof no}};
     rv = p->C_DeriveKey(s, &kd, baseKey, deriveConflict, 4, &derivedKey);
     printf("derive-template-conflict rv=0x%lx\n", rv);
+
+    /* ---- token-provided objects: CKO_PROFILE, CKO_HW_FEATURE (clock, monotonic counter) ---- */
+    CK_OBJECT_CLASS profileClass = 0x9UL; /* CKO_PROFILE */
+    CK_ATTRIBUTE findProfiles[] = {{CKA_CLASS, &profileClass, sizeof profileClass}};
+    CK_OBJECT_HANDLE profiles[8];
+    CK_ULONG nProfiles = 0;
+    CHECK(p->C_FindObjectsInit(s, findProfiles, 1), "C_FindObjectsInit(CKO_PROFILE)");
+    CHECK(p->C_FindObjects(s, profiles, 8, &nProfiles), "C_FindObjects(CKO_PROFILE)");
+    CHECK(p->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+    printf("profiles count=%lu ids=", nProfiles);
+    for (CK_ULONG i = 0; i < nProfiles; i++) {
+        CK_ULONG pid = 0;
+        CK_ATTRIBUTE pa[] = {{0x601UL /* CKA_PROFILE_ID */, &pid, sizeof pid}};
+        CHECK(p->C_GetAttributeValue(s, profiles[i], pa, 1), "C_GetAttributeValue(CKA_PROFILE_ID)");
+        printf("%s%lu", i ? "," : "", pid);
+    }
+    printf("\n");
+    CK_OBJECT_HANDLE all[256];
+    CK_ULONG nAll = 0;
+    CHECK(p->C_FindObjectsInit(s, NULL, 0), "C_FindObjectsInit(all)");
+    CHECK(p->C_FindObjects(s, all, 256, &nAll), "C_FindObjects(all)");
+    CHECK(p->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+    int listed = 0;
+    for (CK_ULONG i = 0; i < nAll; i++) listed |= nProfiles > 0 && all[i] == profiles[0];
+    printf("find-all-lists-profiles=%d\n", listed);
+    rv = p->C_DestroyObject(s, profiles[0]);
+    printf("profile-destroy rv=0x%lx\n", rv);
+    CK_ATTRIBUTE relabel[] = {{CKA_LABEL, "x", 1}};
+    rv = p->C_SetAttributeValue(s, profiles[0], relabel, 1);
+    printf("profile-set rv=0x%lx\n", rv);
+    CK_ULONG baseline = 1;
+    CK_ATTRIBUTE newProfile[] = {{CKA_CLASS, &profileClass, sizeof profileClass}, {0x601UL, &baseline, sizeof baseline}};
+    CK_OBJECT_HANDLE made;
+    rv = p->C_CreateObject(s, newProfile, 2, &made);
+    printf("profile-create rv=0x%lx\n", rv);
+
+    CK_OBJECT_CLASS hwClass = CKO_HW_FEATURE;
+    CK_HW_FEATURE_TYPE clockType = CKH_CLOCK, counterType = CKH_MONOTONIC_COUNTER;
+    CK_ATTRIBUTE findClock[] = {{CKA_CLASS, &hwClass, sizeof hwClass}, {CKA_HW_FEATURE_TYPE, &clockType, sizeof clockType}};
+    CK_OBJECT_HANDLE clockObj = 0, counterObj = 0;
+    CK_ULONG nFound = 0;
+    CHECK(p->C_FindObjectsInit(s, findClock, 2), "C_FindObjectsInit(CKH_CLOCK)");
+    CHECK(p->C_FindObjects(s, &clockObj, 1, &nFound), "C_FindObjects(CKH_CLOCK)");
+    CHECK(p->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+    char now[17] = {0};
+    CK_ATTRIBUTE clockValue[] = {{CKA_VALUE, now, 16}};
+    rv = nFound == 1 ? p->C_GetAttributeValue(s, clockObj, clockValue, 1) : CKR_OBJECT_HANDLE_INVALID;
+    printf("clock rv=0x%lx len=%lu value=%s\n", rv, clockValue[0].ulValueLen, now);
+    CK_ATTRIBUTE findCounter[] = {{CKA_CLASS, &hwClass, sizeof hwClass}, {CKA_HW_FEATURE_TYPE, &counterType, sizeof counterType}};
+    CHECK(p->C_FindObjectsInit(s, findCounter, 2), "C_FindObjectsInit(CKH_MONOTONIC_COUNTER)");
+    CHECK(p->C_FindObjects(s, &counterObj, 1, &nFound), "C_FindObjects(CKH_MONOTONIC_COUNTER)");
+    CHECK(p->C_FindObjectsFinal(s), "C_FindObjectsFinal");
+    CK_BYTE c1[8] = {0}, c2[8] = {0};
+    CK_ATTRIBUTE cv1[] = {{CKA_VALUE, c1, 8}}, cv2[] = {{CKA_VALUE, c2, 8}};
+    CHECK(p->C_GetAttributeValue(s, counterObj, cv1, 1), "C_GetAttributeValue(counter)");
+    CHECK(p->C_GetAttributeValue(s, counterObj, cv2, 1), "C_GetAttributeValue(counter)");
+    printf("counter found=%lu len=%lu increases=%d\n", nFound, cv1[0].ulValueLen, memcmp(c2, c1, 8) > 0);
+    rv = p->C_DestroyObject(s, clockObj);
+    printf("clock-destroy rv=0x%lx\n", rv);
 
     /* ---- PKCS#11 3.2 through C_GetInterface("PKCS 11", {3,2}) ---- */
     CK_VERSION v32 = {3, 2};
