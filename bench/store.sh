@@ -159,7 +159,7 @@ if [ -f "$softhsm" ] && command -v softhsm2-util >/dev/null; then
         echo "| softhsm2 | files | find among $n | ${f#find } |" >>"$report"
     done
     for p in ${procs//,/ }; do
-        c=$("$drv" "$softhsm" "$sslot" "$USER_PIN" create "$p" "$secs")
+        c=$("$drv" "$softhsm" "$sslot" "$USER_PIN" create "$p" "$secs" 2>&1) || c="create FAILED: $(echo "$c" | grep FAIL | head -1)"
         echo "| softhsm2 | files | create, $p sessions | ${c#create } |" >>"$report"
     done
 fi

@@ -104,6 +104,22 @@ public sealed class BackupTests(DaemonFixture fx)
         var audit = t.Run("audit", "list", "--config", fx.Daemon.ConfigFile!, "--token-name", "rekeytok", "--json");
         Ok(audit);
         foreach (var action in new[] { "RekeyStarted", "ObjectsResealed", "RekeyCompleted" }) Assert.Contains(action, audit.Stdout);
+
+        // the newest rows of this token removed from the database: the chain left is whole, the daemon's anchor shows the truncation
+        Thread.Sleep(1000); // the anchor follows committed writes within 250 ms
+        Ok(t.Run("audit", "verify", "--config", fx.Daemon.ConfigFile!));
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(fx.Daemon.DataDir, "tokens.db")}"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "DELETE FROM journal WHERE persistence_id = 'token-rekeytok' AND sequence_number > " +
+                              "(SELECT MAX(sequence_number) - 2 FROM journal WHERE persistence_id = 'token-rekeytok')";
+            Assert.Equal(2, cmd.ExecuteNonQuery());
+        }
+
+        var verify = t.Run("audit", "verify", "--config", fx.Daemon.ConfigFile!);
+        Assert.Equal(3, verify.ExitCode);
+        Assert.Contains("truncated", verify.Stdout);
     }
 
     private static IEnumerable<byte[]> Chunks(byte[] b) => Enumerable.Range(0, Math.Max(0, b.Length - 3)).Select(i => b[i..(i + 4)]);
