@@ -173,6 +173,7 @@ public class MechanismCoverageSpec
         [CKM.TLS12_KEY_AND_MAC_DERIVE] = "TlsSpec.Tls12_key_and_mac_derive_cuts_the_nist_key_block_into_mac_keys_keys_and_ivs",
         [CKM.TLS12_KEY_SAFE_DERIVE] = "TlsSpec.Tls12_key_and_mac_derive_cuts_the_nist_key_block_into_mac_keys_keys_and_ivs",
         [CKM.TLS12_KDF] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle", [CKM.TLS_KDF] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle",
+        [CKM.RSA_X9_31_KEY_PAIR_GEN] = "X931KeyGenSpec (property test: sizes, exponent, X9.31 signature round trip)",
         [CKM.DSA_PARAMETER_GEN] = "DomainParametersSpec (property test: FIPS 186-4 group, keys and signatures)",
         [CKM.DH_PKCS_PARAMETER_GEN] = "DomainParametersSpec (property test: group, key agreement)",
         [CKM.TLS_MAC] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle", [CKM.TLS12_MAC] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle",
