@@ -43,6 +43,27 @@ public class Issue3DerivationSpec
         Assert.Equal(H(digest)[..16], aes[CKA.VALUE]);
     }
 
+    [Theory]
+    [InlineData(CKM.SHAKE_128_KEY_DERIVATION, "5881092dd818bf5cf8a3ddb793fbcba74097d5c526a6d35f97b83351940f2cc8")]
+    [InlineData(CKM.SHAKE_256_KEY_DERIVATION, "483366601360a8771c6863080cc4114d8db44530f8f1e1ee4f94ea37e78b5739d5a15bef186a5386c75744c0527e1faa9f8726e462a12a4feb06bd8801e751e4")]
+    public void Shake_key_derivation(ulong mechanism, string output)
+    {
+        // FIPS 202 SHAKE128/256("abc"), and .NET's (OpenSSL's) SHAKE for a length that is no digest size.
+        var abc = SecretKey(CKK.GENERIC_SECRET, S("abc"));
+        Assert.Equal(H(output), Mech(mechanism).Derive(mechanism, null, abc, Set((CKA.VALUE_LEN, U((ulong)H(output).Length))))[CKA.VALUE]);
+        var aes = Mech(mechanism).Derive(mechanism, null, abc, Set((CKA.KEY_TYPE, U(CKK.AES)), (CKA.VALUE_LEN, U(24))));
+        Assert.Equal(H(output)[..24], aes[CKA.VALUE]);
+        if (System.Security.Cryptography.Shake128.IsSupported)
+        {
+            var odd = Mech(mechanism).Derive(mechanism, null, abc, Set((CKA.VALUE_LEN, U(77))))[CKA.VALUE];
+            Assert.Equal(mechanism == CKM.SHAKE_128_KEY_DERIVATION ? System.Security.Cryptography.Shake128.HashData(S("abc"), 77)
+                : System.Security.Cryptography.Shake256.HashData(S("abc"), 77), odd);
+        }
+
+        Assert.Equal(CKR.TEMPLATE_INCOMPLETE, Rv(() => Mech(mechanism).Derive(mechanism, null, abc, Set())));
+        Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => Mech(mechanism).Derive(mechanism, [1], abc, Set((CKA.VALUE_LEN, U(16))))));
+    }
+
     [Fact]
     public void Rfc5869_hkdf_case_1()
     {
@@ -174,6 +195,10 @@ public class MechanismCoverageSpec
         [CKM.TLS12_KEY_AND_MAC_DERIVE] = "TlsSpec.Tls12_key_and_mac_derive_cuts_the_nist_key_block_into_mac_keys_keys_and_ivs",
         [CKM.TLS12_KEY_SAFE_DERIVE] = "TlsSpec.Tls12_key_and_mac_derive_cuts_the_nist_key_block_into_mac_keys_keys_and_ivs",
         [CKM.TLS12_KDF] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle", [CKM.TLS_KDF] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle",
+        [CKM.SHAKE_128_KEY_DERIVATION] = "Issue3DerivationSpec.Shake_key_derivation", [CKM.SHAKE_256_KEY_DERIVATION] = "Issue3DerivationSpec.Shake_key_derivation",
+        [CKM.RSA_X9_31_KEY_PAIR_GEN] = "X931KeyGenSpec (property test: sizes, exponent, X9.31 signature round trip)",
+        [CKM.DSA_PARAMETER_GEN] = "DomainParametersSpec (property test: FIPS 186-4 group, keys and signatures)",
+        [CKM.DH_PKCS_PARAMETER_GEN] = "DomainParametersSpec (property test: group, key agreement)",
         [CKM.TLS_MAC] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle", [CKM.TLS12_MAC] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle",
     };
 

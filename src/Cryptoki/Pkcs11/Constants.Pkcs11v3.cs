@@ -71,6 +71,8 @@ public static partial class CKM
     public const ulong SHA3_224_KEY_DERIVATION = 0x398UL;
     public const ulong SHA3_384_KEY_DERIVATION = 0x399UL;
     public const ulong SHA3_512_KEY_DERIVATION = 0x39AUL;
+    public const ulong SHAKE_128_KEY_DERIVATION = 0x39BUL;
+    public const ulong SHAKE_256_KEY_DERIVATION = 0x39CUL;
     public const ulong SP800_108_COUNTER_KDF = 0x3ACUL;
     public const ulong SP800_108_FEEDBACK_KDF = 0x3ADUL;
     public const ulong SP800_108_DOUBLE_PIPELINE_KDF = 0x3AEUL;

@@ -260,6 +260,42 @@ public static class ObjectTypes
         .. isPrivate ? [new AttrDef(CKA.VALUE_BITS, K.ULong, MustNotBeSpecifiedOnCreate | ReadOnlyAfterCreate)] : Array.Empty<AttrDef>(),
     ];
 
+    /// <summary>§4.10 Table 40 (3.0): common domain parameter attributes (CKA_LOCAL: made by a parameter generation mechanism).</summary>
+    private static IEnumerable<AttrDef> DomainParameters() =>
+    [
+        new(CKA.KEY_TYPE, K.ULong, RequiredOnCreate | ReadOnlyAfterCreate),
+        new(CKA.LOCAL, K.Bool, TokenSet),
+    ];
+
+    /// <summary>§6.2.4 (DSA), §6.5.4 (DH) domain parameters: the group, CKA_PRIME_BITS computed on create and required to generate.</summary>
+    private static IEnumerable<AttrDef> FiniteFieldDomain(bool subprime) =>
+    [
+        new(CKA.PRIME, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | ReadOnlyAfterCreate),
+        .. subprime ? [new AttrDef(CKA.SUBPRIME, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | ReadOnlyAfterCreate)] : Array.Empty<AttrDef>(),
+        new(CKA.BASE, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | ReadOnlyAfterCreate),
+        new(CKA.PRIME_BITS, K.ULong, Computed | RequiredOnGenerate | ReadOnlyAfterCreate),
+        // The size of q a DSA parameter generation should use (FIPS 186-4 N); computed from CKA_SUBPRIME once made.
+        .. subprime ? [new AttrDef(CKA.SUB_PRIME_BITS, K.ULong, Computed | ReadOnlyAfterCreate)] : Array.Empty<AttrDef>(),
+    ];
+
+    /// <summary>§6.3.x EC domain parameters: CKA_EC_PARAMS (a named curve or explicit parameters).</summary>
+    private static IEnumerable<AttrDef> EcDomain() =>
+    [
+        new(CKA.EC_PARAMS, K.Bytes, RequiredOnCreate | ReadOnlyAfterCreate),
+    ];
+
+    private static void CompleteDomain(AttributeSet a)
+    {
+        if (a.Get(CKA.PRIME) is { } p) a.SetULong(CKA.PRIME_BITS, (ulong)BitLength(p));
+        if (a.Get(CKA.SUBPRIME) is { } q) a.SetULong(CKA.SUB_PRIME_BITS, (ulong)BitLength(q));
+    }
+
+    private static void CheckDomain(AttributeSet a)
+    {
+        if (a.Get(CKA.PRIME) is { } p && BitLength(p) == 0) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "empty prime");
+        if (a.Get(CKA.BASE) is { } g && BitLength(g) == 0) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "empty base");
+    }
+
     private static void CheckMlDsa(AttributeSet a)
     {
         var set = a.GetULong(CKA.PARAMETER_SET);
@@ -365,6 +401,11 @@ public static class ObjectTypes
         list.Add(new("ML-KEM private key", CKO.PRIVATE_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckMlKem));
         list.Add(new("SLH-DSA public key", CKO.PUBLIC_KEY, CKK.SLH_DSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic()), CheckSlhDsa));
         list.Add(new("SLH-DSA private key", CKO.PRIVATE_KEY, CKK.SLH_DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckSlhDsa));
+        list.Add(new("DSA domain parameters", CKO.DOMAIN_PARAMETERS, CKK.DSA, Compose(CommonObject(), Storage(false), DomainParameters(), FiniteFieldDomain(true)),
+            CheckDomain, CompleteDomain));
+        list.Add(new("DH domain parameters", CKO.DOMAIN_PARAMETERS, CKK.DH, Compose(CommonObject(), Storage(false), DomainParameters(), FiniteFieldDomain(false)),
+            CheckDomain, CompleteDomain));
+        list.Add(new("EC domain parameters", CKO.DOMAIN_PARAMETERS, CKK.EC, Compose(CommonObject(), Storage(false), DomainParameters(), EcDomain()), CheckEcParams));
         foreach (var kt in SecretKeyTypes)
         {
             list.Add(new($"secret key 0x{kt:X}", CKO.SECRET_KEY, kt, Compose(CommonObject(), Storage(true), Key(), SecretKey(), SecretValue()),
@@ -390,7 +431,7 @@ public static class ObjectTypes
     {
         CKO.CERTIFICATE => obj.GetULong(CKA.CERTIFICATE_TYPE),
         CKO.HW_FEATURE => obj.GetULong(CKA.HW_FEATURE_TYPE),
-        CKO.PUBLIC_KEY or CKO.PRIVATE_KEY or CKO.SECRET_KEY => obj.GetULong(CKA.KEY_TYPE),
+        CKO.PUBLIC_KEY or CKO.PRIVATE_KEY or CKO.SECRET_KEY or CKO.DOMAIN_PARAMETERS => obj.GetULong(CKA.KEY_TYPE),
         _ => null,
     };
 

@@ -221,7 +221,7 @@ public static class TemplateValidator
         var cls = primary.GetULong(CKA.CLASS) ?? fallback.GetULong(CKA.CLASS)
             ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE, "CKA_CLASS is required");
         ulong? sub = null;
-        if (cls is CKO.CERTIFICATE or CKO.PUBLIC_KEY or CKO.PRIVATE_KEY or CKO.SECRET_KEY)
+        if (cls is CKO.CERTIFICATE or CKO.PUBLIC_KEY or CKO.PRIVATE_KEY or CKO.SECRET_KEY or CKO.DOMAIN_PARAMETERS)
         {
             var a = ObjectTypes.SubTypeAttribute(cls);
             sub = primary.GetULong(a) ?? fallback.GetULong(a)

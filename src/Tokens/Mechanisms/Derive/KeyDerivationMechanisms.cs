@@ -11,6 +11,7 @@ namespace OpenCryptokiActors.Tokens.Mechanisms.Derive;
 /// Secret-key derivations (PKCS#11 v3.0 §6.43 ff., §6.57 ff.): CKM_CONCATENATE_BASE_AND_DATA, CKM_CONCATENATE_DATA_AND_BASE,
 /// CKM_XOR_BASE_AND_DATA (CK_KEY_DERIVATION_STRING_DATA), CKM_EXTRACT_KEY_FROM_KEY (CK_EXTRACT_PARAMS),
 /// CKM_MD5/SHA*/SHA3_*_KEY_DERIVATION (the new key is the leading bytes of the hash of the base key),
+/// CKM_SHAKE_128/256_KEY_DERIVATION (the new key is the SHAKE output of the base key, as long as the new key; BouncyCastle),
 /// CKM_HKDF_DERIVE / CKM_HKDF_DATA (RFC 5869, CK_HKDF_PARAMS; salt NULL or data), CKM_HKDF_KEY_GEN and
 /// CKM_PKCS5_PBKD2 (C_GenerateKey, PKCS #5 v2.1 PBKDF2, CK_PKCS5_PBKD2_PARAMS2). Key sizes in bytes where checked.
 /// </summary>
@@ -42,6 +43,8 @@ public sealed class KeyDerivationMechanisms : IMechanism
         r.Add(CKM.XOR_BASE_AND_DATA, derive, Instance);
         r.Add(CKM.EXTRACT_KEY_FROM_KEY, derive, Instance);
         foreach (var (m, _) in HashDerivations) r.Add(m, derive, Instance);
+        r.Add(CKM.SHAKE_128_KEY_DERIVATION, derive, Instance);
+        r.Add(CKM.SHAKE_256_KEY_DERIVATION, derive, Instance);
         r.Add(CKM.HKDF_DERIVE, derive, Instance);
         r.Add(CKM.HKDF_DATA, derive, Instance);
         r.Add(CKM.HKDF_KEY_GEN, new MechanismInfo(1, 4096, CKF.GENERATE), Instance);
@@ -108,6 +111,17 @@ public sealed class KeyDerivationMechanisms : IMechanism
             case CKM.HKDF_DERIVE:
             case CKM.HKDF_DATA:
                 return Hkdf(mechanism, parameter, value, template);
+            case CKM.SHAKE_128_KEY_DERIVATION:
+            case CKM.SHAKE_256_KEY_DERIVATION:
+            {
+                Check.NoParameter(parameter);
+                var (kt, len) = DerivedKey.Shape(template, null, 4096);
+                var shake = new Org.BouncyCastle.Crypto.Digests.ShakeDigest(mechanism == CKM.SHAKE_128_KEY_DERIVATION ? 128 : 256);
+                shake.BlockUpdate(value, 0, value.Length);
+                var output = new byte[len];
+                shake.OutputFinal(output, 0, len);
+                return DerivedKey.Make(kt, output);
+            }
         }
 
         foreach (var (m, h) in HashDerivations)

@@ -11,8 +11,9 @@ namespace OpenCryptokiActors.Tokens.Mechanisms.Dsa;
 /// <summary>
 /// DSA (PKCS#11 v3.0 §6.2, FIPS 186-4): CKM_DSA_KEY_PAIR_GEN (domain parameters CKA_PRIME/SUBPRIME/BASE in the public
 /// template), CKM_DSA (the input is the hash, truncated to the bit length of q) and CKM_DSA_SHA1/224/256/384/512.
-/// Signatures are r || s, each as long as q. BouncyCastle. Key sizes are bits of p (1024..3072). Not yet:
-/// CKM_DSA_PARAMETER_GEN and CKO_DOMAIN_PARAMETERS objects.
+/// Signatures are r || s, each as long as q. CKM_DSA_PARAMETER_GEN (C_GenerateKey) makes a CKO_DOMAIN_PARAMETERS object
+/// of CKA_PRIME_BITS 1024, 2048 or 3072 (FIPS 186-4 A.1.1.2/A.2.3 with SHA-256; q of CKA_SUB_PRIME_BITS, by default 160,
+/// 256, 256). BouncyCastle. Key sizes are bits of p (1024..3072).
 /// </summary>
 public sealed class DsaMechanisms : IMechanism
 {
@@ -31,7 +32,40 @@ public sealed class DsaMechanisms : IMechanism
     public static void Register(MechanismRegistry r)
     {
         r.Add(CKM.DSA_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
+        r.Add(CKM.DSA_PARAMETER_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE), Instance);
         foreach (var m in SignMechanisms) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
+    }
+
+    public AttributeSet GenerateKey(ulong mechanism, byte[]? parameter, AttributeSet template)
+    {
+        if (mechanism != CKM.DSA_PARAMETER_GEN) throw new CkException(CKR.MECHANISM_INVALID);
+        Check.NoParameter(parameter);
+        var domain = GenerateDomain(template, CKK.DSA);
+        var a = new AttributeSet();
+        a.SetULong(CKA.CLASS, CKO.DOMAIN_PARAMETERS);
+        a.SetULong(CKA.KEY_TYPE, CKK.DSA);
+        a.Set(CKA.PRIME, domain.P.ToByteArrayUnsigned());
+        a.Set(CKA.SUBPRIME, domain.Q.ToByteArrayUnsigned());
+        a.Set(CKA.BASE, domain.G.ToByteArrayUnsigned());
+        return a;
+    }
+
+    /// <summary>
+    /// FIPS 186-4 domain parameters for a parameter generation template: CKA_PRIME_BITS L (1024, 2048 or 3072) and
+    /// CKA_SUB_PRIME_BITS N (a FIPS 186-4 pair with L). The template's class and key type must be those of the mechanism.
+    /// </summary>
+    internal static DsaParameters GenerateDomain(AttributeSet template, ulong keyType)
+    {
+        if (template.GetULong(CKA.CLASS) is { } cls && cls != CKO.DOMAIN_PARAMETERS) throw new CkException(CKR.TEMPLATE_INCONSISTENT, "parameter generation makes domain parameters");
+        if (template.GetULong(CKA.KEY_TYPE) is { } kt && kt != keyType) throw new CkException(CKR.TEMPLATE_INCONSISTENT, "wrong key type for this parameter generation");
+        var l = template.GetULong(CKA.PRIME_BITS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE, "CKA_PRIME_BITS is required");
+        var n = template.GetULong(CKA.SUB_PRIME_BITS) ?? (l == 1024 ? 160UL : 256UL);
+        if (l is not (1024 or 2048 or 3072)) throw new CkException(CKR.TEMPLATE_INCONSISTENT, "CKA_PRIME_BITS must be 1024, 2048 or 3072");
+        if ((l, n) is not ((1024, 160) or (2048, 224) or (2048, 256) or (3072, 256)))
+            throw new CkException(CKR.TEMPLATE_INCONSISTENT, "CKA_SUB_PRIME_BITS is not a FIPS 186-4 size for CKA_PRIME_BITS");
+        var gen = new DsaParametersGenerator(new Org.BouncyCastle.Crypto.Digests.Sha256Digest());
+        gen.Init(new DsaParameterGenerationParameters((int)l, (int)n, 80, new SecureRandom()));
+        return gen.GenerateParameters();
     }
 
     public (AttributeSet Public, AttributeSet Private) GenerateKeyPair(ulong mechanism, byte[]? parameter, AttributeSet publicTemplate, AttributeSet privateTemplate)

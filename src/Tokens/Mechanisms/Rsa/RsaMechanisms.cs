@@ -51,6 +51,7 @@ public sealed class RsaMechanisms : IMechanism
     {
         const ulong all = CKF.ENCRYPT | CKF.DECRYPT | CKF.SIGN | CKF.VERIFY | CKF.SIGN_RECOVER | CKF.VERIFY_RECOVER | CKF.WRAP | CKF.UNWRAP;
         r.Add(CKM.RSA_PKCS_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
+        r.Add(CKM.RSA_X9_31_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
         r.Add(CKM.RSA_PKCS, new MechanismInfo(MinBits, MaxBits, all), Instance);
         r.Add(CKM.RSA_X_509, new MechanismInfo(MinBits, MaxBits, all), Instance);
         r.Add(CKM.RSA_PKCS_OAEP, new MechanismInfo(MinBits, MaxBits, CKF.ENCRYPT | CKF.DECRYPT | CKF.WRAP | CKF.UNWRAP), Instance);
@@ -61,13 +62,21 @@ public sealed class RsaMechanisms : IMechanism
 
     public (AttributeSet Public, AttributeSet Private) GenerateKeyPair(ulong mechanism, byte[]? parameter, AttributeSet publicTemplate, AttributeSet privateTemplate)
     {
-        if (mechanism != CKM.RSA_PKCS_KEY_PAIR_GEN) throw new CkException(CKR.MECHANISM_INVALID);
+        if (mechanism is not (CKM.RSA_PKCS_KEY_PAIR_GEN or CKM.RSA_X9_31_KEY_PAIR_GEN)) throw new CkException(CKR.MECHANISM_INVALID);
         Check.NoParameter(parameter);
         var bits = publicTemplate.GetULong(CKA.MODULUS_BITS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE, "CKA_MODULUS_BITS is required");
         if (bits is < MinBits or > MaxBits) throw new CkException(CKR.KEY_SIZE_RANGE, "RSA key size out of range");
         var eGiven = publicTemplate.Get(CKA.PUBLIC_EXPONENT);
         var e = eGiven is { Length: > 0 } ? RsaKeys.ToBig(eGiven) : 65537;
         if (e < 3 || e.IsEven || e.GetBitLength() > 256) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "unsupported RSA public exponent");
+        // ANSI X9.31 §4.1 as FIPS 186-4 applies it: a modulus of 1024 + 256·s bits and an odd e ≥ 65537. The primes come from the
+        // same generator as CKM_RSA_PKCS_KEY_PAIR_GEN (probable primes with |p − q| and d bounds); X9.31's auxiliary-prime
+        // construction is not used (no kept library offers it).
+        if (mechanism == CKM.RSA_X9_31_KEY_PAIR_GEN)
+        {
+            if (bits % 256 != 0) throw new CkException(CKR.KEY_SIZE_RANGE, "an X9.31 modulus is a multiple of 256 bits");
+            if (e < 65537) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "an X9.31 public exponent is at least 65537");
+        }
 
         RSAParameters p;
         if (e == 65537)

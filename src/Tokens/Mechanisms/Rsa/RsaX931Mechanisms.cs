@@ -10,7 +10,8 @@ namespace OpenCryptokiActors.Tokens.Mechanisms.Rsa;
 /// <summary>
 /// CKM_SHA1_RSA_X9_31 (PKCS#11 v2.40 §2.1.12, ANSI X9.31): SHA-1 with X9.31 formatting (header 0x6B, trailer 0x33CC) and
 /// the min(s, n − s) signature, BouncyCastle's X931Signer. Keys are ordinary CKK_RSA keys of 1024 bits or more.
-/// Not yet: CKM_RSA_X9_31 (raw) and CKM_RSA_X9_31_KEY_PAIR_GEN (X9.31 prime generation).
+/// CKM_RSA_X9_31_KEY_PAIR_GEN is in <see cref="RsaMechanisms"/> (X9.31 sizes and exponents, standard prime generation).
+/// Not yet: CKM_RSA_X9_31 (raw).
 /// </summary>
 public sealed class RsaX931Mechanisms : IMechanism
 {
