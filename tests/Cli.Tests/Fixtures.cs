@@ -8,7 +8,7 @@ public sealed class DaemonFixture : IDisposable
     public static readonly string[] Scenarios =
     [
         "pkcsconf", "pins", "generate", "import", "export", "manage", "certs", "errors", "tmux", "migrate-softhsm", "migrate-ock", "backup-src", "backup-dst",
-        "keytypes", "pkcs12", "options", "migrate-fips", "rekey",
+        "keytypes", "pkcs12", "options", "migrate-fips", "rekey", "keyfiles",
     ];
 
     public DaemonFixture()

@@ -305,7 +305,8 @@ public static class KeyCommands
         var pkcs12 = new Option<bool>("--pkcs12") { Description = "The file is PKCS#12 (implied by the .p12 and .pfx extensions)" };
         var attr = AttrOption(what: "the imported key");
         var password = PasswordFileOption("encrypted PKCS#8 or PKCS#12");
-        var cmd = new Command("import", "Import a key from a file (p11sak import-key): PEM/DER PKCS#8 (also encrypted), PKCS#1, SEC1, SPKI; " +
+        var cmd = new Command("import", "Import a key from a file (p11sak import-key): PEM/DER PKCS#8 (also encrypted), PKCS#1, SEC1, SPKI " +
+                                        "(RSA, EC, Ed25519, Ed448, X25519, X448, DSA, DH); " +
                                         "raw secret keys with --raw; PKCS#12 (private key, its certificate and the chain, key and certificate " +
                                         "sharing label and CKA_ID; chain certificates labelled LABEL-chain-N).")
         {
@@ -359,8 +360,11 @@ public static class KeyCommands
                 new[] { A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_WRAP, true), A(CKA.CKA_UNWRAP, true) },
             (CKO.CKO_SECRET_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_VERIFY, true)],
             (CKO.CKO_PRIVATE_KEY, CKK.CKK_RSA) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DECRYPT, true), A(CKA.CKA_UNWRAP, true)],
+            (CKO.CKO_PRIVATE_KEY, CKK.CKK_DSA) or (CKO.CKO_PRIVATE_KEY, (CKK)Cryptoki.Pkcs11.CKK.EC_EDWARDS) => [A(CKA.CKA_SIGN, true)],
+            (CKO.CKO_PRIVATE_KEY, CKK.CKK_DH) or (CKO.CKO_PRIVATE_KEY, (CKK)Cryptoki.Pkcs11.CKK.EC_MONTGOMERY) => [A(CKA.CKA_DERIVE, true)],
             (CKO.CKO_PRIVATE_KEY, _) => [A(CKA.CKA_SIGN, true), A(CKA.CKA_DERIVE, true)],
             (CKO.CKO_PUBLIC_KEY, CKK.CKK_RSA) => [A(CKA.CKA_VERIFY, true), A(CKA.CKA_ENCRYPT, true), A(CKA.CKA_WRAP, true)],
+            (CKO.CKO_PUBLIC_KEY, CKK.CKK_DH) or (CKO.CKO_PUBLIC_KEY, (CKK)Cryptoki.Pkcs11.CKK.EC_MONTGOMERY) => [],
             _ => [A(CKA.CKA_VERIFY, true)],
         };
         var isPublic = key.Class == CKO.CKO_PUBLIC_KEY;

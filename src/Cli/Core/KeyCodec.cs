@@ -3,9 +3,13 @@ using System.Security.Cryptography;
 using System.Text;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using Org.BouncyCastle.Asn1.Nist;
+using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 using static OpenCryptokiActors.Cli.Core.Attrs;
 using V3 = OpenCryptokiActors.Cryptoki.Pkcs11;
@@ -16,8 +20,9 @@ namespace OpenCryptokiActors.Cli.Core;
 public sealed record KeyMaterial(CKO Class, CKK Type, List<IObjectAttribute> Attributes, string Format);
 
 /// <summary>
-/// Key files ↔ PKCS#11 attributes, with .NET's parsers and writers only (System.Security.Cryptography,
-/// System.Formats.Asn1): PEM or DER; PKCS#8 (encrypted too), PKCS#1, SEC1, SPKI; RSA and EC (P-256/384/521).
+/// Key files ↔ PKCS#11 attributes, with .NET's parsers and writers (System.Security.Cryptography,
+/// System.Formats.Asn1): PEM or DER; PKCS#8 (encrypted too), PKCS#1, SEC1, SPKI; RSA and EC (P-256/384/521); and with
+/// BouncyCastle's factories the PKCS#8 and SPKI of Ed25519, Ed448, X25519, X448, DSA and DH.
 /// </summary>
 public static class KeyCodec
 {
@@ -27,13 +32,13 @@ public static class KeyCodec
         var (label, der) = Unpem(file);
         var tries = label switch
         {
-            "PRIVATE KEY" => new[] { Pkcs8Rsa, Pkcs8Ec },
+            "PRIVATE KEY" => new[] { Pkcs8Rsa, Pkcs8Ec, Pkcs8Other },
             "ENCRYPTED PRIVATE KEY" => [d => EncryptedPkcs8(d, password())],
             "RSA PRIVATE KEY" => [Pkcs1Private],
             "EC PRIVATE KEY" => [Sec1],
-            "PUBLIC KEY" => [SpkiRsa, SpkiEc],
+            "PUBLIC KEY" => [SpkiRsa, SpkiEc, SpkiOther],
             "RSA PUBLIC KEY" => [Pkcs1Public],
-            null => [Pkcs8Rsa, Pkcs8Ec, Pkcs1Private, Sec1, SpkiRsa, SpkiEc, Pkcs1Public],
+            null => [Pkcs8Rsa, Pkcs8Ec, Pkcs8Other, Pkcs1Private, Sec1, SpkiRsa, SpkiEc, SpkiOther, Pkcs1Public],
             _ => throw new UsageException($"PEM '{label}' is not a key this tool reads (PRIVATE KEY, ENCRYPTED PRIVATE KEY, " +
                                           "RSA PRIVATE KEY, EC PRIVATE KEY, PUBLIC KEY, RSA PUBLIC KEY)"),
         };
@@ -43,16 +48,23 @@ public static class KeyCodec
             {
                 return t(der);
             }
-            catch (Exception e) when (e is CryptographicException or AsnContentException)
+            catch (Exception e) when (e is CryptographicException or AsnContentException || NotBouncyCastleKey(e))
             {
             }
         }
         if (label == null && LooksEncrypted(der))
             return EncryptedPkcs8(der, password());
         throw new UsageException(label == null
-            ? "not a DER key this tool reads (PKCS#8, encrypted PKCS#8, PKCS#1, SEC1 or SPKI; RSA or EC P-256/384/521)"
-            : $"cannot read the {label}: unsupported algorithm or curve (RSA and EC P-256/384/521 are supported)");
+            ? "not a DER key this tool reads (PKCS#8, encrypted PKCS#8, PKCS#1, SEC1 or SPKI; " + Supported + ")"
+            : $"cannot read the {label}: unsupported algorithm or curve ({Supported} are supported)");
     }
+
+    private const string Supported = "RSA, EC P-256/384/521, Ed25519, Ed448, X25519, X448, DSA, DH";
+
+    /// <summary>What BouncyCastle throws for bytes that are not a key it knows.</summary>
+    private static bool NotBouncyCastleKey(Exception e) =>
+        e is ArgumentException or InvalidOperationException or InvalidCastException or IOException or SecurityUtilityException
+            or CryptoException;
 
     /// <summary>An EncryptedPrivateKeyInfo starts SEQUENCE { SEQUENCE (AlgorithmIdentifier) ...; a plain key does not parse as any other.</summary>
     private static bool LooksEncrypted(byte[] der) => der.Length > 2 && der[0] == 0x30;
@@ -76,23 +88,28 @@ public static class KeyCodec
     private static KeyMaterial Sec1(byte[] der) => Ec(e => e.ImportECPrivateKey(der, out _), "SEC1");
     private static KeyMaterial SpkiEc(byte[] der) => Ec(e => e.ImportSubjectPublicKeyInfo(der, out _), "SPKI");
 
+    private static KeyMaterial Pkcs8Other(byte[] der) => Other(PrivateKeyFactory.CreateKey(der), "PKCS#8");
+    private static KeyMaterial SpkiOther(byte[] der) => Other(PublicKeyFactory.CreateKey(der), "SPKI");
+
     private static KeyMaterial EncryptedPkcs8(byte[] der, string password)
     {
         foreach (var t in new Func<KeyMaterial>[]
                  {
                      () => Rsa(r => r.ImportEncryptedPkcs8PrivateKey(password, der, out _), "encrypted PKCS#8"),
                      () => Ec(e => e.ImportEncryptedPkcs8PrivateKey(password, der, out _), "encrypted PKCS#8"),
+                     () => Other(PrivateKeyFactory.CreateKey(PrivateKeyInfoFactory.CreatePrivateKeyInfo(password.ToCharArray(),
+                         EncryptedPrivateKeyInfo.GetInstance(der))), "encrypted PKCS#8"),
                  })
         {
             try
             {
                 return t();
             }
-            catch (CryptographicException)
+            catch (Exception e) when (e is CryptographicException || NotBouncyCastleKey(e))
             {
             }
         }
-        throw new UsageException("cannot decrypt the PKCS#8 key: wrong password, or not an RSA/EC key");
+        throw new UsageException($"cannot decrypt the PKCS#8 key: wrong password, or not a key this tool reads ({Supported})");
     }
 
     private static KeyMaterial Rsa(Action<RSA> import, string format)
@@ -135,6 +152,45 @@ public static class KeyCodec
         if (p.D == null)
             return new(CKO.CKO_PUBLIC_KEY, CKK.CKK_EC, [A(CKA.CKA_EC_PARAMS, curve.EcParams), A(CKA.CKA_EC_POINT, EcPoint(p.Q))], format);
         return new(CKO.CKO_PRIVATE_KEY, CKK.CKK_EC, [A(CKA.CKA_EC_PARAMS, curve.EcParams), A(CKA.CKA_VALUE, p.D)], format);
+    }
+
+    /// <summary>Ed25519, Ed448, X25519, X448, DSA and DH keys as BouncyCastle read them: the PKCS#11 attributes of their objects.</summary>
+    private static KeyMaterial Other(AsymmetricKeyParameter key, string format)
+    {
+        static byte[] U(BigInteger b) => b.ToByteArrayUnsigned();
+        KeyMaterial Cfrg(string curve, byte[] value)
+        {
+            var c = CfrgCurve.Parse(curve);
+            byte[] v = value;
+            if (!key.IsPrivate)
+            {
+                var w = new AsnWriter(AsnEncodingRules.DER);
+                w.WriteOctetString(value);
+                v = w.Encode();
+            }
+            return new(key.IsPrivate ? CKO.CKO_PRIVATE_KEY : CKO.CKO_PUBLIC_KEY, (CKK)c.KeyType,
+                [A(CKA.CKA_EC_PARAMS, c.EcParams), A(key.IsPrivate ? CKA.CKA_VALUE : CKA.CKA_EC_POINT, v)], format);
+        }
+        return key switch
+        {
+            Ed25519PrivateKeyParameters k => Cfrg("ed25519", k.GetEncoded()),
+            Ed25519PublicKeyParameters k => Cfrg("ed25519", k.GetEncoded()),
+            Ed448PrivateKeyParameters k => Cfrg("ed448", k.GetEncoded()),
+            Ed448PublicKeyParameters k => Cfrg("ed448", k.GetEncoded()),
+            X25519PrivateKeyParameters k => Cfrg("x25519", k.GetEncoded()),
+            X25519PublicKeyParameters k => Cfrg("x25519", k.GetEncoded()),
+            X448PrivateKeyParameters k => Cfrg("x448", k.GetEncoded()),
+            X448PublicKeyParameters k => Cfrg("x448", k.GetEncoded()),
+            DsaPrivateKeyParameters k => new(CKO.CKO_PRIVATE_KEY, CKK.CKK_DSA,
+                [A(CKA.CKA_PRIME, U(k.Parameters.P)), A(CKA.CKA_SUBPRIME, U(k.Parameters.Q)), A(CKA.CKA_BASE, U(k.Parameters.G)), A(CKA.CKA_VALUE, U(k.X))], format),
+            DsaPublicKeyParameters k => new(CKO.CKO_PUBLIC_KEY, CKK.CKK_DSA,
+                [A(CKA.CKA_PRIME, U(k.Parameters.P)), A(CKA.CKA_SUBPRIME, U(k.Parameters.Q)), A(CKA.CKA_BASE, U(k.Parameters.G)), A(CKA.CKA_VALUE, U(k.Y))], format),
+            DHPrivateKeyParameters k => new(CKO.CKO_PRIVATE_KEY, CKK.CKK_DH,
+                [A(CKA.CKA_PRIME, U(k.Parameters.P)), A(CKA.CKA_BASE, U(k.Parameters.G)), A(CKA.CKA_VALUE, U(k.X))], format),
+            DHPublicKeyParameters k => new(CKO.CKO_PUBLIC_KEY, CKK.CKK_DH,
+                [A(CKA.CKA_PRIME, U(k.Parameters.P)), A(CKA.CKA_BASE, U(k.Parameters.G)), A(CKA.CKA_VALUE, U(k.Y))], format),
+            _ => throw new UsageException($"{(key.IsPrivate ? "private" : "public")} key type not supported ({Supported})"),
+        };
     }
 
     private static Curve CurveOf(ECCurve c)
@@ -284,7 +340,56 @@ public static class KeyCodec
             });
             return ec.ExportEncryptedPkcs8PrivateKeyPem(password, pbe);
         }
-        throw new UsageException($"exporting {KeyTypeName((ulong)type)} private keys is not supported (RSA, EC)");
+        if (OtherPrivateKey(s, h, (ulong)type) is { } key)
+        {
+            // Version 1 without the RFC 5958 publicKey field BouncyCastle adds for Edwards/Montgomery keys: OpenSSL 3.0 rejects it.
+            var plain = PrivateKeyInfoFactory.CreatePrivateKeyInfo(key);
+            var info = EncryptedPrivateKeyInfoFactory.CreateEncryptedPrivateKeyInfo(NistObjectIdentifiers.IdAes256Cbc,
+                PkcsObjectIdentifiers.IdHmacWithSha256, password.ToCharArray(), RandomNumberGenerator.GetBytes(16), pbe.IterationCount,
+                new SecureRandom(), new PrivateKeyInfo(plain.PrivateKeyAlgorithm, plain.ParsePrivateKey()));
+            return Pem("ENCRYPTED PRIVATE KEY", info.GetEncoded()).TrimEnd('\n');
+        }
+        throw new UsageException($"exporting {KeyTypeName((ulong)type)} private keys is not supported (RSA, EC, Ed25519, Ed448, X25519, X448, DSA, DH)");
+    }
+
+    /// <summary>The private keys .NET has no class for, as BouncyCastle parameters: Ed25519, Ed448, X25519, X448, DSA, DH. Null for other types.</summary>
+    private static AsymmetricKeyParameter? OtherPrivateKey(ISession s, IObjectHandle h, ulong type)
+    {
+        BigInteger Big(IObjectAttribute a) => new(1, a.GetValueAsByteArray());
+        List<IObjectAttribute> Read(params CKA[] attributes)
+        {
+            var v = s.GetAttributeValue(h, [.. attributes]);
+            if (v.Any(a => a.CannotBeRead)) throw new UsageException("the token does not reveal the private key's value");
+            return v;
+        }
+        switch (type)
+        {
+            case V3.CKK.EC_EDWARDS or V3.CKK.EC_MONTGOMERY:
+            {
+                var v = Read(CKA.CKA_EC_PARAMS, CKA.CKA_VALUE);
+                var curve = CfrgCurve.FromParams(v[0].GetValueAsByteArray()) ?? throw new UsageException("unsupported Edwards/Montgomery curve");
+                var raw = v[1].GetValueAsByteArray();
+                return curve.Name switch
+                {
+                    "ed25519" => new Ed25519PrivateKeyParameters(raw),
+                    "ed448" => new Ed448PrivateKeyParameters(raw),
+                    "x25519" => new X25519PrivateKeyParameters(raw),
+                    _ => new X448PrivateKeyParameters(raw),
+                };
+            }
+            case (ulong)CKK.CKK_DSA:
+            {
+                var v = Read(CKA.CKA_PRIME, CKA.CKA_SUBPRIME, CKA.CKA_BASE, CKA.CKA_VALUE);
+                return new DsaPrivateKeyParameters(Big(v[3]), new DsaParameters(Big(v[0]), Big(v[1]), Big(v[2])));
+            }
+            case (ulong)CKK.CKK_DH:
+            {
+                var v = Read(CKA.CKA_PRIME, CKA.CKA_BASE, CKA.CKA_VALUE);
+                return new DHPrivateKeyParameters(Big(v[2]), new DHParameters(Big(v[0]), Big(v[1])));
+            }
+            default:
+                return null;
+        }
     }
 
     public static string Pem(string label, byte[] der) => new string(PemEncoding.Write(label, der)) + "\n";
