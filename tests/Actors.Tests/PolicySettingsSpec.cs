@@ -30,6 +30,12 @@ public sealed class PolicySettingsSpec
         Assert.Equal(new HashSet<ulong> { CKD.NULL, CKD.SHA256_KDF }, p.Kdfs!.ToHashSet());
         Assert.Same(MechanismPolicy.None, slots[1].Policy);
 
+        // The same block parsed again is the same policy (ock slot reload leaves such a slot alone).
+        Assert.Equal(slots[0], Slots("{ id = 0, token-name = a, policy { deny = [MD5, CKM_RSA_PKCS], min-strength = 112, curves = [ed25519, secp256r1], " +
+                                     "mgfs = [CKG_MGF1_SHA256], kdfs = [CKD_SHA256_KDF, CKD_NULL] } }")[0]);
+        Assert.NotEqual(slots[0], Slots("{ id = 0, token-name = a, policy { deny = [MD5], min-strength = 112, curves = [ed25519, secp256r1], " +
+                                        "mgfs = [CKG_MGF1_SHA256], kdfs = [CKD_SHA256_KDF, CKD_NULL] } }")[0]);
+
         var offered = MechanismRegistry.CreateDefault().Filter(p.Offers);
         Assert.DoesNotContain(CKM.RSA_PKCS, offered.Types);
         Assert.Contains(CKM.RSA_PKCS_PSS, offered.Types);

@@ -40,6 +40,15 @@ public sealed record MechanismPolicy
     /// <summary>policy.kdfs: the allowed CKD_ values of ECDH parameters (null: all).</summary>
     public IReadOnlySet<ulong>? Kdfs { get; init; }
 
+    /// <summary>Value equality (the sets by content), so that `ock slot reload` sees an unchanged policy as unchanged.</summary>
+    public bool Equals(MechanismPolicy? other) =>
+        other is not null && MinStrength == other.MinStrength && Same(Allow, other.Allow) && Same(Deny, other.Deny)
+        && Same(Curves, other.Curves) && Same(Mgfs, other.Mgfs) && Same(Kdfs, other.Kdfs);
+
+    public override int GetHashCode() => HashCode.Combine(MinStrength, Allow?.Count, Deny.Count, Curves?.Count, Mgfs?.Count, Kdfs?.Count);
+
+    private static bool Same<T>(IReadOnlySet<T>? a, IReadOnlySet<T>? b) => a is null ? b is null : b is not null && a.SetEquals(b);
+
     /// <summary>True when the policy removes mechanisms from the slot's list.</summary>
     public bool RestrictsMechanisms => Allow is not null || Deny.Count > 0;
 
