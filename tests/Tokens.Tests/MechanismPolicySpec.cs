@@ -65,6 +65,7 @@ public sealed class MechanismPolicySpec
         Assert.NotNull(r);
         Assert.Equal(CKR.KEY_SIZE_RANGE, r.Rv);
         Assert.Equal("policy.min-strength", r.Rule);
+        Assert.Equal("CKK_RSA key of strength 0 below 112 (policy.min-strength)", r.ToString());
         Assert.Null(p.CheckKey(Rsa(2048)));
         Assert.Equal(CKR.KEY_SIZE_RANGE, p.CheckKey(SecretKey(CKK.DES2, new byte[16]))!.Rv);
         Assert.Null(p.CheckKey(Aes(new byte[16])));

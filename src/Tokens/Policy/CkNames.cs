@@ -4,7 +4,7 @@ using OpenCryptokiActors.Cryptoki.Pkcs11;
 namespace OpenCryptokiActors.Tokens.Policy;
 
 /// <summary>
-/// The CKM_, CKG_ and CKD_ names of the project's constant tables (src/Cryptoki), both ways: configuration names
+/// The CKM_, CKG_, CKD_ and CKK_ names of the project's constant tables (src/Cryptoki), both ways: configuration names
 /// mechanisms, MGFs and KDFs by their PKCS#11 names, log lines print them.
 /// </summary>
 public static class CkNames
@@ -12,6 +12,7 @@ public static class CkNames
     private static readonly Lazy<Table> Mechanisms = new(() => Build(typeof(CKM), "CKM_"));
     private static readonly Lazy<Table> Mgfs = new(() => Build(typeof(CKG), "CKG_"));
     private static readonly Lazy<Table> Kdfs = new(() => Build(typeof(CKD), "CKD_"));
+    private static readonly Lazy<Table> KeyTypes = new(() => Build(typeof(CKK), "CKK_"));
 
     private sealed record Table(Dictionary<string, ulong> ByName, Dictionary<ulong, string> ByValue);
 
@@ -19,6 +20,8 @@ public static class CkNames
     public static string Mechanism(ulong value) => Mechanisms.Value.ByValue.TryGetValue(value, out var n) ? n : $"0x{value:X8}";
 
     public static string Mgf(ulong value) => Mgfs.Value.ByValue.TryGetValue(value, out var n) ? n : $"0x{value:X}";
+
+    public static string KeyType(ulong value) => KeyTypes.Value.ByValue.TryGetValue(value, out var n) ? n : $"0x{value:X}";
 
     public static string Kdf(ulong value) => Kdfs.Value.ByValue.TryGetValue(value, out var n) ? n : $"0x{value:X}";
 

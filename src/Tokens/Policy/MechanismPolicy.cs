@@ -107,8 +107,7 @@ public sealed record MechanismPolicy
     private static string CurveName(string? oid) =>
         oid is null ? "(unknown)" : EcCurves.FromOid(oid)?.Name ?? EdwardsMontgomery.All.FirstOrDefault(c => c.Oid == oid)?.Name ?? oid;
 
-    private static string KeyKind(AttributeSet key) =>
-        $"{(key.GetULong(CKA.CLASS) == CKO.SECRET_KEY ? "secret" : "asymmetric")} key of type 0x{key.GetULong(CKA.KEY_TYPE) ?? 0:X}";
+    private static string KeyKind(AttributeSet key) => $"{CkNames.KeyType(key.GetULong(CKA.KEY_TYPE) ?? CK.UNAVAILABLE_INFORMATION)} key";
 
     /// <summary>The key types <see cref="KeyStrength.Class"/> rates: every secret key and the asymmetric families it names.</summary>
     private static bool Rated(AttributeSet key) =>
