@@ -285,7 +285,7 @@ public sealed class ApplicationActor : ReceiveActor
         }
 
         var actor = Context.ActorOf(SessionActor.Props(_appId, result.Handle, slot.Mechanisms, slot.Token, _stateKey,
-            _stats?.For((uint)_peer.Uid, slot.Settings.Id)), $"session-{result.Handle}");
+            _stats?.For((uint)_peer.Uid, slot.Settings.Id), slot.Settings.Policy, slot.Settings.Id), $"session-{result.Handle}");
         _sessions[result.Handle] = (slot, actor);
         Publish();
         _out.Reset();

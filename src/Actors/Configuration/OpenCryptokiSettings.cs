@@ -1,5 +1,7 @@
 using Akka.Configuration;
+using Akka.Configuration.Hocon;
 using OpenCryptokiActors.Cryptoki.Configuration;
+using OpenCryptokiActors.Tokens.Policy;
 
 namespace OpenCryptokiActors.Actors.Configuration;
 
@@ -17,6 +19,9 @@ public sealed record SlotSettings(ulong Id, string TokenType, string TokenName, 
 
     /// <summary>CK_SLOT_INFO.firmwareVersion (HOCON firmware-version; classic firmwareversion).</summary>
     public (byte Major, byte Minor) FirmwareVersion { get; init; } = (0, 1);
+
+    /// <summary>The slot's mechanism policy (HOCON policy { allow | deny, min-strength, curves, mgfs, kdfs }); none by default.</summary>
+    public MechanismPolicy Policy { get; init; } = MechanismPolicy.None;
 
     /// <summary>Checks one slot as a configuration line would: the message says which slot and what is wrong.</summary>
     public static SlotSettings Validate(SlotSettings s)
@@ -102,6 +107,38 @@ public sealed record OpenCryptokiSettings(
         };
     }
 
+    /// <summary>
+    /// A slot's policy block: names through the project's constant tables (CKM_/CKG_/CKD_, prefix optional) and the
+    /// curve names OpenSSL and NIST use; an unknown name, an allow list beside a deny list or another strength than
+    /// 0/112/128/192/256 is a configuration error naming the slot and the key.
+    /// </summary>
+    private static MechanismPolicy ParsePolicy(ulong id, HoconObject o)
+    {
+        IReadOnlyList<string>? List(string key) =>
+            o.Items.TryGetValue(key, out var v) ? v.GetArray().Select(x => x.GetString()).ToList() : null;
+        HashSet<T>? Set<T>(string key, Func<string, T?> parse) where T : struct =>
+            List(key)?.Select(n => parse(n) ?? throw new ConfigurationException($"slot {id}: policy.{key}: unknown name '{n}'")).ToHashSet();
+        foreach (var key in o.Items.Keys)
+            if (key is not ("allow" or "deny" or "min-strength" or "curves" or "mgfs" or "kdfs"))
+                throw new ConfigurationException($"slot {id}: policy.{key}: unknown key (known: allow, deny, min-strength, curves, mgfs, kdfs)");
+        var allow = Set("allow", CkNames.ParseMechanism);
+        var deny = Set("deny", CkNames.ParseMechanism);
+        if (allow is not null && deny is not null) throw new ConfigurationException($"slot {id}: policy: give allow or deny, not both");
+        var strength = o.Items.TryGetValue("min-strength", out var ms) ? ms.GetInt() : 0;
+        if (strength is not (0 or 112 or 128 or 192 or 256)) throw new ConfigurationException($"slot {id}: policy.min-strength: {strength} is not 0, 112, 128, 192 or 256");
+        var curves = List("curves")?.Select(n => MechanismPolicy.CurveOid(n) ?? throw new ConfigurationException($"slot {id}: policy.curves: unknown curve '{n}'"))
+            .ToHashSet();
+        return new MechanismPolicy
+        {
+            Allow = allow,
+            Deny = deny ?? [],
+            MinStrength = strength,
+            Curves = curves,
+            Mgfs = Set("mgfs", CkNames.ParseMgf),
+            Kdfs = Set("kdfs", CkNames.ParseKdf),
+        };
+    }
+
     private static (byte, byte) Version(ulong id, string key, string text)
     {
         try
@@ -150,6 +187,7 @@ public sealed record OpenCryptokiSettings(
                     Manufacturer = Str("manufacturer", "OpenCryptokiActors"),
                     HardwareVersion = Version(id, "hardware-version", Str("hardware-version", "0.1")),
                     FirmwareVersion = Version(id, "firmware-version", Str("firmware-version", "0.1")),
+                    Policy = o.Items.TryGetValue("policy", out var policy) ? ParsePolicy(id, policy.GetObject()) : MechanismPolicy.None,
                 }));
             }
             catch (ConfigurationException e)

@@ -8,6 +8,7 @@ using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens;
 using OpenCryptokiActors.Tokens.Mechanisms;
 using OpenCryptokiActors.Tokens.Objects;
+using OpenCryptokiActors.Tokens.Policy;
 using static OpenCryptokiActors.Actors.Sessions.SessionProtocol;
 using static OpenCryptokiActors.Actors.Tokens.TokenProtocol;
 
@@ -32,6 +33,11 @@ public sealed class SessionActor : ReceiveActor
     /// <summary>Mechanism usage of this session's user on its slot (ock stats): counted where an operation starts.</summary>
     private readonly SlotCounters? _stats;
 
+    /// <summary>The slot's mechanism policy, checked where a mechanism, its parameter or a key is used or a key is made.</summary>
+    private readonly MechanismPolicy _policy;
+
+    private readonly ulong _slotId;
+
     private sealed class Active(object operation, Recording? recording = null)
     {
         public object Operation { get; } = operation;
@@ -46,8 +52,11 @@ public sealed class SessionActor : ReceiveActor
         public byte[]? StashOutput { get; set; }
     }
 
-    public SessionActor(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey, SlotCounters? stats = null)
+    public SessionActor(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey, SlotCounters? stats = null,
+        MechanismPolicy? policy = null, ulong slotId = 0)
     {
+        _policy = policy ?? MechanismPolicy.None;
+        _slotId = slotId;
         _stats = stats;
         _stateKey = stateKey;
         _appId = appId;
@@ -70,8 +79,9 @@ public sealed class SessionActor : ReceiveActor
         });
     }
 
-    public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey, SlotCounters? stats = null) =>
-        Akka.Actor.Props.Create(() => new SessionActor(appId, handle, mechanisms, token, stateKey, stats));
+    public static Props Props(ulong appId, ulong handle, MechanismRegistry mechanisms, IActorRef token, byte[] stateKey, SlotCounters? stats = null,
+        MechanismPolicy? policy = null, ulong slotId = 0) =>
+        Akka.Actor.Props.Create(() => new SessionActor(appId, handle, mechanisms, token, stateKey, stats, policy, slotId));
 
     protected override void PostStop()
     {
@@ -116,7 +126,7 @@ public sealed class SessionActor : ReceiveActor
                 var mech = r.ReadMechanism();
                 r.ExpectEnd();
                 if (_active.ContainsKey(OperationKind.Digest)) throw new CkException(CKR.OPERATION_ACTIVE);
-                var (info, impl) = Mechanism(mech.Type, CKF.DIGEST);
+                var (info, impl) = Mechanism(mech.Type, CKF.DIGEST, mech.Parameter);
                 _ = info;
                 _active[OperationKind.Digest] = new Active(impl.CreateDigest(mech.Type, mech.Parameter),
                     new Recording(new StateOrigin(OperationKind.Digest, mech.Type, mech.Parameter, [])));
@@ -587,7 +597,7 @@ public sealed class SessionActor : ReceiveActor
                 OperationKind.Sign => CKF.SIGN,
                 OperationKind.Verify => CKF.VERIFY,
                 _ => throw new CkException(CKR.SAVED_STATE_INVALID),
-            });
+            }, origin.Parameter);
             object op;
             if (kind == OperationKind.Digest)
             {
@@ -608,6 +618,7 @@ public sealed class SessionActor : ReceiveActor
                     _ => Opcode.VerifyInit,
                 });
                 KeyUsage.Check(key, usage, origin.Mechanism, info);
+                PolicyKeys(key);
                 op = kind switch
                 {
                     OperationKind.Encrypt => impl.CreateEncrypt(origin.Mechanism, origin.Parameter, key),
@@ -643,10 +654,26 @@ public sealed class SessionActor : ReceiveActor
         return a;
     }
 
-    private (MechanismInfo Info, IMechanism Impl) Mechanism(ulong type, ulong requiredFlag)
+    private (MechanismInfo Info, IMechanism Impl) Mechanism(ulong type, ulong requiredFlag, byte[]? parameter = null)
     {
+        Refuse(_policy.CheckMechanism(type));
+        Refuse(_policy.CheckParameter(type, parameter));
         if (!_mechanisms.TryGet(type, out var info, out var impl) || (info.Flags & requiredFlag) == 0) throw new CkException(CKR.MECHANISM_INVALID);
         return (info, impl);
+    }
+
+    /// <summary>Keys used or made, against the slot's policy (min-strength, curves).</summary>
+    private void PolicyKeys(params AttributeSet[] keys)
+    {
+        foreach (var key in keys) Refuse(_policy.CheckKey(key));
+    }
+
+    /// <summary>A policy refusal: one log line naming the rule (no key material), and its return code to the caller.</summary>
+    private void Refuse(PolicyRefusal? refusal)
+    {
+        if (refusal is null) return;
+        _log.Warning("policy of slot {0}: {1}", _slotId, refusal);
+        throw new CkException(refusal.Rv, refusal.ToString());
     }
 
     /// <summary>
@@ -742,9 +769,10 @@ public sealed class SessionActor : ReceiveActor
     {
         var (kind, usage, flag) = ForInit(m.Client.Opcode);
         if (_active.ContainsKey(kind)) throw new CkException(CKR.OPERATION_ACTIVE);
-        var (info, impl) = Mechanism(m.Mechanism.Type, flag);
+        var (info, impl) = Mechanism(m.Mechanism.Type, flag, m.Mechanism.Parameter);
         var key = m.Key.Attributes;
         KeyUsage.Check(key, usage, m.Mechanism.Type, info);
+        PolicyKeys(key);
         var type = m.Mechanism.Type;
         var parameter = m.Mechanism.Parameter;
         object op = kind switch
@@ -777,10 +805,12 @@ public sealed class SessionActor : ReceiveActor
     /// <summary>C_EncapsulateKey: the ciphertext goes back (output rules: a NULL or short buffer gets its length and no key is made) with the new key's handle.</summary>
     private void Encapsulate(BeginEncapsulate m)
     {
-        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.ENCAPSULATE);
+        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.ENCAPSULATE, m.Mechanism.Parameter);
+        PolicyKeys(m.PublicKey.Attributes);
         var (ciphertext, produced) = impl.Encapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PublicKey.Attributes, m.Template);
         if (!Fits(m.Client, (ulong)ciphertext.Length, m.Capacity)) return;
         var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.PublicKey.Attributes);
+        PolicyKeys(full);
         using var prefix = new WireWriter(16 + ciphertext.Length);
         prefix.WriteULong((ulong)ciphertext.Length);
         prefix.WriteBytes(ciphertext);
@@ -789,9 +819,11 @@ public sealed class SessionActor : ReceiveActor
 
     private void Decapsulate(BeginDecapsulate m)
     {
-        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.DECAPSULATE);
+        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.DECAPSULATE, m.Mechanism.Parameter);
+        PolicyKeys(m.PrivateKey.Attributes);
         var produced = impl.Decapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PrivateKey.Attributes, m.Ciphertext, m.Template);
         var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.PrivateKey.Attributes);
+        PolicyKeys(full);
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
     }
 
@@ -799,8 +831,9 @@ public sealed class SessionActor : ReceiveActor
     private void VerifySignatureInit(BeginVerifySignature m)
     {
         if (_active.ContainsKey(OperationKind.VerifySignature)) throw new CkException(CKR.OPERATION_ACTIVE);
-        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.VERIFY);
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.VERIFY, m.Mechanism.Parameter);
         KeyUsage.Check(m.Key.Attributes, CKA.VERIFY, m.Mechanism.Type, info);
+        PolicyKeys(m.Key.Attributes);
         var op = impl.CreateVerify(m.Mechanism.Type, m.Mechanism.Parameter, m.Key.Attributes);
         _active[OperationKind.VerifySignature] = new Active((op, m.Signature));
         m.Client.Ok();
@@ -819,9 +852,10 @@ public sealed class SessionActor : ReceiveActor
 
     private void Wrap(BeginWrap m)
     {
-        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.WRAP);
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.WRAP, m.Mechanism.Parameter);
         KeyUsage.Check(m.WrappingKey.Attributes, CKA.WRAP, m.Mechanism.Type, info);
         KeyUsage.CheckWrap(m.WrappingKey.Attributes, m.Key.Attributes);
+        PolicyKeys(m.WrappingKey.Attributes);
         var wrapped = impl.Wrap(m.Mechanism.Type, m.Mechanism.Parameter, m.WrappingKey.Attributes, KeyEncoding.Encode(m.Key.Attributes));
         _stats?.Count(m.Mechanism.Type, m.WrappingKey.Attributes);
         _out.Reset();
@@ -839,26 +873,30 @@ public sealed class SessionActor : ReceiveActor
 
     private void Unwrap(BeginUnwrap m)
     {
-        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.UNWRAP);
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.UNWRAP, m.Mechanism.Parameter);
         KeyUsage.Check(m.UnwrappingKey.Attributes, CKA.UNWRAP, m.Mechanism.Type, info);
+        PolicyKeys(m.UnwrappingKey.Attributes);
         var template = KeyUsage.ApplyKeyTemplate(m.Template, m.UnwrappingKey.Attributes, CKA.UNWRAP_TEMPLATE);
         var cls = template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var keyType = template.GetULong(CKA.KEY_TYPE) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var encoding = impl.Unwrap(m.Mechanism.Type, m.Mechanism.Parameter, m.UnwrappingKey.Attributes, m.Wrapped);
         var produced = KeyEncoding.Decode(cls, keyType, encoding, template);
         var full = TemplateValidator.ForGenerated(template, produced, ObjectOrigin.Unwrap, m.Mechanism.Type, m.UnwrappingKey.Attributes);
+        PolicyKeys(full);
         _stats?.Count(m.Mechanism.Type, m.UnwrappingKey.Attributes);
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, [full]));
     }
 
     private void Derive(BeginDerive m)
     {
-        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DERIVE);
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DERIVE, m.Mechanism.Parameter);
         KeyUsage.Check(m.BaseKey.Attributes, CKA.DERIVE, m.Mechanism.Type, info);
+        PolicyKeys(m.BaseKey.Attributes);
         var template = KeyUsage.ApplyKeyTemplate(m.Template, m.BaseKey.Attributes, CKA.DERIVE_TEMPLATE);
         var made = impl.DeriveAll(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, template);
         _stats?.Count(m.Mechanism.Type, m.BaseKey.Attributes);
         var full = made.Objects.Select(o => TemplateValidator.ForGenerated(o.Template, o.Produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes)).ToList();
+        PolicyKeys([.. full]);
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, full) { Output = made.Output });
     }
 
@@ -867,9 +905,10 @@ public sealed class SessionActor : ReceiveActor
         var mech = r.ReadMechanism();
         var template = AttributeSet.FromTemplate(r.ReadTemplate());
         r.ExpectEnd();
-        var (_, impl) = Mechanism(mech.Type, CKF.GENERATE);
+        var (_, impl) = Mechanism(mech.Type, CKF.GENERATE, mech.Parameter);
         var produced = impl.GenerateKey(mech.Type, mech.Parameter, template);
         var full = TemplateValidator.ForGenerated(template, produced, ObjectOrigin.Generate, mech.Type, null);
+        PolicyKeys(full);
         _stats?.Count(mech.Type, full);
         _token.Tell(new StoreNewObjects(req, _appId, _handle, [full]));
     }
@@ -880,10 +919,11 @@ public sealed class SessionActor : ReceiveActor
         var publicTemplate = AttributeSet.FromTemplate(r.ReadTemplate());
         var privateTemplate = AttributeSet.FromTemplate(r.ReadTemplate());
         r.ExpectEnd();
-        var (_, impl) = Mechanism(mech.Type, CKF.GENERATE_KEY_PAIR);
+        var (_, impl) = Mechanism(mech.Type, CKF.GENERATE_KEY_PAIR, mech.Parameter);
         var (pub, priv) = impl.GenerateKeyPair(mech.Type, mech.Parameter, publicTemplate, privateTemplate);
         var fullPublic = TemplateValidator.ForGenerated(publicTemplate, pub, ObjectOrigin.GenerateKeyPair, mech.Type, null);
         var fullPrivate = TemplateValidator.ForGenerated(privateTemplate, priv, ObjectOrigin.GenerateKeyPair, mech.Type, null);
+        PolicyKeys(fullPublic, fullPrivate);
         _stats?.Count(mech.Type, fullPrivate);
         _token.Tell(new StoreNewObjects(req, _appId, _handle, [fullPublic, fullPrivate]));
     }

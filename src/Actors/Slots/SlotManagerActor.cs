@@ -119,7 +119,7 @@ public sealed class SlotManagerActor : ReceiveActor, IWithTimers
     private SlotTable Table() =>
         new(_settings.Values.Where(s => _ready.Contains(s.Id)).ToDictionary(
             s => s.Id,
-            s => new SlotEntry(s, _softMechanisms, _tokens[s.Id], s.Group is null ? null : UnixGroups.Gid(s.Group))));
+            s => new SlotEntry(s, s.Policy.RestrictsMechanisms ? _softMechanisms.Filter(s.Policy.Offers) : _softMechanisms, _tokens[s.Id], s.Group is null ? null : UnixGroups.Gid(s.Group))));
 
     private void Publish(IReadOnlyList<ulong> events)
     {
@@ -224,7 +224,7 @@ public sealed class SlotManagerActor : ReceiveActor, IWithTimers
             if (!_settings.TryGetValue(s.Id, out var current)) added.Add(s);
             else if (current == s) continue;
             else if (current.TokenType == s.TokenType && current.TokenName == s.TokenName && current.MaxLoginFailures == s.MaxLoginFailures)
-                changed.Add(s.Id); // description or group only: the token keeps running, its sessions too
+                changed.Add(s.Id); // description, group or policy only: the token keeps running, its sessions too (new sessions get the new policy)
             else replaced.Add(s);
         }
 

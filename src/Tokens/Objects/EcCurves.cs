@@ -103,7 +103,8 @@ public static class EcCurves
         return FromOid(oid.Value) ?? (oid.FriendlyName is { } n ? FromName(n) : null);
     }
 
-    private static EcCurve? FromName(string name) => name.ToLowerInvariant() switch
+    /// <summary>The curve of an OpenSSL or NIST name (prime256v1, secp384r1, P-521, brainpoolP256r1 ...), or null.</summary>
+    public static EcCurve? FromName(string name) => name.ToLowerInvariant() switch
     {
         "p-256" or "prime256v1" or "secp256r1" or "nistp256" => P256,
         "p-384" or "secp384r1" or "nistp384" => P384,

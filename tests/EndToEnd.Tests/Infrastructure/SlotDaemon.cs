@@ -272,11 +272,13 @@ public sealed class SlotDaemon : IDisposable
         {
             sb.Append($"    {{ id = {s.Id}, token-type = soft, token-name = {s.TokenName}, " +
                       $"description = \"{s.Description}\", max-login-failures = {s.MaxLoginFailures}" +
-                      (s.Group is null ? "" : $", group = \"{s.Group}\"") + " }\n");
+                      (s.Group is null ? "" : $", group = \"{s.Group}\"") +
+                      (s.Policy is null ? "" : $", policy {{ {s.Policy} }}") + " }\n");
         }
         sb.Append("  ]\n}\n");
         return sb.ToString();
     }
 }
 
-public sealed record SlotConfig(ulong Id, string TokenName, string Description, int MaxLoginFailures = 10, string? Group = null);
+/// <param name="Policy">The body of the slot's HOCON policy block (null: none).</param>
+public sealed record SlotConfig(ulong Id, string TokenName, string Description, int MaxLoginFailures = 10, string? Group = null, string? Policy = null);

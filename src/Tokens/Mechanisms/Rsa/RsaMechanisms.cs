@@ -47,6 +47,9 @@ public sealed class RsaMechanisms : IMechanism
     /// <summary>The hash-and-sign mechanisms (for KeyUsage.RequiredKeyType and the README table).</summary>
     public static IEnumerable<ulong> HashedMechanisms => Pkcs1Hashed.Concat(PssHashed).Select(x => x.Mechanism);
 
+    /// <summary>True for the CKM_SHA*_RSA_PKCS_PSS mechanisms (CK_RSA_PKCS_PSS_PARAMS with a fixed hash).</summary>
+    public static bool IsPssHashed(ulong mechanism) => PssHashed.Any(x => x.Mechanism == mechanism);
+
     public static void Register(MechanismRegistry r)
     {
         const ulong all = CKF.ENCRYPT | CKF.DECRYPT | CKF.SIGN | CKF.VERIFY | CKF.SIGN_RECOVER | CKF.VERIFY_RECOVER | CKF.WRAP | CKF.UNWRAP;

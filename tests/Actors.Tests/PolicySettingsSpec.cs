@@ -1,0 +1,56 @@
+using Akka.Configuration;
+using OpenCryptokiActors.Actors.Configuration;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Tokens.Mechanisms;
+using OpenCryptokiActors.Tokens.Objects;
+using OpenCryptokiActors.Tokens.Policy;
+
+namespace OpenCryptokiActors.Actors.Tests;
+
+/// <summary>A slot's policy block in HOCON: parsed through the constant tables, wrong names refused at start.</summary>
+public sealed class PolicySettingsSpec
+{
+    private static IReadOnlyList<SlotSettings> Slots(string slots) =>
+        OpenCryptokiSettings.ParseSlots(ConfigurationFactory.ParseString($"slots = [ {slots} ]"));
+
+    [Fact]
+    public void A_policy_block_must_parse_into_the_slot_policy()
+    {
+        var slots = Slots("""
+            { id = 0, token-name = a, policy { deny = [CKM_RSA_PKCS, MD5], min-strength = 112, curves = [prime256v1, ed25519],
+              mgfs = [CKG_MGF1_SHA256], kdfs = [CKD_NULL, CKD_SHA256_KDF] } },
+            { id = 1, token-name = b }
+            """);
+        var p = slots[0].Policy;
+        Assert.Equal(new HashSet<ulong> { CKM.RSA_PKCS, CKM.MD5 }, p.Deny.ToHashSet());
+        Assert.Null(p.Allow);
+        Assert.Equal(112, p.MinStrength);
+        Assert.Equal(new HashSet<string> { EcCurves.P256.Oid, "1.3.101.112" }, p.Curves!.ToHashSet());
+        Assert.Equal(new HashSet<ulong> { CKG.MGF1_SHA256 }, p.Mgfs!.ToHashSet());
+        Assert.Equal(new HashSet<ulong> { CKD.NULL, CKD.SHA256_KDF }, p.Kdfs!.ToHashSet());
+        Assert.Same(MechanismPolicy.None, slots[1].Policy);
+
+        // The same block parsed again is the same policy (ock slot reload leaves such a slot alone).
+        Assert.Equal(slots[0], Slots("{ id = 0, token-name = a, policy { deny = [MD5, CKM_RSA_PKCS], min-strength = 112, curves = [ed25519, secp256r1], " +
+                                     "mgfs = [CKG_MGF1_SHA256], kdfs = [CKD_SHA256_KDF, CKD_NULL] } }")[0]);
+        Assert.NotEqual(slots[0], Slots("{ id = 0, token-name = a, policy { deny = [MD5], min-strength = 112, curves = [ed25519, secp256r1], " +
+                                        "mgfs = [CKG_MGF1_SHA256], kdfs = [CKD_SHA256_KDF, CKD_NULL] } }")[0]);
+
+        var offered = MechanismRegistry.CreateDefault().Filter(p.Offers);
+        Assert.DoesNotContain(CKM.RSA_PKCS, offered.Types);
+        Assert.Contains(CKM.RSA_PKCS_PSS, offered.Types);
+    }
+
+    [Theory]
+    [InlineData("policy { deny = [CKM_NOPE] }", "policy.deny: unknown name 'CKM_NOPE'")]
+    [InlineData("policy { allow = [CKM_AES_GCM], deny = [CKM_MD5] }", "allow or deny, not both")]
+    [InlineData("policy { min-strength = 100 }", "policy.min-strength: 100")]
+    [InlineData("policy { curves = [prime999v9] }", "unknown curve 'prime999v9'")]
+    [InlineData("policy { mgf = [CKG_MGF1_SHA256] }", "policy.mgf: unknown key")]
+    public void A_wrong_policy_must_stop_the_configuration_naming_the_slot_and_key(string policy, string expected)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Slots($"{{ id = 3, token-name = c, {policy} }}"));
+        Assert.Contains("slot 3", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+}
