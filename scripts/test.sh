@@ -12,7 +12,8 @@ trap 'rm -f "$log"' EXIT
 
 echo "==> dotnet test OpenCryptokiActors.sln -c Release"
 status=0
-dotnet test OpenCryptokiActors.sln -c Release "$@" 2>&1 | tee "$log" || status=$?
+# --blame: if a test host process dies, the runner names the test that was running.
+dotnet test OpenCryptokiActors.sln -c Release --blame "$@" 2>&1 | tee "$log" || status=$?
 
 # One summary line over every test project, from the runner's per-assembly lines
 # ("Passed!  - Failed:     0, Passed:   126, Skipped:     0, Total:   126, ...").
