@@ -13,7 +13,8 @@ trap 'rm -f "$log"' EXIT
 echo "==> dotnet test OpenCryptokiActors.sln -c Release"
 status=0
 # --blame: if a test host process dies, the runner names the test that was running.
-dotnet test OpenCryptokiActors.sln -c Release --blame "$@" 2>&1 | tee "$log" || status=$?
+# -m:1: one test project at a time (each starts its own daemons, PostgreSQL servers and client swarms).
+dotnet test OpenCryptokiActors.sln -c Release -m:1 --blame "$@" 2>&1 | tee "$log" || status=$?
 
 # One summary line over every test project, from the runner's per-assembly lines
 # ("Passed!  - Failed:     0, Passed:   126, Skipped:     0, Total:   126, ...").
