@@ -13,10 +13,10 @@ namespace OpenCryptokiActors.Native;
 /// them, all in one application. Purely synchronous: a Unix socket driven on the caller's thread, no tasks, no
 /// timers, no threads of its own, so it also works in a fork()ed child. Non-blocking with poll() during connect +
 /// Hello (the 1 s budget), blocking afterwards (one recv per reply). A caller takes the connection from the pool
-/// (<see cref="Module.Acquire"/>), then Begin → Call → reading the reply → <see cref="Release"/>, which gives it back;
+/// (<see cref="Module.Acquire"/>), then Begin → Call → reading the reply → <see cref="Release"/> (a <c>using</c> does it), which gives it back;
 /// the request writer and the receive buffer are reused.
 /// </summary>
-internal sealed unsafe class Connection
+internal sealed unsafe class Connection : IDisposable
 {
     /// <summary>Budget for connect + Hello: without a daemon C_Initialize fails fast instead of hanging.</summary>
     public const int HandshakeTimeoutMs = 1000;
@@ -269,6 +269,9 @@ internal sealed unsafe class Connection
             Pool?.Return(this);
         }
     }
+
+    /// <summary><see cref="Release"/>, for <c>using var c = Module.Acquire(out var rv);</c>.</summary>
+    void IDisposable.Dispose() => Release();
 
     private void Wipe()
     {

@@ -115,8 +115,8 @@ internal static unsafe class Module
 
     /// <summary>
     /// Takes a connection of the pool for one round trip. Returns null with the rv to answer when the module is
-    /// not initialized (in this process) or the pool is broken. The caller must call
-    /// <see cref="Connection.Release"/> in a finally block.
+    /// not initialized (in this process) or the pool is broken. The caller gives it back with
+    /// <see cref="Connection.Release"/>: <c>using var c = Module.Acquire(out var rv);</c>.
     /// </summary>
     public static Connection? Acquire(out ulong rv)
     {

@@ -6,7 +6,7 @@ namespace OpenCryptokiActors.Native.Exports;
 
 /// <summary>
 /// The round-trip shapes many functions share: guard → marshal → one frame → reply → caller memory.
-/// Each takes the connection's lock through <see cref="Module.Acquire"/> and releases it in a finally block.
+/// Each takes the connection's lock through <see cref="Module.Acquire"/> and releases it at the end of its scope (<c>using</c>).
 /// </summary>
 internal static unsafe class Calls
 {
@@ -17,36 +17,22 @@ internal static unsafe class Calls
     public static ulong U64(in CallTrace call, Opcode op, ulong a, string name)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"{name}={a}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            c.Begin(op).WriteULong(a);
-            return c.Call(out _);
-        }
-        finally
-        {
-            c.Release();
-        }
+        c.Begin(op).WriteULong(a);
+        return c.Call(out _);
     }
 
     /// <summary>Request <c>u64 session, u64 handle</c>; empty reply.</summary>
     public static ulong U64U64(in CallTrace call, Opcode op, ulong session, ulong handle)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={session} handle={handle}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            w.WriteULong(handle);
-            return c.Call(out _);
-        }
-        finally
-        {
-            c.Release();
-        }
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        w.WriteULong(handle);
+        return c.Call(out _);
     }
 
     /// <summary>XxxInit: <c>u64 session, mechanism[, u64 key]</c>; empty reply.</summary>
@@ -54,22 +40,15 @@ internal static unsafe class Calls
     {
         if (Trace.On(Trace.Arguments))
             Trace.Args(call.Function, $"hSession={session} {Marshalling.Describe(mechanism)}" + (withKey ? $" hKey={key}" : ""));
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            if (mechanism is null) return CKR.ARGUMENTS_BAD;
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = Marshalling.WriteMechanism(w, mechanism);
-            if (rv != CKR.OK) return rv;
-            if (withKey) w.WriteULong(key);
-            return c.Call(out _);
-        }
-        finally
-        {
-            c.Release();
-        }
+        if (mechanism is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = Marshalling.WriteMechanism(w, mechanism);
+        if (rv != CKR.OK) return rv;
+        if (withKey) w.WriteULong(key);
+        return c.Call(out _);
     }
 
     /// <summary>Single-part and update calls with output: <c>u64 session, bytes data, cap</c> → <c>output</c>.</summary>
@@ -77,24 +56,17 @@ internal static unsafe class Calls
     {
         if (Trace.On(Trace.Arguments))
             Trace.Args(call.Function, $"hSession={session} dataLen={dataLength} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            if (pulOutput is null) return CKR.ARGUMENTS_BAD;
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = Marshalling.WriteData(w, data, dataLength);
-            if (rv != CKR.OK) return rv;
-            var cap = Marshalling.Cap(output, pulOutput);
-            w.WriteULong(cap);
-            rv = c.Call(out var reply);
-            return Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
-        }
-        finally
-        {
-            c.Release();
-        }
+        if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = Marshalling.WriteData(w, data, dataLength);
+        if (rv != CKR.OK) return rv;
+        var cap = Marshalling.Cap(output, pulOutput);
+        w.WriteULong(cap);
+        rv = c.Call(out var reply);
+        return Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
     }
 
     /// <summary>Final calls: <c>u64 session, cap</c> → <c>output</c>.</summary>
@@ -102,84 +74,56 @@ internal static unsafe class Calls
     {
         if (Trace.On(Trace.Arguments))
             Trace.Args(call.Function, $"hSession={session} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            if (pulOutput is null) return CKR.ARGUMENTS_BAD;
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            var cap = Marshalling.Cap(output, pulOutput);
-            w.WriteULong(cap);
-            rv = c.Call(out var reply);
-            return Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
-        }
-        finally
-        {
-            c.Release();
-        }
+        if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        var cap = Marshalling.Cap(output, pulOutput);
+        w.WriteULong(cap);
+        rv = c.Call(out var reply);
+        return Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
     }
 
     /// <summary><c>u64 session[, u64 object], template</c>; empty reply (C_FindObjectsInit, C_SetAttributeValue).</summary>
     public static ulong Template(in CallTrace call, Opcode op, ulong session, ulong? handle, CK_ATTRIBUTE* template, ulong count)
     {
         if (Trace.On(Trace.Arguments))
-            Trace.Args(call.Function, $"hSession={session}" + (handle is { } h ? $" hObject={h}" : "") + $" {Marshalling.Describe(template, count)}");
-        var c = Module.Acquire(out var rv);
+            Trace.Args(call.Function, $"hSession={session}" + (handle.HasValue ? $" hObject={handle.Value}" : "") + $" {Marshalling.Describe(template, count)}");
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            if (handle is { } h) w.WriteULong(h);
-            rv = Marshalling.WriteTemplate(w, template, count);
-            if (rv != CKR.OK) return rv;
-            return c.Call(out _);
-        }
-        finally
-        {
-            c.Release();
-        }
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        if (handle is { } h) w.WriteULong(h);
+        rv = Marshalling.WriteTemplate(w, template, count);
+        if (rv != CKR.OK) return rv;
+        return c.Call(out _);
     }
 
     /// <summary><c>u64 session, bytes pin</c> (NULL pin = protected authentication path); empty reply. Traces the length only.</summary>
     public static ulong Pin(in CallTrace call, Opcode op, ulong session, byte* pin, ulong pinLength)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={session} pinLen={pinLength}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = Marshalling.WriteNullableData(w, pin, pinLength);
-            if (rv != CKR.OK) return rv;
-            return c.Call(out _);
-        }
-        finally
-        {
-            c.Release();
-        }
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = Marshalling.WriteNullableData(w, pin, pinLength);
+        if (rv != CKR.OK) return rv;
+        return c.Call(out _);
     }
 
     /// <summary><c>u64 session, bytes data</c>; empty reply (updates without output, C_SeedRandom).</summary>
     public static ulong Data(in CallTrace call, Opcode op, ulong session, byte* data, ulong dataLength)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={session} dataLen={dataLength}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = Marshalling.WriteData(w, data, dataLength);
-            if (rv != CKR.OK) return rv;
-            return c.Call(out _);
-        }
-        finally
-        {
-            c.Release();
-        }
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = Marshalling.WriteData(w, data, dataLength);
+        if (rv != CKR.OK) return rv;
+        return c.Call(out _);
     }
 
     /// <summary>Reads a <c>u64</c> handle reply into a caller pointer (NULL allowed: the handle is dropped).</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Native.Interop;
@@ -11,287 +10,87 @@ namespace OpenCryptokiActors.Native.Exports;
 /// by ulParameterLen) is flattened to <see cref="MessageParams"/>; what the token generates (the IV) or computes (the
 /// tag) is written back into the caller's structure. Signature parameters travel raw (the token's mechanisms take none).
 /// </summary>
-internal static unsafe class Message
+internal static unsafe partial class Message
 {
-    [UnmanagedCallersOnly(EntryPoint = "C_MessageEncryptInit")]
-    public static ulong C_MessageEncryptInit(ulong hSession, CK_MECHANISM* pMechanism, ulong hKey)
-    {
-        var call = Trace.Enter(nameof(C_MessageEncryptInit));
-        try
-        {
-            return call.Return(Calls.Init(call, Opcode.MessageEncryptInit, hSession, pMechanism, hKey, withKey: true));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_MessageEncryptInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey) =>
+        Calls.Init(call, Opcode.MessageEncryptInit, hSession, pMechanism, hKey, withKey: true);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_EncryptMessage")]
-    public static ulong C_EncryptMessage(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen, byte* pPlaintext, ulong ulPlaintextLen, byte* pCiphertext, ulong* pulCiphertextLen)
-    {
-        var call = Trace.Enter(nameof(C_EncryptMessage));
-        try
-        {
-            return call.Return(CipherMessage(call, Opcode.EncryptMessage, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen, pPlaintext, ulPlaintextLen, pCiphertext, pulCiphertextLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_EncryptMessage(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen, byte* pPlaintext, ulong ulPlaintextLen, byte* pCiphertext, ulong* pulCiphertextLen) =>
+        CipherMessage(call, Opcode.EncryptMessage, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen, pPlaintext, ulPlaintextLen, pCiphertext, pulCiphertextLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_EncryptMessageBegin")]
-    public static ulong C_EncryptMessageBegin(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen)
-    {
-        var call = Trace.Enter(nameof(C_EncryptMessageBegin));
-        try
-        {
-            return call.Return(CipherMessageBegin(call, Opcode.EncryptMessageBegin, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_EncryptMessageBegin(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen) =>
+        CipherMessageBegin(call, Opcode.EncryptMessageBegin, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_EncryptMessageNext")]
-    public static ulong C_EncryptMessageNext(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pPlaintextPart, ulong ulPlaintextPartLen, byte* pCiphertextPart, ulong* pulCiphertextPartLen, ulong flags)
-    {
-        var call = Trace.Enter(nameof(C_EncryptMessageNext));
-        try
-        {
-            return call.Return(CipherMessageNext(call, Opcode.EncryptMessageNext, hSession, pParameter, ulParameterLen, pPlaintextPart, ulPlaintextPartLen, pCiphertextPart, pulCiphertextPartLen, flags));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_EncryptMessageNext(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pPlaintextPart, ulong ulPlaintextPartLen, byte* pCiphertextPart, ulong* pulCiphertextPartLen, ulong flags) =>
+        CipherMessageNext(call, Opcode.EncryptMessageNext, hSession, pParameter, ulParameterLen, pPlaintextPart, ulPlaintextPartLen, pCiphertextPart, pulCiphertextPartLen, flags);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_MessageEncryptFinal")]
-    public static ulong C_MessageEncryptFinal(ulong hSession)
-    {
-        var call = Trace.Enter(nameof(C_MessageEncryptFinal));
-        try
-        {
-            return call.Return(Calls.U64(call, Opcode.MessageEncryptFinal, hSession, "hSession"));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_MessageEncryptFinal(in CallTrace call, ulong hSession) =>
+        Calls.U64(call, Opcode.MessageEncryptFinal, hSession, "hSession");
 
-    [UnmanagedCallersOnly(EntryPoint = "C_MessageDecryptInit")]
-    public static ulong C_MessageDecryptInit(ulong hSession, CK_MECHANISM* pMechanism, ulong hKey)
-    {
-        var call = Trace.Enter(nameof(C_MessageDecryptInit));
-        try
-        {
-            return call.Return(Calls.Init(call, Opcode.MessageDecryptInit, hSession, pMechanism, hKey, withKey: true));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_MessageDecryptInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey) =>
+        Calls.Init(call, Opcode.MessageDecryptInit, hSession, pMechanism, hKey, withKey: true);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_DecryptMessage")]
-    public static ulong C_DecryptMessage(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen, byte* pCiphertext, ulong ulCiphertextLen, byte* pPlaintext, ulong* pulPlaintextLen)
-    {
-        var call = Trace.Enter(nameof(C_DecryptMessage));
-        try
-        {
-            return call.Return(CipherMessage(call, Opcode.DecryptMessage, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen, pCiphertext, ulCiphertextLen, pPlaintext, pulPlaintextLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_DecryptMessage(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen, byte* pCiphertext, ulong ulCiphertextLen, byte* pPlaintext, ulong* pulPlaintextLen) =>
+        CipherMessage(call, Opcode.DecryptMessage, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen, pCiphertext, ulCiphertextLen, pPlaintext, pulPlaintextLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_DecryptMessageBegin")]
-    public static ulong C_DecryptMessageBegin(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen)
-    {
-        var call = Trace.Enter(nameof(C_DecryptMessageBegin));
-        try
-        {
-            return call.Return(CipherMessageBegin(call, Opcode.DecryptMessageBegin, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_DecryptMessageBegin(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen) =>
+        CipherMessageBegin(call, Opcode.DecryptMessageBegin, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_DecryptMessageNext")]
-    public static ulong C_DecryptMessageNext(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pCiphertextPart, ulong ulCiphertextPartLen, byte* pPlaintextPart, ulong* pulPlaintextPartLen, ulong flags)
-    {
-        var call = Trace.Enter(nameof(C_DecryptMessageNext));
-        try
-        {
-            return call.Return(CipherMessageNext(call, Opcode.DecryptMessageNext, hSession, pParameter, ulParameterLen, pCiphertextPart, ulCiphertextPartLen, pPlaintextPart, pulPlaintextPartLen, flags));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_DecryptMessageNext(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pCiphertextPart, ulong ulCiphertextPartLen, byte* pPlaintextPart, ulong* pulPlaintextPartLen, ulong flags) =>
+        CipherMessageNext(call, Opcode.DecryptMessageNext, hSession, pParameter, ulParameterLen, pCiphertextPart, ulCiphertextPartLen, pPlaintextPart, pulPlaintextPartLen, flags);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_MessageDecryptFinal")]
-    public static ulong C_MessageDecryptFinal(ulong hSession)
-    {
-        var call = Trace.Enter(nameof(C_MessageDecryptFinal));
-        try
-        {
-            return call.Return(Calls.U64(call, Opcode.MessageDecryptFinal, hSession, "hSession"));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_MessageDecryptFinal(in CallTrace call, ulong hSession) =>
+        Calls.U64(call, Opcode.MessageDecryptFinal, hSession, "hSession");
 
-    [UnmanagedCallersOnly(EntryPoint = "C_MessageSignInit")]
-    public static ulong C_MessageSignInit(ulong hSession, CK_MECHANISM* pMechanism, ulong hKey)
-    {
-        var call = Trace.Enter(nameof(C_MessageSignInit));
-        try
-        {
-            return call.Return(Calls.Init(call, Opcode.MessageSignInit, hSession, pMechanism, hKey, withKey: true));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_MessageSignInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey) =>
+        Calls.Init(call, Opcode.MessageSignInit, hSession, pMechanism, hKey, withKey: true);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_SignMessage")]
-    public static ulong C_SignMessage(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong* pulSignatureLen)
-    {
-        var call = Trace.Enter(nameof(C_SignMessage));
-        try
-        {
-            return call.Return(SignMessage(call, Opcode.SignMessage, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, pulSignatureLen, last: true));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_SignMessage(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong* pulSignatureLen) =>
+        SignMessage(call, Opcode.SignMessage, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, pulSignatureLen, last: true);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_SignMessageBegin")]
-    public static ulong C_SignMessageBegin(ulong hSession, void* pParameter, ulong ulParameterLen)
-    {
-        var call = Trace.Enter(nameof(C_SignMessageBegin));
-        try
-        {
-            return call.Return(SignerMessageBegin(call, Opcode.SignMessageBegin, hSession, pParameter, ulParameterLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_SignMessageBegin(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen) =>
+        SignerMessageBegin(call, Opcode.SignMessageBegin, hSession, pParameter, ulParameterLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_SignMessageNext")]
-    public static ulong C_SignMessageNext(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong* pulSignatureLen)
-    {
-        var call = Trace.Enter(nameof(C_SignMessageNext));
-        try
-        {
-            return call.Return(SignMessage(call, Opcode.SignMessageNext, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, pulSignatureLen, last: pulSignatureLen is not null));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_SignMessageNext(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong* pulSignatureLen) =>
+        SignMessage(call, Opcode.SignMessageNext, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, pulSignatureLen, last: pulSignatureLen is not null);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_MessageSignFinal")]
-    public static ulong C_MessageSignFinal(ulong hSession)
-    {
-        var call = Trace.Enter(nameof(C_MessageSignFinal));
-        try
-        {
-            return call.Return(Calls.U64(call, Opcode.MessageSignFinal, hSession, "hSession"));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_MessageSignFinal(in CallTrace call, ulong hSession) =>
+        Calls.U64(call, Opcode.MessageSignFinal, hSession, "hSession");
 
-    [UnmanagedCallersOnly(EntryPoint = "C_MessageVerifyInit")]
-    public static ulong C_MessageVerifyInit(ulong hSession, CK_MECHANISM* pMechanism, ulong hKey)
-    {
-        var call = Trace.Enter(nameof(C_MessageVerifyInit));
-        try
-        {
-            return call.Return(Calls.Init(call, Opcode.MessageVerifyInit, hSession, pMechanism, hKey, withKey: true));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_MessageVerifyInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey) =>
+        Calls.Init(call, Opcode.MessageVerifyInit, hSession, pMechanism, hKey, withKey: true);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_VerifyMessage")]
-    public static ulong C_VerifyMessage(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong ulSignatureLen)
-    {
-        var call = Trace.Enter(nameof(C_VerifyMessage));
-        try
-        {
-            return call.Return(VerifyMessage(call, Opcode.VerifyMessage, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, ulSignatureLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_VerifyMessage(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong ulSignatureLen) =>
+        VerifyMessage(call, Opcode.VerifyMessage, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, ulSignatureLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_VerifyMessageBegin")]
-    public static ulong C_VerifyMessageBegin(ulong hSession, void* pParameter, ulong ulParameterLen)
-    {
-        var call = Trace.Enter(nameof(C_VerifyMessageBegin));
-        try
-        {
-            return call.Return(SignerMessageBegin(call, Opcode.VerifyMessageBegin, hSession, pParameter, ulParameterLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_VerifyMessageBegin(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen) =>
+        SignerMessageBegin(call, Opcode.VerifyMessageBegin, hSession, pParameter, ulParameterLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_VerifyMessageNext")]
-    public static ulong C_VerifyMessageNext(ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong ulSignatureLen)
-    {
-        var call = Trace.Enter(nameof(C_VerifyMessageNext));
-        try
-        {
-            return call.Return(VerifyMessage(call, Opcode.VerifyMessageNext, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, ulSignatureLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_VerifyMessageNext(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong ulSignatureLen) =>
+        VerifyMessage(call, Opcode.VerifyMessageNext, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, ulSignatureLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_MessageVerifyFinal")]
-    public static ulong C_MessageVerifyFinal(ulong hSession)
-    {
-        var call = Trace.Enter(nameof(C_MessageVerifyFinal));
-        try
-        {
-            return call.Return(Calls.U64(call, Opcode.MessageVerifyFinal, hSession, "hSession"));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_MessageVerifyFinal(in CallTrace call, ulong hSession) =>
+        Calls.U64(call, Opcode.MessageVerifyFinal, hSession, "hSession");
 
     /// <summary>The caller's per-message AEAD parameter: its flattened fields and where the IV and tag live.</summary>
     private struct AeadParam
@@ -374,58 +173,44 @@ internal static unsafe class Message
     {
         if (Trace.On(Trace.Arguments))
             Trace.Args(call.Function, $"hSession={session} paramLen={parameterLength} aadLen={aadLength} inLen={inputLength} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            if (pulOutput is null) return CKR.ARGUMENTS_BAD;
-            rv = ReadParam(parameter, parameterLength, out var a);
-            if (rv != CKR.OK) return rv;
-            var encrypt = op == Opcode.EncryptMessage;
-            if (encrypt && a.Tag is null) return CKR.ARGUMENTS_BAD;
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = WriteParam(w, a, withTag: !encrypt);
-            if (rv == CKR.OK) rv = Marshalling.WriteData(w, aad, aadLength);
-            if (rv == CKR.OK) rv = Marshalling.WriteData(w, input, inputLength);
-            if (rv != CKR.OK) return rv;
-            var cap = Marshalling.Cap(output, pulOutput);
-            w.WriteULong(cap);
-            rv = c.Call(out var reply);
-            var delivered = rv == CKR.OK && output is not null;
-            rv = Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
-            if (delivered && encrypt) WriteBack(ref reply, a, iv: true, tag: true);
-            return rv;
-        }
-        finally
-        {
-            c.Release();
-        }
+        if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+        rv = ReadParam(parameter, parameterLength, out var a);
+        if (rv != CKR.OK) return rv;
+        var encrypt = op == Opcode.EncryptMessage;
+        if (encrypt && a.Tag is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = WriteParam(w, a, withTag: !encrypt);
+        if (rv == CKR.OK) rv = Marshalling.WriteData(w, aad, aadLength);
+        if (rv == CKR.OK) rv = Marshalling.WriteData(w, input, inputLength);
+        if (rv != CKR.OK) return rv;
+        var cap = Marshalling.Cap(output, pulOutput);
+        w.WriteULong(cap);
+        rv = c.Call(out var reply);
+        var delivered = rv == CKR.OK && output is not null;
+        rv = Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
+        if (delivered && encrypt) WriteBack(ref reply, a, iv: true, tag: true);
+        return rv;
     }
 
     /// <summary>C_EncryptMessageBegin / C_DecryptMessageBegin: <c>u64 session, bytes param, bytes aad</c> → <c>bytes iv</c>.</summary>
     private static ulong CipherMessageBegin(in CallTrace call, Opcode op, ulong session, void* parameter, ulong parameterLength, byte* aad, ulong aadLength)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={session} paramLen={parameterLength} aadLen={aadLength}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            rv = ReadParam(parameter, parameterLength, out var a);
-            if (rv != CKR.OK) return rv;
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = WriteParam(w, a, withTag: false);
-            if (rv == CKR.OK) rv = Marshalling.WriteData(w, aad, aadLength);
-            if (rv != CKR.OK) return rv;
-            rv = c.Call(out var reply);
-            if (rv == CKR.OK) WriteBack(ref reply, a, iv: true, tag: false);
-            return rv;
-        }
-        finally
-        {
-            c.Release();
-        }
+        rv = ReadParam(parameter, parameterLength, out var a);
+        if (rv != CKR.OK) return rv;
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = WriteParam(w, a, withTag: false);
+        if (rv == CKR.OK) rv = Marshalling.WriteData(w, aad, aadLength);
+        if (rv != CKR.OK) return rv;
+        rv = c.Call(out var reply);
+        if (rv == CKR.OK) WriteBack(ref reply, a, iv: true, tag: false);
+        return rv;
     }
 
     /// <summary>C_EncryptMessageNext / C_DecryptMessageNext: <c>u64 session, bytes param, bytes part, u64 flags, u64 cap</c> → output (+ tag).</summary>
@@ -434,34 +219,27 @@ internal static unsafe class Message
     {
         if (Trace.On(Trace.Arguments))
             Trace.Args(call.Function, $"hSession={session} paramLen={parameterLength} inLen={inputLength} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)} flags=0x{flags:x}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            if (pulOutput is null) return CKR.ARGUMENTS_BAD;
-            rv = ReadParam(parameter, parameterLength, out var a);
-            if (rv != CKR.OK) return rv;
-            var encrypt = op == Opcode.EncryptMessageNext;
-            var end = (flags & CKF.END_OF_MESSAGE) != 0;
-            if (end && encrypt && a.Tag is null) return CKR.ARGUMENTS_BAD;
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = WriteParam(w, a, withTag: end && !encrypt);
-            if (rv == CKR.OK) rv = Marshalling.WriteData(w, input, inputLength);
-            if (rv != CKR.OK) return rv;
-            w.WriteULong(flags);
-            var cap = Marshalling.Cap(output, pulOutput);
-            w.WriteULong(cap);
-            rv = c.Call(out var reply);
-            var delivered = rv == CKR.OK && output is not null;
-            rv = Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
-            if (delivered) WriteBack(ref reply, a, iv: false, tag: encrypt && end);
-            return rv;
-        }
-        finally
-        {
-            c.Release();
-        }
+        if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+        rv = ReadParam(parameter, parameterLength, out var a);
+        if (rv != CKR.OK) return rv;
+        var encrypt = op == Opcode.EncryptMessageNext;
+        var end = (flags & CKF.END_OF_MESSAGE) != 0;
+        if (end && encrypt && a.Tag is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = WriteParam(w, a, withTag: end && !encrypt);
+        if (rv == CKR.OK) rv = Marshalling.WriteData(w, input, inputLength);
+        if (rv != CKR.OK) return rv;
+        w.WriteULong(flags);
+        var cap = Marshalling.Cap(output, pulOutput);
+        w.WriteULong(cap);
+        rv = c.Call(out var reply);
+        var delivered = rv == CKR.OK && output is not null;
+        rv = Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
+        if (delivered) WriteBack(ref reply, a, iv: false, tag: encrypt && end);
+        return rv;
     }
 
     /// <summary>C_SignMessage / C_SignMessageNext: <c>u64 session, nullable bytes param, bytes data[, u8 last], u64 cap</c> → output.</summary>
@@ -470,46 +248,32 @@ internal static unsafe class Message
     {
         if (Trace.On(Trace.Arguments))
             Trace.Args(call.Function, $"hSession={session} paramLen={parameterLength} dataLen={dataLength} sig={Trace.Ptr(signature)} *sigLen={Marshalling.Len(pulSignature)}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            if (last && pulSignature is null) return CKR.ARGUMENTS_BAD;
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = Marshalling.WriteNullableData(w, (byte*)parameter, parameter is null ? 0 : parameterLength);
-            if (rv == CKR.OK) rv = Marshalling.WriteData(w, data, dataLength);
-            if (rv != CKR.OK) return rv;
-            if (op == Opcode.SignMessageNext) w.WriteByte(last ? (byte)1 : (byte)0);
-            var cap = last ? Marshalling.Cap(signature, pulSignature) : 0;
-            w.WriteULong(cap);
-            rv = c.Call(out var reply);
-            return last ? Marshalling.ReadOutput(rv, ref reply, signature, pulSignature, cap) : rv;
-        }
-        finally
-        {
-            c.Release();
-        }
+        if (last && pulSignature is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = Marshalling.WriteNullableData(w, (byte*)parameter, parameter is null ? 0 : parameterLength);
+        if (rv == CKR.OK) rv = Marshalling.WriteData(w, data, dataLength);
+        if (rv != CKR.OK) return rv;
+        if (op == Opcode.SignMessageNext) w.WriteByte(last ? (byte)1 : (byte)0);
+        var cap = last ? Marshalling.Cap(signature, pulSignature) : 0;
+        w.WriteULong(cap);
+        rv = c.Call(out var reply);
+        return last ? Marshalling.ReadOutput(rv, ref reply, signature, pulSignature, cap) : rv;
     }
 
     /// <summary>C_SignMessageBegin / C_VerifyMessageBegin: <c>u64 session, nullable bytes param</c>; empty reply.</summary>
     private static ulong SignerMessageBegin(in CallTrace call, Opcode op, ulong session, void* parameter, ulong parameterLength)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={session} paramLen={parameterLength}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = Marshalling.WriteNullableData(w, (byte*)parameter, parameter is null ? 0 : parameterLength);
-            if (rv != CKR.OK) return rv;
-            return c.Call(out _);
-        }
-        finally
-        {
-            c.Release();
-        }
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = Marshalling.WriteNullableData(w, (byte*)parameter, parameter is null ? 0 : parameterLength);
+        if (rv != CKR.OK) return rv;
+        return c.Call(out _);
     }
 
     /// <summary>
@@ -521,22 +285,15 @@ internal static unsafe class Message
     {
         if (Trace.On(Trace.Arguments))
             Trace.Args(call.Function, $"hSession={session} paramLen={parameterLength} dataLen={dataLength} sig={Trace.Ptr(signature)} sigLen={signatureLength}");
-        var c = Module.Acquire(out var rv);
+        using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        try
-        {
-            var w = c.Begin(op);
-            w.WriteULong(session);
-            rv = Marshalling.WriteNullableData(w, (byte*)parameter, parameter is null ? 0 : parameterLength);
-            if (rv == CKR.OK) rv = Marshalling.WriteData(w, data, dataLength);
-            if (rv == CKR.OK)
-                rv = op == Opcode.VerifyMessageNext ? Marshalling.WriteNullableData(w, signature, signatureLength) : Marshalling.WriteData(w, signature, signatureLength);
-            if (rv != CKR.OK) return rv;
-            return c.Call(out _);
-        }
-        finally
-        {
-            c.Release();
-        }
+        var w = c.Begin(op);
+        w.WriteULong(session);
+        rv = Marshalling.WriteNullableData(w, (byte*)parameter, parameter is null ? 0 : parameterLength);
+        if (rv == CKR.OK) rv = Marshalling.WriteData(w, data, dataLength);
+        if (rv == CKR.OK)
+            rv = op == Opcode.VerifyMessageNext ? Marshalling.WriteNullableData(w, signature, signatureLength) : Marshalling.WriteData(w, signature, signatureLength);
+        if (rv != CKR.OK) return rv;
+        return c.Call(out _);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Native.Interop;
@@ -6,155 +5,85 @@ using OpenCryptokiActors.Native.Interop;
 namespace OpenCryptokiActors.Native.Exports;
 
 /// <summary>PKCS#11 object management (§5.7).</summary>
-internal static unsafe class Objects
+internal static unsafe partial class Objects
 {
-    [UnmanagedCallersOnly(EntryPoint = "C_CreateObject")]
-    public static ulong C_CreateObject(ulong hSession, CK_ATTRIBUTE* pTemplate, ulong ulCount, ulong* phObject)
+    [Export]
+    private static ulong C_CreateObject(in CallTrace call, ulong hSession, CK_ATTRIBUTE* pTemplate, ulong ulCount, ulong* phObject)
     {
-        var call = Trace.Enter(nameof(C_CreateObject));
-        try
-        {
-            if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pTemplate, ulCount)}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                if (phObject is null) return call.Return(CKR.ARGUMENTS_BAD);
-                var w = c.Begin(Opcode.CreateObject);
-                w.WriteULong(hSession);
-                rv = Marshalling.WriteTemplate(w, pTemplate, ulCount);
-                if (rv != CKR.OK) return call.Return(rv);
-                rv = c.Call(out var reply);
-                Calls.ReadHandle(rv, ref reply, phObject);
-                return call.Return(rv);
-            }
-            finally
-            {
-                c.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
+        if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pTemplate, ulCount)}");
+        using var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        if (phObject is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(Opcode.CreateObject);
+        w.WriteULong(hSession);
+        rv = Marshalling.WriteTemplate(w, pTemplate, ulCount);
+        if (rv != CKR.OK) return rv;
+        rv = c.Call(out var reply);
+        Calls.ReadHandle(rv, ref reply, phObject);
+        return rv;
     }
 
-    [UnmanagedCallersOnly(EntryPoint = "C_CopyObject")]
-    public static ulong C_CopyObject(ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount, ulong* phNewObject)
+    [Export]
+    private static ulong C_CopyObject(in CallTrace call, ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount, ulong* phNewObject)
     {
-        var call = Trace.Enter(nameof(C_CopyObject));
-        try
-        {
-            if (Trace.On(Trace.Arguments))
-                Trace.Args(call.Function, $"hSession={hSession} hObject={hObject} {Marshalling.Describe(pTemplate, ulCount)}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                if (phNewObject is null) return call.Return(CKR.ARGUMENTS_BAD);
-                var w = c.Begin(Opcode.CopyObject);
-                w.WriteULong(hSession);
-                w.WriteULong(hObject);
-                rv = Marshalling.WriteTemplate(w, pTemplate, ulCount);
-                if (rv != CKR.OK) return call.Return(rv);
-                rv = c.Call(out var reply);
-                Calls.ReadHandle(rv, ref reply, phNewObject);
-                return call.Return(rv);
-            }
-            finally
-            {
-                c.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
+        if (Trace.On(Trace.Arguments))
+            Trace.Args(call.Function, $"hSession={hSession} hObject={hObject} {Marshalling.Describe(pTemplate, ulCount)}");
+        using var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        if (phNewObject is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(Opcode.CopyObject);
+        w.WriteULong(hSession);
+        w.WriteULong(hObject);
+        rv = Marshalling.WriteTemplate(w, pTemplate, ulCount);
+        if (rv != CKR.OK) return rv;
+        rv = c.Call(out var reply);
+        Calls.ReadHandle(rv, ref reply, phNewObject);
+        return rv;
     }
 
-    [UnmanagedCallersOnly(EntryPoint = "C_DestroyObject")]
-    public static ulong C_DestroyObject(ulong hSession, ulong hObject)
+    [Export]
+    private static ulong C_DestroyObject(in CallTrace call, ulong hSession, ulong hObject) =>
+        Calls.U64U64(call, Opcode.DestroyObject, hSession, hObject);
+
+    [Export]
+    private static ulong C_GetObjectSize(in CallTrace call, ulong hSession, ulong hObject, ulong* pulSize)
     {
-        var call = Trace.Enter(nameof(C_DestroyObject));
-        try
-        {
-            return call.Return(Calls.U64U64(call, Opcode.DestroyObject, hSession, hObject));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
+        if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} hObject={hObject}");
+        using var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        if (pulSize is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(Opcode.GetObjectSize);
+        w.WriteULong(hSession);
+        w.WriteULong(hObject);
+        rv = c.Call(out var reply);
+        Calls.ReadHandle(rv, ref reply, pulSize);
+        return rv;
     }
 
-    [UnmanagedCallersOnly(EntryPoint = "C_GetObjectSize")]
-    public static ulong C_GetObjectSize(ulong hSession, ulong hObject, ulong* pulSize)
+    [Export]
+    private static ulong C_GetAttributeValue(in CallTrace call, ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount)
     {
-        var call = Trace.Enter(nameof(C_GetObjectSize));
-        try
+        if (Trace.On(Trace.Arguments))
+            Trace.Args(call.Function, $"hSession={hSession} hObject={hObject} {Marshalling.Describe(pTemplate, ulCount)}");
+        using var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        if (pTemplate is null && ulCount != 0) return CKR.ARGUMENTS_BAD;
+        if (ulCount > Frame.MaxFrameLength / 16) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(Opcode.GetAttributeValue);
+        w.WriteULong(hSession);
+        w.WriteULong(hObject);
+        w.WriteUInt32((uint)ulCount);
+        for (ulong i = 0; i < ulCount; i++)
         {
-            if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} hObject={hObject}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                if (pulSize is null) return call.Return(CKR.ARGUMENTS_BAD);
-                var w = c.Begin(Opcode.GetObjectSize);
-                w.WriteULong(hSession);
-                w.WriteULong(hObject);
-                rv = c.Call(out var reply);
-                Calls.ReadHandle(rv, ref reply, pulSize);
-                return call.Return(rv);
-            }
-            finally
-            {
-                c.Release();
-            }
+            w.WriteULong(pTemplate[i].type);
+            w.WriteULong(pTemplate[i].pValue is null ? Frame.NullBuffer : pTemplate[i].ulValueLen);
         }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
 
-    [UnmanagedCallersOnly(EntryPoint = "C_GetAttributeValue")]
-    public static ulong C_GetAttributeValue(ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount)
-    {
-        var call = Trace.Enter(nameof(C_GetAttributeValue));
-        try
-        {
-            if (Trace.On(Trace.Arguments))
-                Trace.Args(call.Function, $"hSession={hSession} hObject={hObject} {Marshalling.Describe(pTemplate, ulCount)}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                if (pTemplate is null && ulCount != 0) return call.Return(CKR.ARGUMENTS_BAD);
-                if (ulCount > Frame.MaxFrameLength / 16) return call.Return(CKR.ARGUMENTS_BAD);
-                var w = c.Begin(Opcode.GetAttributeValue);
-                w.WriteULong(hSession);
-                w.WriteULong(hObject);
-                w.WriteUInt32((uint)ulCount);
-                for (ulong i = 0; i < ulCount; i++)
-                {
-                    w.WriteULong(pTemplate[i].type);
-                    w.WriteULong(pTemplate[i].pValue is null ? Frame.NullBuffer : pTemplate[i].ulValueLen);
-                }
-
-                rv = c.Call(out var r);
-                if (r.Remaining == 0) return call.Return(rv);
-                if (rv != CKR.OK && rv != CKR.ATTRIBUTE_SENSITIVE && rv != CKR.ATTRIBUTE_TYPE_INVALID && rv != CKR.BUFFER_TOO_SMALL)
-                    return call.Return(rv);
-                return call.Return(ReadAttributes(rv, ref r, pTemplate, ulCount));
-            }
-            finally
-            {
-                c.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
+        rv = c.Call(out var r);
+        if (r.Remaining == 0) return rv;
+        if (rv != CKR.OK && rv != CKR.ATTRIBUTE_SENSITIVE && rv != CKR.ATTRIBUTE_TYPE_INVALID && rv != CKR.BUFFER_TOO_SMALL)
+            return rv;
+        return ReadAttributes(rv, ref r, pTemplate, ulCount);
     }
 
     /// <summary>Writes each ulValueLen and copies each delivered value; the rv is the daemon's.</summary>
@@ -224,81 +153,36 @@ internal static unsafe class Objects
         return rv;
     }
 
-    [UnmanagedCallersOnly(EntryPoint = "C_SetAttributeValue")]
-    public static ulong C_SetAttributeValue(ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount)
+    [Export]
+    private static ulong C_SetAttributeValue(in CallTrace call, ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount) =>
+        Calls.Template(call, Opcode.SetAttributeValue, hSession, hObject, pTemplate, ulCount);
+
+    [Export]
+    private static ulong C_FindObjectsInit(in CallTrace call, ulong hSession, CK_ATTRIBUTE* pTemplate, ulong ulCount) =>
+        Calls.Template(call, Opcode.FindObjectsInit, hSession, null, pTemplate, ulCount);
+
+    [Export]
+    private static ulong C_FindObjects(in CallTrace call, ulong hSession, ulong* phObject, ulong ulMaxObjectCount, ulong* pulObjectCount)
     {
-        var call = Trace.Enter(nameof(C_SetAttributeValue));
-        try
-        {
-            return call.Return(Calls.Template(call, Opcode.SetAttributeValue, hSession, hObject, pTemplate, ulCount));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
+        if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} max={ulMaxObjectCount}");
+        using var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        if (pulObjectCount is null || (phObject is null && ulMaxObjectCount != 0)) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(Opcode.FindObjects);
+        w.WriteULong(hSession);
+        w.WriteULong(ulMaxObjectCount);
+        rv = c.Call(out var r);
+        if (rv != CKR.OK) return rv;
+        var count = r.ReadUInt32();
+        if (count > ulMaxObjectCount || count > (uint)(r.Remaining / 8))
+            throw new WireFormatException("FindObjects reply longer than maxCount");
+        for (uint i = 0; i < count; i++) phObject[i] = r.ReadULong();
+        *pulObjectCount = count;
+        if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"-> count={count}");
+        return CKR.OK;
     }
 
-    [UnmanagedCallersOnly(EntryPoint = "C_FindObjectsInit")]
-    public static ulong C_FindObjectsInit(ulong hSession, CK_ATTRIBUTE* pTemplate, ulong ulCount)
-    {
-        var call = Trace.Enter(nameof(C_FindObjectsInit));
-        try
-        {
-            return call.Return(Calls.Template(call, Opcode.FindObjectsInit, hSession, null, pTemplate, ulCount));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
-
-    [UnmanagedCallersOnly(EntryPoint = "C_FindObjects")]
-    public static ulong C_FindObjects(ulong hSession, ulong* phObject, ulong ulMaxObjectCount, ulong* pulObjectCount)
-    {
-        var call = Trace.Enter(nameof(C_FindObjects));
-        try
-        {
-            if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} max={ulMaxObjectCount}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                if (pulObjectCount is null || (phObject is null && ulMaxObjectCount != 0)) return call.Return(CKR.ARGUMENTS_BAD);
-                var w = c.Begin(Opcode.FindObjects);
-                w.WriteULong(hSession);
-                w.WriteULong(ulMaxObjectCount);
-                rv = c.Call(out var r);
-                if (rv != CKR.OK) return call.Return(rv);
-                var count = r.ReadUInt32();
-                if (count > ulMaxObjectCount || count > (uint)(r.Remaining / 8))
-                    throw new WireFormatException("FindObjects reply longer than maxCount");
-                for (uint i = 0; i < count; i++) phObject[i] = r.ReadULong();
-                *pulObjectCount = count;
-                if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"-> count={count}");
-                return call.Return(CKR.OK);
-            }
-            finally
-            {
-                c.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
-
-    [UnmanagedCallersOnly(EntryPoint = "C_FindObjectsFinal")]
-    public static ulong C_FindObjectsFinal(ulong hSession)
-    {
-        var call = Trace.Enter(nameof(C_FindObjectsFinal));
-        try
-        {
-            return call.Return(Calls.U64(call, Opcode.FindObjectsFinal, hSession, "hSession"));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_FindObjectsFinal(in CallTrace call, ulong hSession) =>
+        Calls.U64(call, Opcode.FindObjectsFinal, hSession, "hSession");
 }

@@ -10,159 +10,84 @@ namespace OpenCryptokiActors.Native.Exports;
 /// key encapsulation (CKM_ML_KEM) and signature verification with the signature given at init. Session
 /// validation flags, asynchronous operations and authenticated wrapping are not offered (CKR_FUNCTION_NOT_SUPPORTED).
 /// </summary>
-internal static unsafe class Pkcs11v32
+internal static unsafe partial class Pkcs11v32
 {
-    [UnmanagedCallersOnly(EntryPoint = "C_EncapsulateKey")]
-    public static ulong C_EncapsulateKey(ulong hSession, CK_MECHANISM* pMechanism, ulong hPublicKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount,
+    [Export]
+    private static ulong C_EncapsulateKey(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hPublicKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount,
         byte* pCiphertext, ulong* pulCiphertextLen, ulong* phKey)
     {
-        var call = Trace.Enter(nameof(C_EncapsulateKey));
-        try
-        {
-            if (Trace.On(Trace.Arguments))
-                Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pMechanism)} hPublicKey={hPublicKey} {Marshalling.Describe(pTemplate, ulAttributeCount)} ct={Trace.Ptr(pCiphertext)} *ctLen={Marshalling.Len(pulCiphertextLen)}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                if (pMechanism is null || pulCiphertextLen is null || (pCiphertext is not null && phKey is null)) return call.Return(CKR.ARGUMENTS_BAD);
-                var w = c.Begin(Opcode.EncapsulateKey);
-                w.WriteULong(hSession);
-                rv = Marshalling.WriteMechanism(w, pMechanism);
-                if (rv != CKR.OK) return call.Return(rv);
-                w.WriteULong(hPublicKey);
-                rv = Marshalling.WriteTemplate(w, pTemplate, ulAttributeCount);
-                if (rv != CKR.OK) return call.Return(rv);
-                var cap = Marshalling.Cap(pCiphertext, pulCiphertextLen);
-                w.WriteULong(cap);
-                rv = c.Call(out var reply);
-                var delivered = rv == CKR.OK && pCiphertext is not null;
-                rv = Marshalling.ReadOutput(rv, ref reply, pCiphertext, pulCiphertextLen, cap);
-                if (delivered) Calls.ReadHandle(rv, ref reply, phKey);
-                return call.Return(rv);
-            }
-            finally
-            {
-                c.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
+        if (Trace.On(Trace.Arguments))
+            Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pMechanism)} hPublicKey={hPublicKey} {Marshalling.Describe(pTemplate, ulAttributeCount)} ct={Trace.Ptr(pCiphertext)} *ctLen={Marshalling.Len(pulCiphertextLen)}");
+        using var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        if (pMechanism is null || pulCiphertextLen is null || (pCiphertext is not null && phKey is null)) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(Opcode.EncapsulateKey);
+        w.WriteULong(hSession);
+        rv = Marshalling.WriteMechanism(w, pMechanism);
+        if (rv != CKR.OK) return rv;
+        w.WriteULong(hPublicKey);
+        rv = Marshalling.WriteTemplate(w, pTemplate, ulAttributeCount);
+        if (rv != CKR.OK) return rv;
+        var cap = Marshalling.Cap(pCiphertext, pulCiphertextLen);
+        w.WriteULong(cap);
+        rv = c.Call(out var reply);
+        var delivered = rv == CKR.OK && pCiphertext is not null;
+        rv = Marshalling.ReadOutput(rv, ref reply, pCiphertext, pulCiphertextLen, cap);
+        if (delivered) Calls.ReadHandle(rv, ref reply, phKey);
+        return rv;
     }
 
-    [UnmanagedCallersOnly(EntryPoint = "C_DecapsulateKey")]
-    public static ulong C_DecapsulateKey(ulong hSession, CK_MECHANISM* pMechanism, ulong hPrivateKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount,
+    [Export]
+    private static ulong C_DecapsulateKey(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hPrivateKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount,
         byte* pCiphertext, ulong ulCiphertextLen, ulong* phKey)
     {
-        var call = Trace.Enter(nameof(C_DecapsulateKey));
-        try
-        {
-            if (Trace.On(Trace.Arguments))
-                Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pMechanism)} hPrivateKey={hPrivateKey} {Marshalling.Describe(pTemplate, ulAttributeCount)} ctLen={ulCiphertextLen}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                if (pMechanism is null || phKey is null) return call.Return(CKR.ARGUMENTS_BAD);
-                var w = c.Begin(Opcode.DecapsulateKey);
-                w.WriteULong(hSession);
-                rv = Marshalling.WriteMechanism(w, pMechanism);
-                if (rv != CKR.OK) return call.Return(rv);
-                w.WriteULong(hPrivateKey);
-                rv = Marshalling.WriteTemplate(w, pTemplate, ulAttributeCount);
-                if (rv == CKR.OK) rv = Marshalling.WriteData(w, pCiphertext, ulCiphertextLen);
-                if (rv != CKR.OK) return call.Return(rv);
-                rv = c.Call(out var reply);
-                Calls.ReadHandle(rv, ref reply, phKey);
-                return call.Return(rv);
-            }
-            finally
-            {
-                c.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
+        if (Trace.On(Trace.Arguments))
+            Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pMechanism)} hPrivateKey={hPrivateKey} {Marshalling.Describe(pTemplate, ulAttributeCount)} ctLen={ulCiphertextLen}");
+        using var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        if (pMechanism is null || phKey is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(Opcode.DecapsulateKey);
+        w.WriteULong(hSession);
+        rv = Marshalling.WriteMechanism(w, pMechanism);
+        if (rv != CKR.OK) return rv;
+        w.WriteULong(hPrivateKey);
+        rv = Marshalling.WriteTemplate(w, pTemplate, ulAttributeCount);
+        if (rv == CKR.OK) rv = Marshalling.WriteData(w, pCiphertext, ulCiphertextLen);
+        if (rv != CKR.OK) return rv;
+        rv = c.Call(out var reply);
+        Calls.ReadHandle(rv, ref reply, phKey);
+        return rv;
     }
 
-    [UnmanagedCallersOnly(EntryPoint = "C_VerifySignatureInit")]
-    public static ulong C_VerifySignatureInit(ulong hSession, CK_MECHANISM* pMechanism, ulong hKey, byte* pSignature, ulong ulSignatureLen)
+    [Export]
+    private static ulong C_VerifySignatureInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey, byte* pSignature, ulong ulSignatureLen)
     {
-        var call = Trace.Enter(nameof(C_VerifySignatureInit));
-        try
-        {
-            if (Trace.On(Trace.Arguments))
-                Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pMechanism)} hKey={hKey} signatureLen={ulSignatureLen}");
-            var c = Module.Acquire(out var rv);
-            if (c is null) return call.Return(rv);
-            try
-            {
-                if (pMechanism is null) return call.Return(CKR.ARGUMENTS_BAD);
-                var w = c.Begin(Opcode.VerifySignatureInit);
-                w.WriteULong(hSession);
-                rv = Marshalling.WriteMechanism(w, pMechanism);
-                if (rv != CKR.OK) return call.Return(rv);
-                w.WriteULong(hKey);
-                rv = Marshalling.WriteData(w, pSignature, ulSignatureLen);
-                if (rv != CKR.OK) return call.Return(rv);
-                return call.Return(c.Call(out _));
-            }
-            finally
-            {
-                c.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
+        if (Trace.On(Trace.Arguments))
+            Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pMechanism)} hKey={hKey} signatureLen={ulSignatureLen}");
+        using var c = Module.Acquire(out var rv);
+        if (c is null) return rv;
+        if (pMechanism is null) return CKR.ARGUMENTS_BAD;
+        var w = c.Begin(Opcode.VerifySignatureInit);
+        w.WriteULong(hSession);
+        rv = Marshalling.WriteMechanism(w, pMechanism);
+        if (rv != CKR.OK) return rv;
+        w.WriteULong(hKey);
+        rv = Marshalling.WriteData(w, pSignature, ulSignatureLen);
+        if (rv != CKR.OK) return rv;
+        return c.Call(out _);
     }
 
-    [UnmanagedCallersOnly(EntryPoint = "C_VerifySignature")]
-    public static ulong C_VerifySignature(ulong hSession, byte* pData, ulong ulDataLen)
-    {
-        var call = Trace.Enter(nameof(C_VerifySignature));
-        try
-        {
-            return call.Return(Calls.Data(call, Opcode.VerifySignature, hSession, pData, ulDataLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_VerifySignature(in CallTrace call, ulong hSession, byte* pData, ulong ulDataLen) =>
+        Calls.Data(call, Opcode.VerifySignature, hSession, pData, ulDataLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_VerifySignatureUpdate")]
-    public static ulong C_VerifySignatureUpdate(ulong hSession, byte* pPart, ulong ulPartLen)
-    {
-        var call = Trace.Enter(nameof(C_VerifySignatureUpdate));
-        try
-        {
-            return call.Return(Calls.Data(call, Opcode.VerifySignatureUpdate, hSession, pPart, ulPartLen));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_VerifySignatureUpdate(in CallTrace call, ulong hSession, byte* pPart, ulong ulPartLen) =>
+        Calls.Data(call, Opcode.VerifySignatureUpdate, hSession, pPart, ulPartLen);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_VerifySignatureFinal")]
-    public static ulong C_VerifySignatureFinal(ulong hSession)
-    {
-        var call = Trace.Enter(nameof(C_VerifySignatureFinal));
-        try
-        {
-            return call.Return(Calls.U64(call, Opcode.VerifySignatureFinal, hSession, "hSession"));
-        }
-        catch (Exception e)
-        {
-            return call.Fail(e);
-        }
-    }
+    [Export]
+    private static ulong C_VerifySignatureFinal(in CallTrace call, ulong hSession) =>
+        Calls.U64(call, Opcode.VerifySignatureFinal, hSession, "hSession");
 
     [UnmanagedCallersOnly(EntryPoint = "C_GetSessionValidationFlags")]
     public static ulong C_GetSessionValidationFlags(ulong hSession, ulong type, ulong* pFlags) => NotOffered(nameof(C_GetSessionValidationFlags));
