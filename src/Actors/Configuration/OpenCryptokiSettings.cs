@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 using OpenCryptokiActors.Cryptoki.Configuration;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens.Policy;
 
 namespace OpenCryptokiActors.Actors.Configuration;

@@ -145,15 +145,7 @@ public static class Attrs
         KeyTypes.FirstOrDefault(kv => (ulong)kv.Value == ckk).Key ?? (Enum.IsDefined((CKK)ckk) ? ((CKK)ckk).ToString() : $"0x{ckk:x}");
 
     /// <summary>CKM_ name of a mechanism: Pkcs11Interop's (PKCS#11 2.40), else the project's v3.x constants, else hex.</summary>
-    public static string MechanismName(ulong ckm) =>
-        Enum.IsDefined((CKM)ckm) ? ((CKM)ckm).ToString()
-        : V3MechanismNames.Value.TryGetValue(ckm, out var n) ? n : $"0x{ckm:X8}";
-
-    private static readonly Lazy<Dictionary<ulong, string>> V3MechanismNames = new(() =>
-        typeof(Cryptoki.Pkcs11.CKM).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.FieldType == typeof(ulong))
-            .GroupBy(f => (ulong)f.GetRawConstantValue()!)
-            .ToDictionary(g => g.Key, g => "CKM_" + g.First().Name));
+    public static string MechanismName(ulong ckm) => Enum.IsDefined((CKM)ckm) ? ((CKM)ckm).ToString() : Cryptoki.Pkcs11.CkNames.Mechanism(ckm);
 
     /// <summary>Hex of a CKA_ID; "-" when empty.</summary>
     public static string Hex(byte[]? b) => b is { Length: > 0 } ? Convert.ToHexString(b).ToLowerInvariant() : "";
