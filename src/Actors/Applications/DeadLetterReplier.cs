@@ -33,31 +33,7 @@ public sealed class DeadLetterReplier : ReceiveActor
                 case OpenSession o:
                     o.Client.Reply(CKR.DEVICE_REMOVED);
                     break;
-                case BeginOperation m:
-                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
-                    break;
-                case BeginDigestKey m:
-                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
-                    break;
-                case BeginSetOperationState m:
-                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
-                    break;
-                case BeginEncapsulate m:
-                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
-                    break;
-                case BeginDecapsulate m:
-                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
-                    break;
-                case BeginVerifySignature m:
-                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
-                    break;
-                case BeginWrap m:
-                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
-                    break;
-                case BeginUnwrap m:
-                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
-                    break;
-                case BeginDerive m:
+                case ISessionBegin m:
                     m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
                     break;
                 case AddConnection a:

@@ -82,22 +82,28 @@ public static class TokenProtocol
 
     // ---- to the session actor ----
 
+    /// <summary>A call the token resolved and hands to a session actor (the Begin* messages): one client waits for its answer.</summary>
+    public interface ISessionBegin
+    {
+        ClientRequest Client { get; }
+    }
+
     /// <summary>A key resolved for an operation: the handle and its full (unsealed) attributes, immutable for the session.</summary>
     public sealed record KeySnapshot(ulong Handle, AttributeSet Attributes);
 
     /// <summary>*Init with a key the token resolved and found visible: the session checks usage and starts the operation.</summary>
-    public sealed record BeginOperation(ClientRequest Client, WireMechanism Mechanism, KeySnapshot Key);
+    public sealed record BeginOperation(ClientRequest Client, WireMechanism Mechanism, KeySnapshot Key) : ISessionBegin;
 
-    public sealed record BeginDigestKey(ClientRequest Client, KeySnapshot Key);
+    public sealed record BeginDigestKey(ClientRequest Client, KeySnapshot Key) : ISessionBegin;
 
     /// <summary>C_SetOperationState with the keys the token resolved (null for handle 0): the session restores the saved operations.</summary>
-    public sealed record BeginSetOperationState(ClientRequest Client, byte[] State, KeySnapshot? EncryptionKey, KeySnapshot? AuthenticationKey);
+    public sealed record BeginSetOperationState(ClientRequest Client, byte[] State, KeySnapshot? EncryptionKey, KeySnapshot? AuthenticationKey) : ISessionBegin;
 
-    public sealed record BeginWrap(ClientRequest Client, WireMechanism Mechanism, KeySnapshot WrappingKey, KeySnapshot Key, ulong Capacity);
+    public sealed record BeginWrap(ClientRequest Client, WireMechanism Mechanism, KeySnapshot WrappingKey, KeySnapshot Key, ulong Capacity) : ISessionBegin;
 
-    public sealed record BeginUnwrap(ClientRequest Client, WireMechanism Mechanism, KeySnapshot UnwrappingKey, byte[] Wrapped, AttributeSet Template);
+    public sealed record BeginUnwrap(ClientRequest Client, WireMechanism Mechanism, KeySnapshot UnwrappingKey, byte[] Wrapped, AttributeSet Template) : ISessionBegin;
 
-    public sealed record BeginDerive(ClientRequest Client, WireMechanism Mechanism, KeySnapshot BaseKey, AttributeSet Template);
+    public sealed record BeginDerive(ClientRequest Client, WireMechanism Mechanism, KeySnapshot BaseKey, AttributeSet Template) : ISessionBegin;
 
     /// <summary>
     /// A C_Login(CKU_CONTEXT_SPECIFIC) of this session succeeded: its operations with a CKA_ALWAYS_AUTHENTICATE key may
@@ -109,11 +115,11 @@ public static class TokenProtocol
     }
 
     /// <summary>C_EncapsulateKey (3.2) with the public key resolved; <paramref name="Capacity"/> as the wire's <c>cap</c>.</summary>
-    public sealed record BeginEncapsulate(ClientRequest Client, WireMechanism Mechanism, KeySnapshot PublicKey, AttributeSet Template, ulong Capacity);
+    public sealed record BeginEncapsulate(ClientRequest Client, WireMechanism Mechanism, KeySnapshot PublicKey, AttributeSet Template, ulong Capacity) : ISessionBegin;
 
     /// <summary>C_DecapsulateKey (3.2) with the private key resolved.</summary>
-    public sealed record BeginDecapsulate(ClientRequest Client, WireMechanism Mechanism, KeySnapshot PrivateKey, AttributeSet Template, byte[] Ciphertext);
+    public sealed record BeginDecapsulate(ClientRequest Client, WireMechanism Mechanism, KeySnapshot PrivateKey, AttributeSet Template, byte[] Ciphertext) : ISessionBegin;
 
     /// <summary>C_VerifySignatureInit (3.2) with the key resolved: the signature is known before the data.</summary>
-    public sealed record BeginVerifySignature(ClientRequest Client, WireMechanism Mechanism, KeySnapshot Key, byte[] Signature);
+    public sealed record BeginVerifySignature(ClientRequest Client, WireMechanism Mechanism, KeySnapshot Key, byte[] Signature) : ISessionBegin;
 }
