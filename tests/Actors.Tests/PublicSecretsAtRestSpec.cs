@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
+using Akka.Event;
 using OpenCryptokiActors.Actors.Persistence;
 using OpenCryptokiActors.Actors.Tokens;
 using OpenCryptokiActors.Cryptoki.Audit;
@@ -287,5 +289,86 @@ public sealed class PublicSecretsAtRestSpec
         };
         Assert.Equal("TokenSnapshot.v2", TokenEventSerializer.ManifestOf(inClear));
         using (var old = StoreBackends.Create(backend)) await RestoreAndUse(old, "TokenSnapshot.v2", TokenEventSerializer.Encode(inClear));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task A_master_key_rotation_leaves_public_secrets_under_the_object_key_and_both_kinds_keep_working(string backend)
+    {
+        using var store = StoreBackends.Create(backend);
+        var publicValue = RandomNumberGenerator.GetBytes(32);
+        var privateValue = RandomNumberGenerator.GetBytes(32);
+        await Run(store, "rekey", async (c, token) =>
+        {
+            c.InitToken(0, So, "rekey");
+            var s = c.OpenSession(0);
+            c.Login(s, CKU.SO, So);
+            c.CallOk(Opcode.InitPIN, w => { w.WriteULong(s); w.WriteBytes(Encoding.UTF8.GetBytes(User)); });
+            c.CallOk(Opcode.Logout, w => w.WriteULong(s));
+            var pub = CreateKey(c, s, AesKey("public", publicValue, @private: false, sensitive: true));
+            c.Login(s, CKU.USER, User);
+            var priv = CreateKey(c, s, AesKey("private", privateValue, @private: true, sensitive: true));
+            c.CallOk(Opcode.Logout, w => w.WriteULong(s));
+            var done = await token.Ask<TokenProtocol.RekeyDone>(
+                new TokenProtocol.StartRekey(Encoding.UTF8.GetBytes(So), Encoding.UTF8.GetBytes(User), 1, 0), TimeSpan.FromSeconds(60));
+            Assert.True(done.Ok, done.Message);
+            Assert.Equal(KnownAnswer(publicValue), EncryptEcb(c, s, pub));
+            c.Login(s, CKU.USER, User);
+            Assert.Equal(KnownAnswer(privateValue), EncryptEcb(c, s, priv));
+            return 0;
+        });
+        Assert.Empty(Occurrences(store, publicValue));
+        Assert.Empty(Occurrences(store, privateValue));
+    }
+
+    [Fact]
+    public async Task A_lost_object_key_file_is_reported_and_its_public_secrets_answer_DEVICE_ERROR_with_the_object_id_logged_while_the_token_loads()
+    {
+        using var store = StoreBackends.Create("sqlite");
+        var value = RandomNumberGenerator.GetBytes(32);
+        var handle = await Run(store, "first", (c, _) =>
+        {
+            c.InitToken(0, So, "lost key");
+            var s = c.OpenSession(0);
+            TokenStoreSpec.Create(c, s, "data");
+            return Task.FromResult(CreateKey(c, s, AesKey("public", value, @private: false, sensitive: true)));
+        });
+
+        var keyFile = ObjectKeyFile.PathOf(DataDir(store), "token-tok0");
+        var lostKey = File.ReadAllBytes(keyFile);
+        File.Delete(keyFile);
+        var errors = new ConcurrentQueue<string>();
+        var system = ActorSystem.Create("second", store.Config);
+        try
+        {
+            var collector = system.ActorOf(Props.Create(() => new TokenStoreSpec.ErrorCollector(errors)));
+            system.EventStream.Subscribe(collector, typeof(Error));
+            var (apps, token) = await store.StartAsync(system);
+            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(60));
+            var c = await ClientHarness.ConnectAsync(apps);
+            var s = c.OpenSession(0);
+            Assert.Single(TokenStoreSpec.FindLabel(c, s, "data"));
+            Assert.Equal(CKR.DEVICE_ERROR, c.Call(Opcode.EncryptInit, w =>
+            {
+                w.WriteULong(s);
+                w.WriteMechanism(new WireMechanism(CKM.AES_ECB, null));
+                w.WriteULong(handle);
+            }).Rv);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (errors.Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+
+        Assert.Contains(errors, m => m.Contains("object key file") && m.Contains("missing"));
+        Assert.Contains(errors, m => m.Contains($"object {handle}") && m.Contains("does not open"));
+        Assert.NotEqual(lostKey, File.ReadAllBytes(keyFile));
+        foreach (var m in errors)
+        {
+            Assert.DoesNotContain(Convert.ToHexString(value), m, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(Convert.ToHexString(lostKey), m, StringComparison.OrdinalIgnoreCase);
+        }
     }
 }
