@@ -160,6 +160,84 @@ public sealed class FailedWriteSpec
         }
     }
 
+    /// <summary>The token's journal as rows of the journal table (what `ock audit verify` reads): sequence number, manifest, bytes.</summary>
+    private static async Task<List<OpenCryptokiActors.Cryptoki.Audit.JournalRow>> JournalRows(ActorSystem system)
+    {
+        var inbox = Inbox.Create(system);
+        Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null).Tell(new ReplayMessages(1, long.MaxValue, long.MaxValue, "token-tok0", inbox.Receiver), inbox.Receiver);
+        var rows = new List<OpenCryptokiActors.Cryptoki.Audit.JournalRow>();
+        while (true)
+        {
+            switch (await inbox.ReceiveAsync(TimeSpan.FromSeconds(10)))
+            {
+                case ReplayedMessage m:
+                    var audited = Assert.IsType<AuditedEvent>(m.Persistent.Payload);
+                    rows.Add(new("token-tok0", m.Persistent.SequenceNr, OpenCryptokiActors.Cryptoki.Audit.AuditRecord.Manifest, audited.Record.ToBinary()));
+                    break;
+                case RecoverySuccess: return rows;
+                case ReplayMessagesFailure f: throw f.Cause;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Rejected_writes_leave_a_gap_in_the_sequence_numbers_that_audit_verify_accepts_while_a_removed_or_reordered_row_is_still_caught()
+    {
+        using var store = StoreBackends.Create("sqlite");
+        var system = ActorSystem.Create("rejected-audit", ConfigurationFactory.ParseString(TestJournalConfig).WithFallback(store.Config));
+        try
+        {
+            var (apps, token) = await store.StartAsync(system);
+            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(60));
+            var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null));
+            var c = await ClientHarness.ConnectAsync(apps);
+            c.InitToken(0, "so-secret", "gaps");
+            var s = c.OpenSession(0);
+            Create(c, s, "kept");
+
+            await journal.OnWrite.Reject();
+            Assert.Equal(CKR.DEVICE_ERROR, c.Call(Opcode.CreateObject, w => { w.WriteULong(s); w.WriteTemplate(DataObject("rejected-1")); }).Rv);
+            Assert.Equal(CKR.DEVICE_ERROR, c.Call(Opcode.CreateObject, w => { w.WriteULong(s); w.WriteTemplate(DataObject("rejected-2")); }).Rv);
+            await journal.OnWrite.Pass();
+            Create(c, s, "after-1");
+            Create(c, s, "after-2");
+
+            // the rejected writes used sequence numbers 3 and 4: the journal has 1, 2, 5, 6, and the chain goes from 2 to 5
+            var rows = await JournalRows(system);
+            Assert.Equal([1L, 2L, 5L, 6L], rows.Select(r => r.SequenceNr));
+            var anchorDir = Path.Combine(store.Config.GetString("opencryptoki.data-dir"), OpenCryptokiActors.Cryptoki.Audit.AuditAnchor.DirectoryName);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            Dictionary<string, (long SequenceNr, byte[] Hash)> anchors;
+            while ((anchors = OpenCryptokiActors.Cryptoki.Audit.AuditAnchor.ReadAll(anchorDir)).GetValueOrDefault("token-tok0").SequenceNr < 6)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the token did not anchor its newest event");
+                await Task.Delay(50);
+            }
+
+            Assert.Equal(6, anchors["token-tok0"].SequenceNr);
+            Assert.Empty(OpenCryptokiActors.Cryptoki.Audit.AuditJournal.Verify(rows, null, anchors));
+
+            // a removed row is still caught: the one before the gap, the one after it, one at the start
+            foreach (var removed in new[] { 2L, 5L, 1L })
+            {
+                var problems = OpenCryptokiActors.Cryptoki.Audit.AuditJournal.Verify(rows.Where(r => r.SequenceNr != removed), null, anchors);
+                Assert.Contains(problems, p => p.Problem.Contains("chain broken"));
+                Assert.Contains(problems, p => p.Problem.Contains("missing"));
+            }
+
+            // reordered: the rows on both sides of the gap exchange their sequence numbers
+            var swapped = rows.Select(r => r.SequenceNr switch { 2 => r with { SequenceNr = 5 }, 5 => r with { SequenceNr = 2 }, _ => r }).ToList();
+            Assert.Contains(OpenCryptokiActors.Cryptoki.Audit.AuditJournal.Verify(swapped, null, anchors), p => p.Problem.Contains("chain broken"));
+            // the newest row removed: the chain that is left is whole, the anchor shows it
+            Assert.Contains(OpenCryptokiActors.Cryptoki.Audit.AuditJournal.Verify(rows.Where(r => r.SequenceNr != 6), null, anchors),
+                p => p.Problem.Contains("truncated"));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
     [Fact]
     public async Task A_killed_PostgreSQL_gives_DEVICE_ERROR_and_the_token_recovers_by_itself_when_the_server_is_back()
     {

@@ -43,7 +43,7 @@ public sealed class RekeySpec
     {
         var e = await token.Ask<TokenProtocol.ExportedState>(TokenProtocol.ExportState.Instance, TimeSpan.FromSeconds(30));
         Assert.Null(e.Busy);
-        return (TokenSnapshot)TokenEventSerializer.Decode(e.Snapshot, e.Manifest);
+        return TokenEventSerializer.DecodeBackup(e.Manifest, e.Snapshot).Snapshot;
     }
 
     /// <summary>Whether every sealed value of every private object opens under <paramref name="key"/> (all: true; none: false; a mix fails).</summary>

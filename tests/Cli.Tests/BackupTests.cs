@@ -21,6 +21,11 @@ public sealed class BackupTests(DaemonFixture fx)
         var dstSlot = Array.IndexOf(DaemonFixture.Scenarios, "backup-dst").ToString();
         src.Ok("key", "generate", "aes", "--label", "aes1", "--id", "03");
         src.Ok("key", "generate", "ec", "--curve", "p256", "--label", "ec1", "--id", "02");
+        // a public secret key (CKA_PRIVATE=FALSE, usable without a login): sealed under the source token's object key, not the master key
+        var publicValue = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var publicKeyFile = src.File("public-aes.bin");
+        File.WriteAllBytes(publicKeyFile, publicValue);
+        src.Ok("key", "import", publicKeyFile, "--raw", "aes", "--label", "pubaes", "--id", "05", "--attr", "private=false,sensitive,encrypt,decrypt");
 
         var data = src.File("data.bin");
         File.WriteAllBytes(data, System.Text.Encoding.ASCII.GetBytes("made before the backup\n"));
@@ -30,6 +35,13 @@ public sealed class BackupTests(DaemonFixture fx)
         var sig = src.File("ec.sig");
         Ok(Tool(srcSlot, [.. login, "--encrypt", "--id", "03", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", data, "--output-file", ct]));
         Ok(Tool(srcSlot, [.. login, "--sign", "--id", "02", "-m", "ECDSA-SHA256", "--input-file", data, "--output-file", sig]));
+        var publicCt = src.File("public-aes.ct");
+        Ok(Tool(srcSlot, [.. login, "--encrypt", "--id", "05", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", data, "--output-file", publicCt]));
+        using (var aes = System.Security.Cryptography.Aes.Create())
+        {
+            aes.Key = publicValue;
+            Assert.Equal(aes.EncryptCbc(File.ReadAllBytes(data), Convert.FromHexString(iv)), File.ReadAllBytes(publicCt));
+        }
 
         var admin = new[] { "--admin-socket", fx.Daemon.AdminSocketPath };
         var file = src.File("tok.ockbackup");
@@ -51,12 +63,17 @@ public sealed class BackupTests(DaemonFixture fx)
 
         var r = src.RunEnv([("OCK_SO_PIN", Target.SoPin)], ["token", "restore", "--slot", dstSlot, file, .. admin]);
         Ok(r);
-        Assert.Contains("3 object(s)", r.Stdout);
+        Assert.Contains("4 object(s)", r.Stdout);
 
         // The restored token: the original User PIN logs in, the keys decrypt and verify what was made before.
         var back = dst.File("aes.pt");
         Ok(Tool(dstSlot, [.. login, "--decrypt", "--id", "03", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", ct, "--output-file", back]));
         Assert.Equal(File.ReadAllBytes(data), File.ReadAllBytes(back));
+        // the public key too (pkcs11-tool logs in, but the key is sealed by CKA_PRIVATE=FALSE under the object key): the restored
+        // token has its own object key, the backup carried the source's
+        var publicBack = dst.File("public-aes.pt");
+        Ok(Tool(dstSlot, [.. login, "--decrypt", "--id", "05", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", publicCt, "--output-file", publicBack]));
+        Assert.Equal(File.ReadAllBytes(data), File.ReadAllBytes(publicBack));
         var v = Tool(dstSlot, [.. login, "--verify", "--id", "02", "-m", "ECDSA-SHA256", "--input-file", data, "--signature-file", sig]);
         Ok(v);
         Assert.Contains("Signature is valid", v.Stdout + v.Stderr);
@@ -69,6 +86,9 @@ public sealed class BackupTests(DaemonFixture fx)
         File.Delete(back);
         Ok(Tool(dstSlot, [.. login, "--decrypt", "--id", "03", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", ct, "--output-file", back]));
         Assert.Equal(File.ReadAllBytes(data), File.ReadAllBytes(back));
+        File.Delete(publicBack);
+        Ok(Tool(dstSlot, [.. login, "--decrypt", "--id", "05", "-m", "AES-CBC-PAD", "--iv", iv, "--input-file", publicCt, "--output-file", publicBack]));
+        Assert.Equal(File.ReadAllBytes(data), File.ReadAllBytes(publicBack));
     }
 
     [Fact]

@@ -171,4 +171,78 @@ public sealed class _10_PersistenceTest(EndToEndFixture fx)
             s.Logout();
         }
     }
+
+    /// <summary>
+    /// Public token objects (CKA_PRIVATE = FALSE) are made and used without a login, so the master key cannot seal them: their secret
+    /// values are sealed under the token's object key, a file outside the database. Neither the journal nor the snapshot (taken after
+    /// 1,000 events) in the raw SQLite files holds them, and after a restart the keys give the same answers, still without a login.
+    /// </summary>
+    [Fact]
+    public void Secret_values_of_public_keys_are_in_no_SQLite_file_and_the_keys_work_after_a_restart()
+    {
+        var aesValue = RandomNumberGenerator.GetBytes(32);
+        var readableValue = RandomNumberGenerator.GetBytes(32);
+        var block = Encoding.ASCII.GetBytes("public key block");
+        byte[] ecValue, ecPoint;
+        using (var lib = fx.Load())
+        {
+            var slot = fx.FreshToken(lib, Slots.Persistence, "public at rest");
+            using var s = slot.OpenSession(SessionType.ReadWrite); // no login: public objects only
+            ImportAesKey(s, aesValue, "public sensitive aes", token: true, sensitive: true, @private: false);
+            ImportAesKey(s, readableValue, "public readable aes", token: true, sensitive: false, @private: false);
+            s.GenerateKeyPair(M(CKM.CKM_EC_KEY_PAIR_GEN),
+                T(A(CKA.CKA_TOKEN, true), A(CKA.CKA_EC_PARAMS, P256Params), A(CKA.CKA_VERIFY, true), A(CKA.CKA_LABEL, "public ec")),
+                T(A(CKA.CKA_TOKEN, true), A(CKA.CKA_PRIVATE, false), A(CKA.CKA_SENSITIVE, false), A(CKA.CKA_EXTRACTABLE, true),
+                    A(CKA.CKA_SIGN, true), A(CKA.CKA_LABEL, "public ec")),
+                out var ecPub, out var ecPriv);
+            ecValue = Bytes(s, ecPriv, CKA.CKA_VALUE);
+            ecPoint = Bytes(s, ecPub, CKA.CKA_EC_POINT);
+            Assert.Equal(readableValue, Bytes(s, Assert.Single(FindByLabel(s, "public readable aes")), CKA.CKA_VALUE));
+            // past snapshot-every (1000): the token's state goes into a snapshot too
+            for (var i = 0; i < 1000; i++)
+                s.CreateObject(T(A(CKA.CKA_CLASS, CKO.CKO_DATA), A(CKA.CKA_TOKEN, true), A(CKA.CKA_PRIVATE, false), A(CKA.CKA_LABEL, $"filler {i}")));
+        }
+
+        var exitCode = fx.Daemon.Stop();
+        try
+        {
+            Assert.True(exitCode == 0, $"ock-slotd exit code {exitCode}\n{fx.Daemon.OutputTail()}");
+            var files = Directory.GetFiles(fx.Daemon.DataDir, "tokens.db*");
+            var contents = files.Select(File.ReadAllBytes).ToList();
+            Assert.Contains(contents, c => c.AsSpan().IndexOf("TokenSnapshot.v3"u8) >= 0);
+            var found = new List<string>();
+            foreach (var (what, value) in new[] { ("AES key value", aesValue), ("readable AES key value", readableValue), ("EC private value", ecValue) })
+            {
+                var needles = new[] { value, value[..16], value[^16..], Encoding.ASCII.GetBytes(Convert.ToHexString(value)),
+                    Encoding.ASCII.GetBytes(Convert.ToHexString(value).ToLowerInvariant()), Encoding.ASCII.GetBytes(Convert.ToBase64String(value)) };
+                for (var i = 0; i < files.Length; i++)
+                    if (needles.Any(n => contents[i].AsSpan().IndexOf(n) >= 0)) found.Add($"{what} in {Path.GetFileName(files[i])}");
+            }
+
+            Assert.True(found.Count == 0, "public secrets in the token store: " + string.Join("; ", found));
+        }
+        finally
+        {
+            fx.Daemon.Start();
+        }
+
+        using (var lib = fx.Load())
+        {
+            using var s = fx.Slot(lib, Slots.Persistence).OpenSession(SessionType.ReadOnly);
+            var aes = Assert.Single(FindByLabel(s, "public sensitive aes"));
+            using var expected = Aes.Create();
+            expected.Key = aesValue;
+            Assert.Equal(Hex(expected.EncryptEcb(block, PaddingMode.None)), Hex(s.Encrypt(M(CKM.CKM_AES_ECB), aes, block)));
+            Assert.True(s.GetAttributeValue(aes, [CKA.CKA_VALUE])[0].CannotBeRead);
+            Assert.Equal(readableValue, Bytes(s, Assert.Single(FindByLabel(s, "public readable aes")), CKA.CKA_VALUE));
+            var ec = FindByLabel(s, "public ec");
+            var priv = ec.Single(o => ULong(s, o, CKA.CKA_CLASS) == (ulong)CKO.CKO_PRIVATE_KEY);
+            var pub = ec.Single(o => ULong(s, o, CKA.CKA_CLASS) == (ulong)CKO.CKO_PUBLIC_KEY);
+            Assert.Equal(ecValue, Bytes(s, priv, CKA.CKA_VALUE));
+            Assert.Equal(ecPoint, Bytes(s, pub, CKA.CKA_EC_POINT));
+            var signature = s.Sign(M(CKM.CKM_ECDSA_SHA256), priv, block);
+            s.Verify(M(CKM.CKM_ECDSA_SHA256), pub, block, signature, out var valid);
+            Assert.True(valid);
+        }
+    }
 }

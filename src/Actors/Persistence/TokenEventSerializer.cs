@@ -14,6 +14,10 @@ namespace OpenCryptokiActors.Actors.Persistence;
 /// Since the audit trail every event is journaled inside an <see cref="AuditedEvent"/> (Audited.v1, see
 /// <see cref="AuditRecord"/>) whose record carries the inner event's manifest and bytes; v1 events written
 /// before stay readable as they are. Snapshots: TokenSnapshot.v2 = head of the audit chain + the v1 layout.
+/// ObjectCreated.v2, ObjectChanged.v2 and TokenSnapshot.v3 have the layouts of ObjectCreated.v1, ObjectChanged.v1 and
+/// TokenSnapshot.v2; what changed is their meaning: the secret values of public objects are sealed under the token's object key
+/// (before, only private objects' were sealed). The older ones decode with <c>PublicInClear</c> set, and the token seals them as it loads.
+/// A backup (<see cref="BackupManifest"/>) is a snapshot with the object key its public secrets are sealed under.
 /// </summary>
 public sealed class TokenEventSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
@@ -28,12 +32,12 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         TokenInitialized => "TokenInitialized.v1",
         SoPinSet => "SoPinSet.v1",
         UserPinSet => "UserPinSet.v1",
-        ObjectCreated => "ObjectCreated.v1",
-        ObjectChanged => "ObjectChanged.v1",
+        ObjectCreated c => c.PublicInClear ? "ObjectCreated.v1" : "ObjectCreated.v2",
+        ObjectChanged c => c.PublicInClear ? "ObjectChanged.v1" : "ObjectChanged.v2",
         ObjectDestroyed => "ObjectDestroyed.v1",
         LoginFailed => "LoginFailed.v1",
         LoginFailuresReset => "LoginFailuresReset.v1",
-        TokenSnapshot => "TokenSnapshot.v2",
+        TokenSnapshot s => s.PublicInClear ? "TokenSnapshot.v2" : "TokenSnapshot.v3",
         RekeyStarted => "RekeyStarted.v1",
         ObjectsResealed => "ObjectsResealed.v1",
         RekeyCompleted => "RekeyCompleted.v1",
@@ -158,20 +162,63 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
                 System.Text.Encoding.UTF8.GetString(r.ReadBytesSpan()), ReadPin(ref r), DateTimeOffset.FromUnixTimeMilliseconds((long)r.ReadULong())),
             "SoPinSet.v1" => new SoPinSet(ReadPin(ref r)),
             "UserPinSet.v1" => new UserPinSet(ReadPin(ref r)),
-            "ObjectCreated.v1" => new ObjectCreated(r.ReadULong(), ReadAttributes(ref r)),
-            "ObjectChanged.v1" => new ObjectChanged(r.ReadULong(), ReadAttributes(ref r)),
+            "ObjectCreated.v1" => new ObjectCreated(r.ReadULong(), ReadAttributes(ref r)) { PublicInClear = true },
+            "ObjectCreated.v2" => new ObjectCreated(r.ReadULong(), ReadAttributes(ref r)),
+            "ObjectChanged.v1" => new ObjectChanged(r.ReadULong(), ReadAttributes(ref r)) { PublicInClear = true },
+            "ObjectChanged.v2" => new ObjectChanged(r.ReadULong(), ReadAttributes(ref r)),
             "ObjectDestroyed.v1" => new ObjectDestroyed(r.ReadULong()),
             "LoginFailed.v1" => new LoginFailed(r.ReadULong()),
             "LoginFailuresReset.v1" => new LoginFailuresReset(r.ReadULong()),
             "RekeyStarted.v1" => new RekeyStarted(ReadPin(ref r), ReadOptionalPin(ref r)),
             "ObjectsResealed.v1" => new ObjectsResealed(ReadObjects(ref r)),
             "RekeyCompleted.v1" => new RekeyCompleted((int)r.ReadUInt32()),
-            "TokenSnapshot.v1" => ReadSnapshot(ref r, null),
-            "TokenSnapshot.v2" => ReadSnapshot(ref r, r.ReadBytes()),
+            "TokenSnapshot.v1" => ReadSnapshot(ref r, null) with { PublicInClear = true },
+            "TokenSnapshot.v2" => ReadSnapshot(ref r, r.ReadBytes()) with { PublicInClear = true },
+            "TokenSnapshot.v3" => ReadSnapshot(ref r, r.ReadBytes()),
             _ => throw new ArgumentException($"unknown token event manifest '{manifest}'"),
         };
         r.ExpectEnd();
         return result;
+    }
+
+    /// <summary>Manifest of a token backup (`ock token backup`): bytes objectKey | bytes snapshotManifest | bytes snapshot.</summary>
+    public const string BackupManifest = "TokenBackup.v1";
+
+    /// <summary>
+    /// A backup of <paramref name="snapshot"/> with the object key its public objects' secret values are sealed under, so that a token
+    /// elsewhere (another object key) can restore them. The caller protects the whole (ock encrypts it under the SO PIN's backup key).
+    /// </summary>
+    public static byte[] EncodeBackup(byte[] objectKey, TokenSnapshot snapshot)
+    {
+        using var w = new WireWriter();
+        w.WriteBytes(objectKey);
+        w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(ManifestOf(snapshot)));
+        w.WriteBytes(Encode(snapshot));
+        return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// The snapshot of a backup and the object key its public secrets are sealed under: <see cref="BackupManifest"/>, or a bare
+    /// TokenSnapshot (backups made before the object key: public secrets in clear, key null).
+    /// </summary>
+    /// <exception cref="ArgumentException">Neither, or a bare snapshot whose public secrets are sealed (its key is missing).</exception>
+    public static (byte[]? ObjectKey, TokenSnapshot Snapshot) DecodeBackup(string manifest, byte[] bytes)
+    {
+        byte[]? key = null;
+        if (manifest == BackupManifest)
+        {
+            var r = new WireReader(bytes);
+            key = r.ReadBytes();
+            manifest = System.Text.Encoding.UTF8.GetString(r.ReadBytesSpan());
+            bytes = r.ReadBytes();
+            r.ExpectEnd();
+            if (key.Length != PinCrypto.MasterKeyLength) throw new ArgumentException("backup object key of a wrong length");
+        }
+
+        if (!manifest.StartsWith("TokenSnapshot", StringComparison.Ordinal) || Decode(bytes, manifest) is not TokenSnapshot s)
+            throw new ArgumentException($"not a token snapshot: {manifest}");
+        if (key is null && !s.PublicInClear) throw new ArgumentException($"a bare {manifest} lacks the object key of its public objects");
+        return (key, s);
     }
 
     private static TokenSnapshot ReadSnapshot(ref WireReader r, byte[]? lastHash)

@@ -71,6 +71,14 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     private readonly WireWriter _out = new();
     private ulong _nextSessionObject = SessionObjectBase;
     private byte[]? _masterKey;
+
+    /// <summary>Seals the secret values of public token objects at rest (<see cref="ObjectKeyFile"/>); held for the actor's life.</summary>
+    private readonly byte[] _objectKey;
+
+    /// <summary>The key file was made at this start: public secrets sealed before (under a lost key) cannot open; told once recovered.</summary>
+    private readonly bool _objectKeyCreated;
+    private bool _sealedPublicRecovered;
+    private int _publicMigrated;
     private bool _ready;
     private IActorRef? _currentSession;
     private readonly List<IActorRef> _awaitingReady = new();
@@ -79,10 +87,11 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     {
         _slot = slot;
         _settings = settings;
+        _objectKey = ObjectKeyFile.LoadOrCreate(ObjectKeyFile.PathOf(settings.DataDir, PersistenceId), out _objectKeyCreated);
 
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is TokenSnapshot s) _state.Apply(s);
+            if (offer.Snapshot is TokenSnapshot s) _state.Apply(Recovered(s));
             _eventsSinceSnapshot = 0;
         });
         Recover<ITokenEvent>(e =>
@@ -93,13 +102,14 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
                     d.ObjectId is { } id ? $", object {id}" : "", d.Reason);
             }
 
-            _state.Apply(e);
+            _state.Apply(Recovered(e));
             _eventsSinceSnapshot++;
         });
         Recover<RecoveryCompleted>(_ =>
         {
             _ready = true;
             _chainHead = _state.LastHash;
+            ReportObjectKeyRecovery();
             foreach (var waiter in _awaitingReady) waiter.Tell(new Ready(_slot.Id));
             _awaitingReady.Clear();
             _log.Info("token {0} (slot {1}) recovered: {2} objects", _slot.TokenName, _slot.Id, _state.Objects.Count);
@@ -120,7 +130,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         Command<GetStoreStats>(_ => Sender.Tell(new StoreStats(_batches, _batchedEvents, _state.Objects.Count, LastSequenceNr)));
         Command<ExportState>(_ => Sender.Tell(!_state.Initialized ? new ExportedState(false, "", [])
             : _state.Rekey is not null ? new ExportedState(true, "", [], "a master-key rotation (ock token rekey) is under way: back up after it")
-            : new ExportedState(true, TokenEventSerializer.ManifestOf(_state.ToSnapshot()), TokenEventSerializer.Encode(_state.ToSnapshot()))));
+            : new ExportedState(true, TokenEventSerializer.BackupManifest, TokenEventSerializer.EncodeBackup(_objectKey, _state.ToSnapshot()))));
         Command<StartRekey>(m => { if (!Defer(m)) HandleStartRekey(m, Sender); });
         Command<RekeyNext>(m => { if (!Defer(m)) RekeyStep(); });
         Command<ImportState>(m => HandleImport(m, Sender));
@@ -164,6 +174,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         WriteAnchorNow();
         Forget();
         DropRekeyKeys();
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(_objectKey);
         _out.Dispose();
         base.PostStop();
     }
@@ -548,18 +559,18 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     private AttributeSet Open(ulong app, ulong handle, ulong invalidRv)
     {
         if (!TryVisible(app, handle, out var attrs, out var isTokenObject)) throw new CkException(invalidRv);
-        if (!isTokenObject || !attrs.IsTrue(CKA.PRIVATE)) return attrs;
+        if (!isTokenObject) return attrs;
         if (_unsealed.TryGetValue(handle, out var open)) return open;
-        var key = _masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN);
-        if (_state.Rekey is not null && _state.IsResealed(handle)) key = _rekeyNew ?? throw Damaged(handle, 0);
-        open = new AttributeSet();
-        foreach (var (type, value) in attrs)
+        if (!PinCrypto.HasSecrets(attrs)) return attrs;
+        byte[] key;
+        if (attrs.IsTrue(CKA.PRIVATE))
         {
-            if (TemplateValidator.IsSecretAtRest(attrs, type))
-                open.Set(type, PinCrypto.TryOpen(key, value, PinCrypto.AttributeAad(handle, type)) ?? throw Damaged(handle, type));
-            else open.Set(type, value);
+            key = _masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN);
+            if (_state.Rekey is not null && _state.IsResealed(handle)) key = _rekeyNew ?? throw Damaged(handle, 0);
         }
+        else key = _objectKey;
 
+        open = PinCrypto.OpenSecrets(key, handle, attrs, out var failed) ?? throw Damaged(handle, failed);
         _unsealed[handle] = open;
         return open;
     }
@@ -571,14 +582,78 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         return new CkException(CKR.DEVICE_ERROR, $"token object {handle}: sealed attribute does not open");
     }
 
-    private AttributeSet Seal(ulong id, AttributeSet plain)
+    /// <summary>
+    /// A token object's attributes as stored: secret values of a private object sealed under the master key (there only while
+    /// someone is logged in), those of a public object under the token's object key, so that no key value is ever journaled in clear.
+    /// </summary>
+    private AttributeSet Seal(ulong id, AttributeSet plain) =>
+        PinCrypto.SealSecrets(plain.IsTrue(CKA.PRIVATE) ? _masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN) : _objectKey, id, plain);
+
+    /// <summary>A public object's attributes with its secret values sealed under the object key (private objects: as they are).</summary>
+    private AttributeSet SealPublic(ulong id, AttributeSet attrs) => attrs.IsTrue(CKA.PRIVATE) ? attrs : PinCrypto.SealSecrets(_objectKey, id, attrs);
+
+    /// <summary>
+    /// Migration of stores written before public objects were sealed: an event or snapshot read from such a row (PublicInClear) with its
+    /// public objects' secret values sealed under the object key as it is loaded, so that the state, and every snapshot and backup made
+    /// from it, holds them sealed. (The old rows keep what they were written with: the journal is append-only and hash-chained.)
+    /// </summary>
+    private ITokenEvent Recovered(ITokenEvent e)
     {
-        if (!plain.IsTrue(CKA.PRIVATE)) return plain;
-        var key = _masterKey ?? throw new CkException(CKR.USER_NOT_LOGGED_IN);
-        var stored = new AttributeSet();
-        foreach (var (type, value) in plain)
-            stored.Set(type, TemplateValidator.IsSecretAtRest(plain, type) ? PinCrypto.Seal(key, value, PinCrypto.AttributeAad(id, type)) : value);
-        return stored;
+        switch (e)
+        {
+            case AuditedEvent { Event: ObjectCreated { PublicInClear: true } or ObjectChanged { PublicInClear: true } } a:
+                return a with { Event = Recovered(a.Event) };
+            case AuditedEvent a:
+                NoteSealedPublic(a.Event);
+                return a;
+            case ObjectCreated { PublicInClear: true } c:
+                return new ObjectCreated(c.Id, Migrated(c.Id, c.Attributes));
+            case ObjectChanged { PublicInClear: true } c:
+                return new ObjectChanged(c.Id, Migrated(c.Id, c.Attributes));
+            case TokenSnapshot { PublicInClear: true } s:
+                return s with { Objects = s.Objects.Select(o => new KeyValuePair<ulong, AttributeSet>(o.Key, Migrated(o.Key, o.Value))).ToList(), PublicInClear = false };
+            default:
+                NoteSealedPublic(e);
+                return e;
+        }
+    }
+
+    private AttributeSet Migrated(ulong id, AttributeSet attrs)
+    {
+        var sealedSet = SealPublic(id, attrs);
+        if (!ReferenceEquals(sealedSet, attrs)) _publicMigrated++;
+        return sealedSet;
+    }
+
+    /// <summary>Whether recovery met a public object sealed under an object key, when the key file was made only now (checked only then).</summary>
+    private void NoteSealedPublic(ITokenEvent e)
+    {
+        if (!_objectKeyCreated || _sealedPublicRecovered) return;
+        _sealedPublicRecovered = e switch
+        {
+            ObjectCreated c => !c.Attributes.IsTrue(CKA.PRIVATE) && PinCrypto.HasSecrets(c.Attributes),
+            ObjectChanged c => !c.Attributes.IsTrue(CKA.PRIVATE) && PinCrypto.HasSecrets(c.Attributes),
+            TokenSnapshot s => s.Objects.Any(o => !o.Value.IsTrue(CKA.PRIVATE) && PinCrypto.HasSecrets(o.Value)),
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// After recovery: a lost object key file is reported (its public secrets do not open: they answer CKR_DEVICE_ERROR, logged with
+    /// their ids), and public secrets migrated from clear get a snapshot in the sealed form at once.
+    /// </summary>
+    private void ReportObjectKeyRecovery()
+    {
+        if (_sealedPublicRecovered)
+            _log.Error("token {0}: the object key file {1} was missing and has been made anew: secret values of public objects sealed under " +
+                       "the lost key cannot be opened", _slot.TokenName, ObjectKeyFile.PathOf(_settings.DataDir, PersistenceId));
+        if (_publicMigrated == 0) return;
+        _log.Info("token {0}: {1} public object version(s) written with secret values in clear are now sealed under the object key",
+            _slot.TokenName, _publicMigrated);
+        _publicMigrated = 0;
+        if (_state.Rekey is not null || _settings.SnapshotEvery <= 0) return;
+        SaveSnapshot(_state.ToSnapshot());
+        _eventsSinceSnapshot = 0;
     }
 
     /// <summary>Session and login rules for a new object (create, copy, generate, unwrap, derive).</summary>
@@ -702,7 +777,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         var handle = r.ReadULong();
         var count = r.ReadUInt32();
         if (count > (uint)(r.Remaining / 16)) throw new WireFormatException("template longer than frame");
-        if (!TryVisible(s.App, handle, out var stored, out _)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
+        if (!TryVisible(s.App, handle, out var stored, out var isTokenObject)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
         AttributeSet? open = null;
         var rv = CKR.OK;
         _out.Reset();
@@ -721,7 +796,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
             }
 
             var value = read.Value;
-            if (TemplateValidator.IsSecretAtRest(stored, type) && stored.IsTrue(CKA.PRIVATE) && handle < SessionObjectBase)
+            if (isTokenObject && TemplateValidator.IsSecretAtRest(stored, type))
             {
                 open ??= Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
                 value = open[type];
@@ -1059,34 +1134,11 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>An object's stored attributes with every sealed value moved from the old master key to the new one (same AAD).</summary>
-    private AttributeSet Reseal(ulong id, AttributeSet stored)
-    {
-        var moved = new AttributeSet();
-        foreach (var (type, value) in stored)
-        {
-            if (!TemplateValidator.IsSecretAtRest(stored, type))
-            {
-                moved.Set(type, value);
-                continue;
-            }
-
-            var aad = PinCrypto.AttributeAad(id, type);
-            var plain = PinCrypto.TryOpen(_rekeyOld!, value, aad);
-            if (plain is null)
-            {
-                // damaged before the rekey: it opens under no key; kept as it is (and reported), the rotation goes on
-                _log.Error("token {0}: object {1}: sealed attribute 0x{2:X} does not open (damaged ciphertext); left as it is by the rekey",
-                    _slot.TokenName, id, type);
-                moved.Set(type, value);
-                continue;
-            }
-
-            moved.Set(type, PinCrypto.Seal(_rekeyNew!, plain, aad));
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
-        }
-
-        return moved;
-    }
+    private AttributeSet Reseal(ulong id, AttributeSet stored) =>
+        // damaged before the rekey: it opens under no key; kept as it is (and reported), the rotation goes on
+        PinCrypto.ResealSecrets(_rekeyOld!, _rekeyNew!, id, stored, type =>
+            _log.Error("token {0}: object {1}: sealed attribute 0x{2:X} does not open (damaged ciphertext); left as it is by the rekey",
+                _slot.TokenName, id, type));
 
     /// <summary>The journal did not take a rekey batch (rejected): the rekey tries again in a second.</summary>
     private void RetryRekeyLater() => Timers.StartSingleTimer("rekey-retry", RekeyNext.Instance, TimeSpan.FromSeconds(1));
@@ -1261,10 +1313,10 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         if (_state.Initialized) { sender.Tell(new ImportedState(false, "restore only into an uninitialised token")); return; }
         if (!_ready || _writing || _batch.Count > 0 || _deferred.Count > 0) { sender.Tell(new ImportedState(false, "token busy, retry")); return; }
         TokenSnapshot s;
+        byte[]? backupKey;
         try
         {
-            s = m.Manifest.StartsWith("TokenSnapshot", StringComparison.Ordinal) && TokenEventSerializer.Decode(m.Snapshot, m.Manifest) is TokenSnapshot t
-                ? t : throw new ArgumentException($"not a token snapshot: {m.Manifest}");
+            (backupKey, s) = TokenEventSerializer.DecodeBackup(m.Manifest, m.Snapshot);
         }
         catch (Exception e) when (e is ArgumentException or WireFormatException or InvalidOperationException or IndexOutOfRangeException)
         {
@@ -1275,7 +1327,8 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         if (!s.Initialized || s.SoPin is null) { sender.Tell(new ImportedState(false, "the backup holds an uninitialised token")); return; }
         var events = new List<ITokenEvent> { new TokenInitialized(s.Label, s.SoPin, DateTimeOffset.UtcNow) };
         if (s.UserPin is { } user) events.Add(new UserPinSet(user));
-        events.AddRange(s.Objects.Select(o => new ObjectCreated(o.Key, o.Value)));
+        events.AddRange(s.Objects.Select(o => new ObjectCreated(o.Key, RestoredObject(o.Key, o.Value, backupKey))));
+        if (backupKey is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(backupKey);
         var at = DateTimeOffset.UtcNow;
         var audited = new List<AuditedEvent>();
         foreach (var e in events)
@@ -1299,6 +1352,20 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
             MaybeSnapshot();
             Drain();
         });
+    }
+
+    /// <summary>
+    /// A restored object as this token stores it: private ones as in the backup (sealed under the master key the backup's PIN records
+    /// wrap); the secret values of public ones moved from the backup's object key to this token's (or, from a backup made before
+    /// public objects were sealed, sealed now). A value that does not open under the backup's key is kept as it is and reported.
+    /// </summary>
+    private AttributeSet RestoredObject(ulong id, AttributeSet attrs, byte[]? backupKey)
+    {
+        if (attrs.IsTrue(CKA.PRIVATE)) return attrs;
+        if (backupKey is null) return PinCrypto.SealSecrets(_objectKey, id, attrs);
+        return PinCrypto.ResealSecrets(backupKey, _objectKey, id, attrs, type =>
+            _log.Error("token {0}: restored object {1}: sealed attribute 0x{2:X} does not open under the backup's object key (damaged); kept as it is",
+                _slot.TokenName, id, type));
     }
 
     /// <summary>Sends the collected batch to the journal (one write) unless one is in flight.</summary>
@@ -1351,17 +1418,22 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         _inFlight.Clear();
         _inFlightCursor = 0;
         _writing = false;
-        if (!_batchFailed) Anchor();
         if (_batchFailed)
         {
-            // the journal holds none of the rejected events: the chain goes on from the last committed one,
-            // and the object ids they reserved are free again (the token's state is as before the batch)
+            // The journal holds none of the rejected events (one batch is one atomic write): the chain goes on from the last committed
+            // one, and the object ids they reserved are free again (the token's state is as before the batch). Their sequence numbers
+            // stay used: the journal has a gap there, which `ock audit verify` tells from a removed row by the intact chain across it.
+            // No snapshot now: it would be taken at a sequence number no row has.
             _batchFailed = false;
             _chainHead = _state.LastHash;
             _state.ReleaseReservedObjectIds();
         }
+        else
+        {
+            Anchor();
+            MaybeSnapshot();
+        }
 
-        MaybeSnapshot();
         Drain();
     }
 

@@ -91,9 +91,17 @@ public static class AuditJournal
 
     /// <summary>
     /// Checks every token's chain: each audited row's hash matches its bytes (a changed row), its previous hash is the
-    /// hash of the audited row before it (a removed, inserted or reordered row), sequence numbers run 1, 2, 3… without
-    /// gaps, no unaudited row follows an audited one, the journal reaches the latest snapshot, and (given the daemon's
-    /// <see cref="AuditAnchor"/>s) it reaches each anchor with the same hash: rows removed at the end.
+    /// hash of the audited row before it (a removed, inserted or reordered row), sequence numbers do not repeat, no unaudited
+    /// row follows an audited one, the journal reaches the latest snapshot, and (given the daemon's <see cref="AuditAnchor"/>s)
+    /// it reaches each anchor with the same hash: rows removed at the end.
+    /// <para>
+    /// Gaps in the sequence numbers: a journal write the store rejected (or that failed) used its sequence numbers but left no
+    /// row, and the daemon chains the next event it writes to the last event that was written. A gap is therefore not by itself
+    /// a sign of tampering; a removed row is, and it shows in the chain: the row after it names the removed row's hash as its
+    /// previous one, which no remaining row has (rewriting the rows after it to hide that changes their hashes, up to the anchor).
+    /// So a gap is reported only when the chain does not go across it: the row after it is unaudited, does not parse, names another
+    /// previous hash, or starts the chain after unaudited rows (nothing then vouches for what was before).
+    /// </para>
     /// </summary>
     public static List<AuditProblem> Verify(IEnumerable<JournalRow> rows, IReadOnlyDictionary<string, long>? snapshotHeads = null,
         IReadOnlyDictionary<string, (long SequenceNr, byte[] Hash)>? anchors = null)
@@ -106,16 +114,17 @@ public static class AuditJournal
             var pid = group.Key;
             long expected = 1;
             byte[]? head = null;
+            var unauditedBefore = false;
             foreach (var row in group.OrderBy(r => r.SequenceNr))
             {
-                if (row.SequenceNr != expected)
-                    problems.Add(new AuditProblem(pid, row.SequenceNr, row.SequenceNr > expected
-                        ? $"rows {expected}..{row.SequenceNr - 1} are missing"
-                        : "duplicate sequence number"));
+                if (row.SequenceNr < expected) problems.Add(new AuditProblem(pid, row.SequenceNr, "duplicate sequence number"));
+                AuditProblem? gap = row.SequenceNr > expected ? new AuditProblem(pid, row.SequenceNr, $"rows {expected}..{row.SequenceNr - 1} are missing") : null;
                 expected = row.SequenceNr + 1;
                 if (row.Manifest != AuditRecord.Manifest)
                 {
+                    if (gap is not null) problems.Add(gap);
                     if (head is not null) problems.Add(new AuditProblem(pid, row.SequenceNr, $"unaudited event ({row.Manifest}) after the audit chain began"));
+                    unauditedBefore = true;
                     continue;
                 }
 
@@ -127,13 +136,17 @@ public static class AuditJournal
                 }
                 catch (Exception e) when (e is Wire.WireFormatException or ArgumentException)
                 {
+                    if (gap is not null) problems.Add(gap);
                     problems.Add(new AuditProblem(pid, row.SequenceNr, "row does not parse (changed)"));
                     continue;
                 }
 
-                if (!valid) problems.Add(new AuditProblem(pid, row.SequenceNr, "row changed: its hash does not match its content"));
                 var previous = head ?? AuditRecord.Genesis;
-                if (!record.PreviousHash.AsSpan().SequenceEqual(previous))
+                var linked = record.PreviousHash.AsSpan().SequenceEqual(previous);
+                // a gap the chain goes across: sequence numbers of a write that left no row (see above)
+                if (gap is not null && !(linked && (head is not null || !unauditedBefore))) problems.Add(gap);
+                if (!valid) problems.Add(new AuditProblem(pid, row.SequenceNr, "row changed: its hash does not match its content"));
+                if (!linked)
                     problems.Add(new AuditProblem(pid, row.SequenceNr, "chain broken: previous hash differs (a row before it was removed, inserted, reordered or changed)"));
                 head = record.Hash;
                 if (anchors is not null && anchors.TryGetValue(pid, out var a) && a.SequenceNr == row.SequenceNr) hashes[(pid, row.SequenceNr)] = record.Hash;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using OpenCryptokiActors.Tokens.Objects;
 
 namespace OpenCryptokiActors.Tokens.State;
 
@@ -73,6 +74,88 @@ public static class PinCrypto
         {
             return null;
         }
+    }
+
+    /// <summary>Whether <paramref name="obj"/> has a value that is sealed at rest (<see cref="TemplateValidator.IsSecretAtRest"/>).</summary>
+    public static bool HasSecrets(AttributeSet obj)
+    {
+        foreach (var (type, _) in obj)
+            if (TemplateValidator.IsSecretAtRest(obj, type)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Object <paramref name="id"/>'s attributes with every value that is secret at rest sealed under <paramref name="key"/>
+    /// (associated data: <see cref="AttributeAad"/>); the same set when it has none.
+    /// </summary>
+    public static AttributeSet SealSecrets(byte[] key, ulong id, AttributeSet plain)
+    {
+        if (!HasSecrets(plain)) return plain;
+        var stored = new AttributeSet();
+        foreach (var (type, value) in plain)
+            stored.Set(type, TemplateValidator.IsSecretAtRest(plain, type) ? Seal(key, value, AttributeAad(id, type)) : value);
+        return stored;
+    }
+
+    /// <summary>
+    /// Object <paramref name="id"/>'s stored attributes with every sealed value opened with <paramref name="key"/>; null when one does not
+    /// open (damaged ciphertext, another key), <paramref name="failedType"/> naming it.
+    /// </summary>
+    public static AttributeSet? OpenSecrets(byte[] key, ulong id, AttributeSet stored, out ulong failedType)
+    {
+        failedType = 0;
+        var open = new AttributeSet();
+        foreach (var (type, value) in stored)
+        {
+            if (!TemplateValidator.IsSecretAtRest(stored, type))
+            {
+                open.Set(type, value);
+                continue;
+            }
+
+            var plain = TryOpen(key, value, AttributeAad(id, type));
+            if (plain is null)
+            {
+                failedType = type;
+                return null;
+            }
+
+            open.Set(type, plain);
+        }
+
+        return open;
+    }
+
+    /// <summary>
+    /// Object <paramref name="id"/>'s stored attributes with every sealed value moved from key <paramref name="from"/> to <paramref name="to"/>
+    /// (same associated data). A value that does not open under <paramref name="from"/> is kept as it is and named to <paramref name="damaged"/>.
+    /// </summary>
+    public static AttributeSet ResealSecrets(byte[] from, byte[] to, ulong id, AttributeSet stored, Action<ulong> damaged)
+    {
+        if (!HasSecrets(stored)) return stored;
+        var moved = new AttributeSet();
+        foreach (var (type, value) in stored)
+        {
+            if (!TemplateValidator.IsSecretAtRest(stored, type))
+            {
+                moved.Set(type, value);
+                continue;
+            }
+
+            var aad = AttributeAad(id, type);
+            var plain = TryOpen(from, value, aad);
+            if (plain is null)
+            {
+                damaged(type);
+                moved.Set(type, value);
+                continue;
+            }
+
+            moved.Set(type, Seal(to, plain, aad));
+            CryptographicOperations.ZeroMemory(plain);
+        }
+
+        return moved;
     }
 
     /// <summary>Associated data binding a sealed attribute value to its object and attribute type.</summary>

@@ -5,7 +5,13 @@ namespace OpenCryptokiActors.Tokens.State;
 /// <summary>
 /// Everything a token journals. Stored with an explicit, versioned serializer (Actors/Persistence):
 /// never rename a record's meaning; add a new event instead. No PIN, key value or plaintext secret:
-/// secret attribute values of private objects arrive here already sealed under the master key.
+/// secret attribute values of private objects arrive here already sealed under the master key, those of public objects
+/// under the token's object key (<see cref="ObjectKeyFile"/>).
+/// <para>
+/// <c>PublicInClear</c> marks an object event or snapshot read from a row written before public objects were sealed
+/// (ObjectCreated.v1, ObjectChanged.v1, TokenSnapshot.v1/v2): the secret values of its public objects are in clear, and the
+/// token seals them under its object key as it loads them. Never set on anything written now.
+/// </para>
 /// </summary>
 public interface ITokenEvent;
 
@@ -19,10 +25,16 @@ public sealed record SoPinSet(PinRecord SoPin) : ITokenEvent;
 public sealed record UserPinSet(PinRecord UserPin) : ITokenEvent;
 
 /// <summary>A token object was stored (create, copy, generate, unwrap, derive).</summary>
-public sealed record ObjectCreated(ulong Id, AttributeSet Attributes) : ITokenEvent;
+public sealed record ObjectCreated(ulong Id, AttributeSet Attributes) : ITokenEvent
+{
+    public bool PublicInClear { get; init; }
+}
 
 /// <summary>A token object's attributes were replaced (C_SetAttributeValue).</summary>
-public sealed record ObjectChanged(ulong Id, AttributeSet Attributes) : ITokenEvent;
+public sealed record ObjectChanged(ulong Id, AttributeSet Attributes) : ITokenEvent
+{
+    public bool PublicInClear { get; init; }
+}
 
 public sealed record ObjectDestroyed(ulong Id) : ITokenEvent;
 
@@ -77,4 +89,7 @@ public sealed record TokenSnapshot(
     int UserFailures,
     ulong NextObjectId,
     IReadOnlyList<KeyValuePair<ulong, AttributeSet>> Objects,
-    byte[]? LastHash = null) : ITokenEvent;
+    byte[]? LastHash = null) : ITokenEvent
+{
+    public bool PublicInClear { get; init; }
+}
