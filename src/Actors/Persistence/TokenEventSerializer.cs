@@ -13,7 +13,8 @@ namespace OpenCryptokiActors.Actors.Persistence;
 /// Manifests are short and stable; a new layout gets a new manifest, old ones stay readable.
 /// Since the audit trail every event is journaled inside an <see cref="AuditedEvent"/> (Audited.v1, see
 /// <see cref="AuditRecord"/>) whose record carries the inner event's manifest and bytes; v1 events written
-/// before stay readable as they are. Snapshots: TokenSnapshot.v2 = head of the audit chain + the v1 layout.
+/// before stay readable as they are. Snapshots: TokenSnapshot.v2 = head of the audit chain + the v1 layout (read only);
+/// TokenSnapshot.v3 (written) = the v2 header + objects grouped by shape with varint lengths (<see cref="CompactSnapshot"/>).
 /// </summary>
 public sealed class TokenEventSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
@@ -33,7 +34,7 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         ObjectDestroyed => "ObjectDestroyed.v1",
         LoginFailed => "LoginFailed.v1",
         LoginFailuresReset => "LoginFailuresReset.v1",
-        TokenSnapshot => "TokenSnapshot.v2",
+        TokenSnapshot => CompactSnapshot.Manifest,
         RekeyStarted => "RekeyStarted.v1",
         ObjectsResealed => "ObjectsResealed.v1",
         RekeyCompleted => "RekeyCompleted.v1",
@@ -46,6 +47,7 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
     public static byte[] Encode(object obj)
     {
         if (obj is AuditedEvent a) return a.Record.ToBinary();
+        if (obj is TokenSnapshot snapshot) return CompactSnapshot.Encode(snapshot, WriteSnapshotHeader);
         using var w = new WireWriter();
         switch (obj)
         {
@@ -82,27 +84,23 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
 
                 break;
             case RekeyCompleted k: w.WriteUInt32((uint)k.Objects); break;
-            case TokenSnapshot s:
-                w.WriteBytes(s.LastHash ?? AuditRecord.Genesis);
-                w.WriteBool(s.Initialized);
-                w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(s.Label));
-                WriteOptionalPin(w, s.SoPin);
-                WriteOptionalPin(w, s.UserPin);
-                w.WriteUInt32((uint)s.SoFailures);
-                w.WriteUInt32((uint)s.UserFailures);
-                w.WriteULong(s.NextObjectId);
-                w.WriteUInt32((uint)s.Objects.Count);
-                foreach (var (id, attrs) in s.Objects)
-                {
-                    w.WriteULong(id);
-                    WriteAttributes(w, attrs);
-                }
-
-                break;
             default: throw new ArgumentException($"cannot serialize {obj.GetType().Name}");
         }
 
         return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The fields of a snapshot before its objects (the v2 layout's beginning; the header of v3).</summary>
+    private static void WriteSnapshotHeader(WireWriter w, TokenSnapshot s)
+    {
+        w.WriteBytes(s.LastHash ?? AuditRecord.Genesis);
+        w.WriteBool(s.Initialized);
+        w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(s.Label));
+        WriteOptionalPin(w, s.SoPin);
+        WriteOptionalPin(w, s.UserPin);
+        w.WriteUInt32((uint)s.SoFailures);
+        w.WriteUInt32((uint)s.UserFailures);
+        w.WriteULong(s.NextObjectId);
     }
 
     /// <summary>
@@ -150,6 +148,8 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
             return new AuditedEvent((ITokenEvent)Decode(record.EventPayload, record.EventManifest), record);
         }
 
+        if (manifest == CompactSnapshot.Manifest) return CompactSnapshot.Decode(bytes, static (ref WireReader h, List<KeyValuePair<ulong, AttributeSet>> objects) =>
+            ReadSnapshotHeader(ref h, h.ReadBytes(), objects));
         var r = new WireReader(bytes);
         object result = manifest switch
         {
@@ -174,7 +174,10 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         return result;
     }
 
-    private static TokenSnapshot ReadSnapshot(ref WireReader r, byte[]? lastHash)
+    private static TokenSnapshot ReadSnapshot(ref WireReader r, byte[]? lastHash) => ReadSnapshotHeader(ref r, lastHash, null);
+
+    /// <summary>The fields after the chain head; the objects follow (v1, v2: <paramref name="objects"/> null) or are given (v3).</summary>
+    private static TokenSnapshot ReadSnapshotHeader(ref WireReader r, byte[]? lastHash, List<KeyValuePair<ulong, AttributeSet>>? objects)
     {
         var initialized = r.ReadBool();
         var label = System.Text.Encoding.UTF8.GetString(r.ReadBytesSpan());
@@ -183,7 +186,7 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         var soFailures = (int)r.ReadUInt32();
         var userFailures = (int)r.ReadUInt32();
         var next = r.ReadULong();
-        return new TokenSnapshot(initialized, label, so, user, soFailures, userFailures, next, ReadObjects(ref r), lastHash);
+        return new TokenSnapshot(initialized, label, so, user, soFailures, userFailures, next, objects ?? ReadObjects(ref r), lastHash);
     }
 
     private static List<KeyValuePair<ulong, AttributeSet>> ReadObjects(ref WireReader r)
