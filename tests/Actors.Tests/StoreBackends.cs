@@ -132,6 +132,26 @@ public sealed class StoreUnderTest : IDisposable
         return cmd.ExecuteNonQuery();
     }
 
+    /// <summary>The snapshot store's database: snapshots.db beside tokens.db on SQLite (OpenCryptokiDaemon.SnapshotFile), the same database on PostgreSQL.</summary>
+    public DbConnection OpenSnapshots()
+    {
+        if (Backend != "sqlite") return Open();
+        var file = Path.Combine(Config.GetString("opencryptoki.data-dir"), OpenCryptokiDaemon.SnapshotFile);
+        var c = new SqliteConnection($"Data Source={file};Pooling=False");
+        c.Open();
+        return c;
+    }
+
+    /// <summary>A number from the snapshot store's database.</summary>
+    public long SnapshotScalar(string sql)
+    {
+        using var c = OpenSnapshots();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        var v = cmd.ExecuteScalar();
+        return v is null or DBNull ? 0 : Convert.ToInt64(v);
+    }
+
     public long Scalar(string sql)
     {
         using var c = Open();
