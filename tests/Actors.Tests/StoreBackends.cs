@@ -132,12 +132,15 @@ public sealed class StoreUnderTest : IDisposable
         return cmd.ExecuteNonQuery();
     }
 
-    /// <summary>The snapshot store's database: snapshots.db beside tokens.db on SQLite (OpenCryptokiDaemon.SnapshotFile), the same database on PostgreSQL.</summary>
+    /// <summary>
+    /// The snapshot store's database, as configured: on SQLite snapshots.db beside tokens.db (OpenCryptokiDaemon.SnapshotFile), on
+    /// PostgreSQL the journal's database.
+    /// </summary>
     public DbConnection OpenSnapshots()
     {
         if (Backend != "sqlite") return Open();
-        var file = Path.Combine(Config.GetString("opencryptoki.data-dir"), OpenCryptokiDaemon.SnapshotFile);
-        var c = new SqliteConnection($"Data Source={file};Pooling=False");
+        var cs = new SqliteConnectionStringBuilder(Config.GetString("akka.persistence.snapshot-store.sql.connection-string")) { Pooling = false };
+        var c = new SqliteConnection(cs.ConnectionString);
         c.Open();
         return c;
     }
