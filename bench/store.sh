@@ -37,7 +37,7 @@ backends=${BACKENDS:-sqlite,postgresql}
 secs=${SECONDS_PER_CASE:-5}
 iter=${FIND_ITER:-2000}
 populate_procs=${POPULATE_PROCS:-8}
-# a snapshot writes the whole token: every 1000 events (the default) would make populating a million objects quadratic
+# a snapshot writes the whole token; the daemon's snapshot-tail-ratio keeps filling a big token linear whatever this is
 snapshot_every=${SNAPSHOT_EVERY:-100000}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out" "$bench/results"
