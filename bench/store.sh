@@ -6,6 +6,7 @@
 #   bench/store.sh                          # SIZES=1000,100000  PROCS=1,2,8  BACKENDS=sqlite,postgresql
 #   SIZES=1000,100000,1000000 bench/store.sh
 #   OCK_MODULE=... OCK_SLOTD=... SKIP_BUILD=1 BACKENDS=sqlite bench/store.sh
+#   KEEP_LOG=1 ...                          # keep the daemon log (bench/results/store-<stamp>-slotd.log); kept anyway on failure
 #
 # Builds (unless SKIP_BUILD=1 or OCK_MODULE/OCK_SLOTD are given) the module (NativeAOT) and ock-slotd
 # (Release) into bench/.out-store, and the driver bench/storebench.c. PostgreSQL: scripts/postgres.sh
@@ -36,7 +37,7 @@ backends=${BACKENDS:-sqlite,postgresql}
 secs=${SECONDS_PER_CASE:-5}
 iter=${FIND_ITER:-2000}
 populate_procs=${POPULATE_PROCS:-8}
-# a snapshot writes the whole token: every 1000 events (the default) would make populating a million objects quadratic
+# a snapshot writes the whole token; the daemon's snapshot-tail-ratio keeps filling a big token linear whatever this is
 snapshot_every=${SNAPSHOT_EVERY:-100000}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out" "$bench/results"
@@ -46,7 +47,7 @@ daemon_pid=""
 cleanup() {
     local rc=$?
     [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
-    if [ "$rc" != 0 ] && [ -f "$work/slotd.log" ]; then cp "$work/slotd.log" "$bench/results/store-$stamp-slotd.log"; log "failed: daemon log in bench/results/store-$stamp-slotd.log"; fi
+    if { [ "$rc" != 0 ] || [ -n "${KEEP_LOG:-}" ]; } && [ -f "$work/slotd.log" ]; then cp "$work/slotd.log" "$bench/results/store-$stamp-slotd.log"; log "daemon log in bench/results/store-$stamp-slotd.log"; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -73,7 +74,9 @@ run_slotd() { # config file [nowait]
     else "$slotd" --config "$1" >>"$work/slotd.log" 2>&1 & fi
     daemon_pid=$!
     [ "${2:-}" = nowait ] && return 0
-    for _ in $(seq 1 300); do [ -S "$work/run/slotd.socket" ] && return 0; sleep 0.1; done
+    # the socket file appears at bind(); ock-slotd accepts once its tokens have recovered and it says "listening on"
+    local seen=$(grep -c "listening on" "$work/slotd.log" 2>/dev/null || true)
+    for _ in $(seq 1 600); do [ "$(grep -c "listening on" "$work/slotd.log" 2>/dev/null || true)" -gt "${seen:-0}" ] && return 0; sleep 0.1; done
     log "ock-slotd did not start:"; cat "$work/slotd.log" >&2; exit 1
 }
 

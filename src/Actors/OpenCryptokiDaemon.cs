@@ -58,7 +58,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
         var merged = (config ?? Config.Empty).WithFallback(OpenCryptokiSettings.Reference);
         const string journal = "akka.persistence.journal.sql";
         const string snapshots = "akka.persistence.snapshot-store.sql";
-        string? cs = null, provider = null;
+        string? cs = null, provider = null, snapshotCs = null;
         var storeCs = merged.GetString("opencryptoki.store.connection-string", "");
         if (!string.IsNullOrWhiteSpace(storeCs))
         {
@@ -77,17 +77,23 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
         {
             var dataDir = Path.GetFullPath(merged.GetString("opencryptoki.data-dir"));
             cs = $"Data Source={Path.Combine(dataDir, "tokens.db")};Pooling=True";
+            // snapshots in a file of their own: SQLite has one writer per file, and a big token's snapshot (tens of megabytes)
+            // would hold the journal's writes behind it for seconds
+            snapshotCs = $"Data Source={Path.Combine(dataDir, SnapshotFile)};Pooling=True";
             provider = "SQLite.MS";
         }
 
         if (cs is not null)
             merged = ConfigurationFactory.ParseString(
-                $"{journal}.connection-string = {Quote(cs)}\n{snapshots}.connection-string = {Quote(cs)}\n" +
+                $"{journal}.connection-string = {Quote(cs)}\n{snapshots}.connection-string = {Quote(snapshotCs ?? cs)}\n" +
                 $"{journal}.provider-name = {Quote(provider!)}\n{snapshots}.provider-name = {Quote(provider!)}")
                 .WithFallback(merged);
 
         return merged.WithFallback(SqlPersistence.DefaultConfiguration);
     }
+
+    /// <summary>The SQLite file of the snapshot store beside tokens.db under opencryptoki.data-dir (the default store).</summary>
+    public const string SnapshotFile = "snapshots.db";
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
@@ -192,11 +198,16 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
         var dataDir = Path.GetFullPath(settings.DataDir);
         if (!Directory.Exists(dataDir))
             Directory.CreateDirectory(dataDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        using var connection = new SqliteConnection(full.GetString("akka.persistence.journal.sql.connection-string"));
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
-        command.ExecuteNonQuery();
+        var journal = full.GetString("akka.persistence.journal.sql.connection-string");
+        var snapshots = full.GetString("akka.persistence.snapshot-store.sql.connection-string", journal);
+        foreach (var cs in new[] { journal, snapshots }.Distinct())
+        {
+            using var connection = new SqliteConnection(cs);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Closes the socket and every connection, then stops the actor system; acknowledged writes are already journaled.</summary>

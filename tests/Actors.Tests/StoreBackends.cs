@@ -132,6 +132,29 @@ public sealed class StoreUnderTest : IDisposable
         return cmd.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// The snapshot store's database, as configured: on SQLite snapshots.db beside tokens.db (OpenCryptokiDaemon.SnapshotFile), on
+    /// PostgreSQL the journal's database.
+    /// </summary>
+    public DbConnection OpenSnapshots()
+    {
+        if (Backend != "sqlite") return Open();
+        var cs = new SqliteConnectionStringBuilder(Config.GetString("akka.persistence.snapshot-store.sql.connection-string")) { Pooling = false };
+        var c = new SqliteConnection(cs.ConnectionString);
+        c.Open();
+        return c;
+    }
+
+    /// <summary>A number from the snapshot store's database.</summary>
+    public long SnapshotScalar(string sql)
+    {
+        using var c = OpenSnapshots();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        var v = cmd.ExecuteScalar();
+        return v is null or DBNull ? 0 : Convert.ToInt64(v);
+    }
+
     public long Scalar(string sql)
     {
         using var c = Open();

@@ -102,11 +102,11 @@ public sealed class TokenStoreSpec
             var s = c.OpenSession(0);
             var list = Enumerable.Range(0, 25).Select(i => Create(c, s, $"obj-{i}")).ToList();
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (store.Scalar("SELECT COUNT(*) FROM snapshot WHERE sequence_number >= 20") == 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            while (store.SnapshotScalar("SELECT COUNT(*) FROM snapshot WHERE sequence_number >= 20") == 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
             return list;
         });
 
-        var snapshotAt = store.Scalar("SELECT MAX(sequence_number) FROM snapshot");
+        var snapshotAt = store.SnapshotScalar("SELECT MAX(sequence_number) FROM snapshot");
         Assert.InRange(snapshotAt, 20, 25);
         // Only the snapshot can bring back what these rows held: recovery must start from it and replay the tail.
         store.Execute($"DELETE FROM journal WHERE sequence_number <= {snapshotAt}");

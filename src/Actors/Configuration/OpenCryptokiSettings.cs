@@ -56,6 +56,12 @@ public sealed record OpenCryptokiSettings(
     /// <summary>The admin socket; null when opencryptoki.admin.socket is empty (no run-time administration).</summary>
     public AdminSettings? Admin { get; init; }
 
+    /// <summary>
+    /// opencryptoki.snapshot-tail-ratio: a snapshot also waits until the events since the last one reach this fraction of the
+    /// token's object count (0: snapshot-every alone).
+    /// </summary>
+    public double SnapshotTailRatio { get; init; } = 0.25;
+
     /// <summary>opencryptoki.metrics.port: Prometheus text metrics on http://127.0.0.1:PORT/metrics; 0 = off.</summary>
     public int MetricsPort { get; init; }
 
@@ -102,6 +108,8 @@ public sealed record OpenCryptokiSettings(
                 ? port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"opencryptoki.metrics.port: {port} is not a TCP port (1-65535, or 0 = off)")
                 : 0,
             User = c.HasPath("user") ? c.GetString("user", "") : "",
+            SnapshotTailRatio = c.GetDouble("snapshot-tail-ratio", 0.25) is var ratio && ratio >= 0
+                ? ratio : throw new ConfigurationException($"opencryptoki.snapshot-tail-ratio: {ratio} must be 0 or more"),
             Admin = string.IsNullOrEmpty(adminSocket)
                 ? null
                 : new AdminSettings(adminSocket, c.GetString("admin.socket-mode", "0666"), c.GetString("admin.group", "")),

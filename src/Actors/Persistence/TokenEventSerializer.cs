@@ -13,9 +13,10 @@ namespace OpenCryptokiActors.Actors.Persistence;
 /// Manifests are short and stable; a new layout gets a new manifest, old ones stay readable.
 /// Since the audit trail every event is journaled inside an <see cref="AuditedEvent"/> (Audited.v1, see
 /// <see cref="AuditRecord"/>) whose record carries the inner event's manifest and bytes; v1 events written
-/// before stay readable as they are. Snapshots: TokenSnapshot.v2 = head of the audit chain + the v1 layout.
-/// ObjectCreated.v2, ObjectChanged.v2 and TokenSnapshot.v3 have the layouts of ObjectCreated.v1, ObjectChanged.v1 and
-/// TokenSnapshot.v2; what changed is their meaning: the secret values of public objects are sealed under the token's object key
+/// before stay readable as they are. Snapshots: TokenSnapshot.v2 = head of the audit chain + the v1 layout;
+/// TokenSnapshot.v3 (written) = the v2 header + objects grouped by shape with varint lengths (<see cref="CompactSnapshot"/>).
+/// ObjectCreated.v2 and ObjectChanged.v2 have the layouts of ObjectCreated.v1 and ObjectChanged.v1; what changed is their
+/// meaning, as from v2 to v3 of the snapshot: the secret values of public objects are sealed under the token's object key
 /// (before, only private objects' were sealed). The older ones decode with <c>PublicInClear</c> set, and the token seals them as it loads.
 /// A backup (<see cref="BackupManifest"/>) is a snapshot with the object key its public secrets are sealed under.
 /// </summary>
@@ -37,7 +38,7 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         ObjectDestroyed => "ObjectDestroyed.v1",
         LoginFailed => "LoginFailed.v1",
         LoginFailuresReset => "LoginFailuresReset.v1",
-        TokenSnapshot s => s.PublicInClear ? "TokenSnapshot.v2" : "TokenSnapshot.v3",
+        TokenSnapshot s => s.PublicInClear ? "TokenSnapshot.v2" : CompactSnapshot.Manifest,
         RekeyStarted => "RekeyStarted.v1",
         ObjectsResealed => "ObjectsResealed.v1",
         RekeyCompleted => "RekeyCompleted.v1",
@@ -50,6 +51,7 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
     public static byte[] Encode(object obj)
     {
         if (obj is AuditedEvent a) return a.Record.ToBinary();
+        if (obj is TokenSnapshot { PublicInClear: false } snapshot) return CompactSnapshot.Encode(snapshot, WriteSnapshotHeader);
         using var w = new WireWriter();
         switch (obj)
         {
@@ -86,15 +88,8 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
 
                 break;
             case RekeyCompleted k: w.WriteUInt32((uint)k.Objects); break;
-            case TokenSnapshot s:
-                w.WriteBytes(s.LastHash ?? AuditRecord.Genesis);
-                w.WriteBool(s.Initialized);
-                w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(s.Label));
-                WriteOptionalPin(w, s.SoPin);
-                WriteOptionalPin(w, s.UserPin);
-                w.WriteUInt32((uint)s.SoFailures);
-                w.WriteUInt32((uint)s.UserFailures);
-                w.WriteULong(s.NextObjectId);
+            case TokenSnapshot s: // read from a row of the v2 layout (public secrets in clear): written back as it was
+                WriteSnapshotHeader(w, s);
                 w.WriteUInt32((uint)s.Objects.Count);
                 foreach (var (id, attrs) in s.Objects)
                 {
@@ -107,6 +102,19 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         }
 
         return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The fields of a snapshot before its objects (the v2 layout's beginning; the header of v3).</summary>
+    private static void WriteSnapshotHeader(WireWriter w, TokenSnapshot s)
+    {
+        w.WriteBytes(s.LastHash ?? AuditRecord.Genesis);
+        w.WriteBool(s.Initialized);
+        w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(s.Label));
+        WriteOptionalPin(w, s.SoPin);
+        WriteOptionalPin(w, s.UserPin);
+        w.WriteUInt32((uint)s.SoFailures);
+        w.WriteUInt32((uint)s.UserFailures);
+        w.WriteULong(s.NextObjectId);
     }
 
     /// <summary>
@@ -154,6 +162,8 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
             return new AuditedEvent((ITokenEvent)Decode(record.EventPayload, record.EventManifest), record);
         }
 
+        if (manifest == CompactSnapshot.Manifest) return CompactSnapshot.Decode(bytes, static (ref WireReader h, List<KeyValuePair<ulong, AttributeSet>> objects) =>
+            ReadSnapshotHeader(ref h, h.ReadBytes(), objects));
         var r = new WireReader(bytes);
         object result = manifest switch
         {
@@ -174,7 +184,6 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
             "RekeyCompleted.v1" => new RekeyCompleted((int)r.ReadUInt32()),
             "TokenSnapshot.v1" => ReadSnapshot(ref r, null) with { PublicInClear = true },
             "TokenSnapshot.v2" => ReadSnapshot(ref r, r.ReadBytes()) with { PublicInClear = true },
-            "TokenSnapshot.v3" => ReadSnapshot(ref r, r.ReadBytes()),
             _ => throw new ArgumentException($"unknown token event manifest '{manifest}'"),
         };
         r.ExpectEnd();
@@ -221,7 +230,10 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         return (key, s);
     }
 
-    private static TokenSnapshot ReadSnapshot(ref WireReader r, byte[]? lastHash)
+    private static TokenSnapshot ReadSnapshot(ref WireReader r, byte[]? lastHash) => ReadSnapshotHeader(ref r, lastHash, null);
+
+    /// <summary>The fields after the chain head; the objects follow (v1, v2: <paramref name="objects"/> null) or are given (v3).</summary>
+    private static TokenSnapshot ReadSnapshotHeader(ref WireReader r, byte[]? lastHash, List<KeyValuePair<ulong, AttributeSet>>? objects)
     {
         var initialized = r.ReadBool();
         var label = System.Text.Encoding.UTF8.GetString(r.ReadBytesSpan());
@@ -230,7 +242,7 @@ public sealed class TokenEventSerializer(ExtendedActorSystem system) : Serialize
         var soFailures = (int)r.ReadUInt32();
         var userFailures = (int)r.ReadUInt32();
         var next = r.ReadULong();
-        return new TokenSnapshot(initialized, label, so, user, soFailures, userFailures, next, ReadObjects(ref r), lastHash);
+        return new TokenSnapshot(initialized, label, so, user, soFailures, userFailures, next, objects ?? ReadObjects(ref r), lastHash);
     }
 
     private static List<KeyValuePair<ulong, AttributeSet>> ReadObjects(ref WireReader r)

@@ -78,7 +78,7 @@ public static class PrivilegeDrop
 /// </summary>
 public static class DataDirCheck
 {
-    private static readonly string[] StoreFiles = ["tokens.db", "tokens.db-wal", "tokens.db-shm"];
+    private static readonly string[] StoreFiles = ["tokens.db", "tokens.db-wal", "tokens.db-shm", "snapshots.db", "snapshots.db-wal", "snapshots.db-shm"];
 
     /// <summary>Throws <see cref="StartupRefusedException"/> with what is wrong and the command that fixes it; a missing directory is fine (created 0700).</summary>
     public static void Check(string dataDir, uint daemonUid)

@@ -135,8 +135,10 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         Command<RekeyNext>(m => { if (!Defer(m)) RekeyStep(); });
         Command<ImportState>(m => HandleImport(m, Sender));
         Command<WriteAnchor>(_ => WriteAnchorNow());
-        Command<SaveSnapshotSuccess>(_ => { });
-        Command<SaveSnapshotFailure>(f => _log.Warning("token {0}: snapshot failed: {1}", _slot.TokenName, f.Cause.Message));
+        Command<SaveSnapshotSuccess>(SnapshotSaved);
+        Command<SaveSnapshotFailure>(SnapshotFailed);
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("token {0}: older snapshots not deleted: {1}", _slot.TokenName, f.Cause.Message));
     }
 
     public override string PersistenceId => "token-" + _slot.TokenName;
@@ -651,9 +653,8 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         _log.Info("token {0}: {1} public object version(s) written with secret values in clear are now sealed under the object key",
             _slot.TokenName, _publicMigrated);
         _publicMigrated = 0;
-        if (_state.Rekey is not null || _settings.SnapshotEvery <= 0) return;
-        SaveSnapshot(_state.ToSnapshot());
-        _eventsSinceSnapshot = 0;
+        if (_state.Rekey is not null || _settings.SnapshotEvery <= 0 || _snapshotEvents is not null) return;
+        StartSnapshot();
     }
 
     /// <summary>Session and login rules for a new object (create, copy, generate, unwrap, derive).</summary>
@@ -1201,13 +1202,52 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
     // ------------------------------------------------------------------ snapshots
 
+    /// <summary>Events counted toward the next snapshot when the one in flight was asked for; null: none in flight.</summary>
+    private long? _snapshotEvents;
+    private long _snapshotStarted;
+    private DateTime _noSnapshotBefore;
+
+    /// <summary>
+    /// Asks for a snapshot when one is due: at least opencryptoki.snapshot-every events since the last one, and at least
+    /// snapshot-tail-ratio × the token's objects (a snapshot costs the whole token: so filling a big token stays linear, and
+    /// recovery replays a tail of at most that fraction). One at a time: the snapshot store encodes and writes it (off this
+    /// actor; the objects' stored sets are immutable, so the list handed over stays valid while the token goes on), and the
+    /// next one is not asked for before it has been answered. A failed one is retried after a pause.
+    /// </summary>
     private void MaybeSnapshot()
     {
-        if (_settings.SnapshotEvery <= 0 || _eventsSinceSnapshot < _settings.SnapshotEvery) return;
+        if (_settings.SnapshotEvery <= 0 || _snapshotEvents is not null) return;
+        var due = Math.Max(_settings.SnapshotEvery, (long)(_state.Objects.Count * _settings.SnapshotTailRatio));
+        if (_eventsSinceSnapshot < due || DateTime.UtcNow < _noSnapshotBefore) return;
         // a snapshot has no place for a rekey under way (which objects are under which key): recovery replays its events instead
         if (_state.Rekey is not null) return;
+        StartSnapshot();
+    }
+
+    private void StartSnapshot()
+    {
+        _snapshotEvents = _eventsSinceSnapshot;
+        _snapshotStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         SaveSnapshot(_state.ToSnapshot());
-        _eventsSinceSnapshot = 0;
+    }
+
+    /// <summary>The snapshot is stored: older ones go (the journal keeps every event for the audit trail; a snapshot is only a shortcut).</summary>
+    private void SnapshotSaved(SaveSnapshotSuccess m)
+    {
+        _eventsSinceSnapshot -= _snapshotEvents ?? 0;
+        _snapshotEvents = null;
+        _log.Info("token {0}: snapshot at sequence {1} ({2} objects) saved in {3:F1} s", _slot.TokenName, m.Metadata.SequenceNr, _state.Objects.Count,
+            System.Diagnostics.Stopwatch.GetElapsedTime(_snapshotStarted).TotalSeconds);
+        if (m.Metadata.SequenceNr > 1) DeleteSnapshots(new SnapshotSelectionCriteria(m.Metadata.SequenceNr - 1));
+    }
+
+    private void SnapshotFailed(SaveSnapshotFailure f)
+    {
+        var took = System.Diagnostics.Stopwatch.GetElapsedTime(_snapshotStarted);
+        _snapshotEvents = null;
+        _noSnapshotBefore = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Max(10, 2 * took.TotalSeconds));
+        _log.Warning("token {0}: snapshot at sequence {1} failed after {2:F1} s (next try after {3:HH:mm:ss}): {4}", _slot.TokenName, f.Metadata.SequenceNr,
+            took.TotalSeconds, _noSnapshotBefore, f.Cause.Message);
     }
 
     // ------------------------------------------------------------------ group commit and audit

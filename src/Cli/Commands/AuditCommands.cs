@@ -132,7 +132,7 @@ public static class AuditCommands
             using var connection = OpenJournal(p.GetValue(config), p.GetValue(database));
             var rows = AuditJournal.ReadRows(connection);
             var anchorDir = p.GetValue(anchorsOpt) ?? DefaultAnchors(p.GetValue(config), p.GetValue(database));
-            var problems = AuditJournal.Verify(rows, AuditJournal.ReadSnapshotHeads(connection), anchorDir is null ? null : AuditAnchor.ReadAll(anchorDir));
+            var problems = AuditJournal.Verify(rows, SnapshotHeads(connection), anchorDir is null ? null : AuditAnchor.ReadAll(anchorDir));
             var tokens = rows.Select(r => r.PersistenceId).Distinct().Count();
             if (p.GetValue(g.Json))
             {
@@ -256,6 +256,22 @@ public static class AuditCommands
 
         connection.Open();
         return connection;
+    }
+
+    /// <summary>
+    /// The newest snapshot of each token: from the journal's database, and, for SQLite, from snapshots.db beside it (where the
+    /// daemon keeps snapshots when the store is the default SQLite under its data-dir).
+    /// </summary>
+    private static Dictionary<string, long> SnapshotHeads(DbConnection journal)
+    {
+        var heads = AuditJournal.ReadSnapshotHeads(journal);
+        if (journal is not SqliteConnection sqlite || Path.GetDirectoryName(Path.GetFullPath(sqlite.DataSource)) is not { } dir) return heads;
+        var file = Path.Combine(dir, "snapshots.db");
+        if (!File.Exists(file) || Path.GetFullPath(sqlite.DataSource) == file) return heads;
+        using var snapshots = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadOnly }.ConnectionString);
+        snapshots.Open();
+        foreach (var (id, seq) in AuditJournal.ReadSnapshotHeads(snapshots)) heads[id] = Math.Max(seq, heads.GetValueOrDefault(id));
+        return heads;
     }
 
     /// <summary>Where the daemon keeps its anchors: data-dir/anchors of the configuration, or beside a SQLite --database file.</summary>

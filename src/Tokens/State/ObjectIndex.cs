@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens.Objects;
 
@@ -30,17 +32,18 @@ public sealed class ObjectIndex
     public static bool IsIndexed(ulong type) => Array.IndexOf(IndexedTypes, type) >= 0;
 
     /// <summary>Adds or replaces the object <paramref name="id"/>.</summary>
+    /// <remarks>The set is compacted (<see cref="AttributeSet.Compact"/>): stored, it is never changed again.</remarks>
     public void Set(ulong id, AttributeSet attributes)
     {
         if (_objects.TryGetValue(id, out var old)) Unindex(id, old);
+        attributes.Compact();
         _objects[id] = attributes;
         foreach (var t in IndexedTypes)
         {
             if (!attributes.TryGet(t, out var value)) continue;
-            var map = _byType[t];
-            var key = new ValueKey(value);
-            if (!map.TryGetValue(key, out var postings)) map[key] = postings = new Postings();
-            postings.Add(id);
+            ref var postings = ref CollectionsMarshal.GetValueRefOrAddDefault(_byType[t], new ValueKey(value), out var existed);
+            if (existed) postings.Add(id);
+            else postings = new Postings(id);
         }
     }
 
@@ -66,27 +69,34 @@ public sealed class ObjectIndex
     public List<ulong> Find(AttributeSet template, Func<ulong, AttributeSet, bool>? filter = null)
     {
         var results = new List<ulong>();
-        IEnumerable<ulong>? candidates = null;
-        var smallest = int.MaxValue;
+        Postings? candidates = null;
         foreach (var (type, value) in template)
         {
             if (!_byType.TryGetValue(type, out var map)) continue;
             if (!map.TryGetValue(new ValueKey(value), out var postings)) return results;
-            if (postings.Count < smallest)
-            {
-                smallest = postings.Count;
-                candidates = postings;
-            }
+            if (candidates is null || postings.Count < candidates.Value.Count) candidates = postings;
         }
 
-        foreach (var id in candidates ?? _objects.Keys)
+        if (candidates is { } narrowed)
         {
-            var attrs = _objects[id];
-            if (TemplateValidator.Matches(attrs, template) && (filter is null || filter(id, attrs))) results.Add(id);
+            if (narrowed.Many is null) Consider(narrowed.Single);
+            else
+                foreach (var id in narrowed.Many) Consider(id);
+        }
+        else
+        {
+            foreach (var (id, attrs) in _objects)
+                if (TemplateValidator.Matches(attrs, template) && (filter is null || filter(id, attrs))) results.Add(id);
         }
 
         results.Sort();
         return results;
+
+        void Consider(ulong id)
+        {
+            var attrs = _objects[id];
+            if (TemplateValidator.Matches(attrs, template) && (filter is null || filter(id, attrs))) results.Add(id);
+        }
     }
 
     /// <summary>How many objects the index would examine for <paramref name="template"/> (the narrowed set); for tests and diagnostics.</summary>
@@ -110,7 +120,8 @@ public sealed class ObjectIndex
             if (!attributes.TryGet(t, out var value)) continue;
             var map = _byType[t];
             var key = new ValueKey(value);
-            if (map.TryGetValue(key, out var postings) && postings.Remove(id) && postings.Count == 0) map.Remove(key);
+            ref var postings = ref CollectionsMarshal.GetValueRefOrNullRef(map, key);
+            if (!Unsafe.IsNullRef(ref postings) && postings.Remove(id)) map.Remove(key);
         }
     }
 
@@ -135,67 +146,34 @@ public sealed class ObjectIndex
         public override int GetHashCode() => _hash;
     }
 
-    /// <summary>Ids holding one value: a single id inline (labels, ids and unique ids are mostly unique), a set beyond.</summary>
-    private sealed class Postings : IEnumerable<ulong>
+    /// <summary>
+    /// Ids holding one value, kept inside the index's map entry (no object of its own): a single id inline (labels, ids and
+    /// unique ids are mostly unique), a set beyond.
+    /// </summary>
+    private struct Postings(ulong single)
     {
-        private ulong _single;
-        private HashSet<ulong>? _many;
+        public ulong Single = single;
+        public HashSet<ulong>? Many;
 
-        public int Count { get; private set; }
+        public readonly int Count => Many?.Count ?? 1;
 
         public void Add(ulong id)
         {
-            if (_many is not null)
-            {
-                if (_many.Add(id)) Count++;
-                return;
-            }
-
-            if (Count == 0)
-            {
-                _single = id;
-                Count = 1;
-            }
-            else if (_single != id)
-            {
-                _many = [_single, id];
-                Count = 2;
-            }
+            if (Many is not null) Many.Add(id);
+            else if (id != Single) Many = [Single, id];
         }
 
+        /// <summary>Removes <paramref name="id"/>; true when no id is left (the entry goes).</summary>
         public bool Remove(ulong id)
         {
-            if (_many is not null)
+            if (Many is null) return id == Single;
+            if (Many.Remove(id) && Many.Count == 1)
             {
-                if (!_many.Remove(id)) return false;
-                Count--;
-                if (Count == 1)
-                {
-                    _single = _many.First();
-                    _many = null;
-                }
-
-                return true;
-            }
-
-            if (Count == 1 && _single == id)
-            {
-                Count = 0;
-                return true;
+                Single = Many.First();
+                Many = null;
             }
 
             return false;
         }
-
-        public IEnumerator<ulong> GetEnumerator()
-        {
-            if (_many is not null)
-            {
-                foreach (var id in _many) yield return id;
-            }
-            else if (Count == 1) yield return _single;
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }
