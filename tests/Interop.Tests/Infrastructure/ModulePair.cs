@@ -33,15 +33,20 @@ public sealed class ModulePair : IDisposable
 
     public ModulePair(InteropFixture fx, string label)
     {
-        var token = fx.Fresh(label);
+        (_, _ours, Ours) = OpenOurs(fx, label);
         var softHsm = SoftHsmToken.Fresh(fx.WorkDir, label);
-        // Both modules read their variable at C_Initialize.
-        Libc.SetEnv("OPENCRYPTOKI_ACTORS_SOCKET", fx.Daemon.SocketPath, 1);
-        Libc.SetEnv("SOFTHSM2_CONF", softHsm.Conf, 1);
-        _ours = P11.F.Pkcs11LibraryFactory.LoadPkcs11Library(P11.F, fx.ModulePath, AppType.MultiThreaded);
+        Libc.SetEnv("SOFTHSM2_CONF", softHsm.Conf, 1); // read at C_Initialize
         _softHsm = P11.F.Pkcs11LibraryFactory.LoadPkcs11Library(P11.F, SoftHsmModule.ModulePath, AppType.MultiThreaded);
-        Ours = Login(_ours.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.SlotId == token.Slot));
         SoftHsm = Login(_softHsm.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.GetTokenInfo().Label == label));
+    }
+
+    /// <summary>Our module alone, loaded in this process: a fresh token of <paramref name="label"/>'s slot and a User session on it.</summary>
+    public static (Token Token, IPkcs11Library Library, ISession Session) OpenOurs(InteropFixture fx, string label)
+    {
+        var token = fx.Fresh(label);
+        Libc.SetEnv("OPENCRYPTOKI_ACTORS_SOCKET", fx.Daemon.SocketPath, 1); // read at C_Initialize
+        var library = P11.F.Pkcs11LibraryFactory.LoadPkcs11Library(P11.F, fx.ModulePath, AppType.MultiThreaded);
+        return (token, library, Login(library.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.SlotId == token.Slot)));
     }
 
     public ISession Ours { get; }
