@@ -36,7 +36,7 @@ public sealed class DaemonFixture : IDisposable
 /// <summary>Builds targets: our module (a slot of the shared daemon) or a private SoftHSM2 token directory.</summary>
 public static class Targets
 {
-    public const string SoftHsmModule = SoftHsm.ModulePath;
+    public const string SoftHsmModule = SoftHsm2.ModulePath;
 
     /// <summary>Our module, the scenario's slot, its token initialised by `ock token init` and `ock pin init`.</summary>
     public static Target Ours(DaemonFixture fx, string scenario, bool initialize = true)
@@ -54,7 +54,7 @@ public static class Targets
     public static Target SoftHsm(string label, bool initialize = true)
     {
         var dir = Path.Combine(Path.GetTempPath(), "ock-shsm-" + Guid.NewGuid().ToString("N")[..10]);
-        var conf = SoftHsm.Configure(dir);
+        var conf = SoftHsm2.Configure(dir);
         var t = new Target(SoftHsmModule, new() { ["SOFTHSM2_CONF"] = conf }, label, dir);
         if (initialize) Initialize(t, "0");
         return t;

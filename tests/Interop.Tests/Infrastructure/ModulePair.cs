@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
 using OpenCryptokiActors.EndToEnd.Tests.Infrastructure;
-using SoftHsmModule = OpenCryptokiActors.EndToEnd.Tests.Infrastructure.SoftHsm;
 
 namespace OpenCryptokiActors.Interop.Tests.Infrastructure;
 
@@ -36,7 +35,7 @@ public sealed class ModulePair : IDisposable
         (_, _ours, Ours) = OpenOurs(fx, label);
         var softHsm = SoftHsmToken.Fresh(fx.WorkDir, label);
         Libc.SetEnv("SOFTHSM2_CONF", softHsm.Conf, 1); // read at C_Initialize
-        _softHsm = P11.F.Pkcs11LibraryFactory.LoadPkcs11Library(P11.F, SoftHsmModule.ModulePath, AppType.MultiThreaded);
+        _softHsm = P11.F.Pkcs11LibraryFactory.LoadPkcs11Library(P11.F, SoftHsm2.ModulePath, AppType.MultiThreaded);
         SoftHsm = Login(_softHsm.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.GetTokenInfo().Label == label));
     }
 

@@ -11,7 +11,7 @@ public sealed record SoftHsmToken(string Label, string Dir, string Conf)
     public static SoftHsmToken Fresh(string workDir, string label)
     {
         var dir = Path.Combine(workDir, "softhsm-" + label);
-        var t = new SoftHsmToken(label, dir, SoftHsm.Configure(dir));
+        var t = new SoftHsmToken(label, dir, SoftHsm2.Configure(dir));
         var r = ProcessRunner.Run(Tools.Find("softhsm2-util"),
             ["--init-token", "--free", "--label", label, "--so-pin", Token.SoPin, "--pin", Token.UserPin], t.Env, Token.Timeout);
         Assert.True(r.ExitCode == 0, r.ToString());
@@ -23,7 +23,7 @@ public sealed record SoftHsmToken(string Label, string Dir, string Conf)
     /// <summary><c>pkcs11-tool --module libsofthsm2.so --token-label LABEL ARGS</c>, asserting exit code 0.</summary>
     public ProcessResult Pkcs11Tool(params string[] args)
     {
-        var r = ProcessRunner.Run(Tools.Find("pkcs11-tool"), ["--module", SoftHsm.ModulePath, "--token-label", Label, .. args], Env, Token.Timeout);
+        var r = ProcessRunner.Run(Tools.Find("pkcs11-tool"), ["--module", SoftHsm2.ModulePath, "--token-label", Label, .. args], Env, Token.Timeout);
         Assert.True(r.ExitCode == 0, $"pkcs11-tool (SoftHSM2) failed:\n{r}");
         return r;
     }

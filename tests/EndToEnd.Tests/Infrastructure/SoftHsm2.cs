@@ -4,7 +4,7 @@ namespace OpenCryptokiActors.EndToEnd.Tests.Infrastructure;
 /// SoftHSM2 (Debian package softhsm2) as an independent PKCS#11 module for the tests: a private configuration and
 /// token directory per use, so that nothing touches /etc/softhsm or /var/lib/softhsm.
 /// </summary>
-public static class SoftHsm
+public static class SoftHsm2
 {
     public const string ModulePath = "/usr/lib/softhsm/libsofthsm2.so";
 
