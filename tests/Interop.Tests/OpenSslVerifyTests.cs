@@ -84,14 +84,15 @@ public sealed class OpenSslVerifyTests(InteropFixture fx)
     private static byte[] Point(ISession s, IObjectHandle pub) =>
         AsnDecoder.ReadOctetString(Bytes(s, pub, CKA.CKA_EC_POINT), AsnEncodingRules.DER, out _);
 
-    /// <summary>PKCS#11's r || s as the DER ECDSA-Sig-Value openssl reads.</summary>
+    /// <summary>PKCS#11's r || s (each zero-padded to the order's length) as the DER ECDSA-Sig-Value openssl reads.</summary>
     private static byte[] DerSignature(byte[] rs)
     {
+        static ReadOnlySpan<byte> Minimal(ReadOnlySpan<byte> x) => x[Math.Min(x.IndexOfAnyExcept((byte)0) is var i and >= 0 ? i : x.Length - 1, x.Length - 1)..];
         var w = new AsnWriter(AsnEncodingRules.DER);
         using (w.PushSequence())
         {
-            w.WriteIntegerUnsigned(rs.AsSpan(0, rs.Length / 2));
-            w.WriteIntegerUnsigned(rs.AsSpan(rs.Length / 2));
+            w.WriteIntegerUnsigned(Minimal(rs.AsSpan(0, rs.Length / 2)));
+            w.WriteIntegerUnsigned(Minimal(rs.AsSpan(rs.Length / 2)));
         }
         return w.Encode();
     }

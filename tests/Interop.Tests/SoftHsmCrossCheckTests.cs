@@ -435,7 +435,7 @@ public sealed class SoftHsmCrossCheckTests(InteropFixture fx)
         using var rsa = RSA.Create(2048);
         var k = rsa.ExportParameters(true);
         var keys = new Dictionary<ISession, (IObjectHandle Public, IObjectHandle Private)> { [p.Ours] = ImportRsa(p.Ours, k), [p.SoftHsm] = ImportRsa(p.SoftHsm, k) };
-        // SoftHSM2 2.6.1 takes OAEP with SHA-1 and MGF1-SHA1 only (any other hashAlg: CKR_ARGUMENTS_BAD).
+        // SoftHSM2 2.6.1 takes OAEP with SHA-1 and MGF1-SHA1 only (asserted below).
         var oaep = () => M(CKM.CKM_RSA_PKCS_OAEP, MP.CreateCkRsaPkcsOaepParams((ulong)CKM.CKM_SHA_1, (ulong)CKG.CKG_MGF1_SHA1, (ulong)CKZ.CKZ_DATA_SPECIFIED, null));
         var cases = new (string Name, Func<IMechanism> Mechanism, byte[] Plain, bool Deterministic)[]
         {
@@ -455,6 +455,22 @@ public sealed class SoftHsmCrossCheckTests(InteropFixture fx)
             }
             if (c.Deterministic) Same(cipher["ours->softhsm"], cipher["softhsm->ours"], "the two ciphertexts");
         });
+
+        // OAEP with the other hashes, which SoftHSM2 refuses: .NET's RSA (OpenSSL) is the other side, both ways.
+        var plain = RandomNumberGenerator.GetBytes(48);
+        foreach (var (hash, mgf, name) in new[]
+                 {
+                     (CKM.CKM_SHA256, 2UL, HashAlgorithmName.SHA256), (CKM.CKM_SHA384, 3UL, HashAlgorithmName.SHA384),
+                     (CKM.CKM_SHA512, 4UL, HashAlgorithmName.SHA512), ((CKM)0x2B0, 7UL, HashAlgorithmName.SHA3_256),
+                     ((CKM)0x2C0, 8UL, HashAlgorithmName.SHA3_384), ((CKM)0x2D0, 9UL, HashAlgorithmName.SHA3_512),
+                 })
+        {
+            IMechanism Oaep() => M(CKM.CKM_RSA_PKCS_OAEP, MP.CreateCkRsaPkcsOaepParams((ulong)hash, mgf, (ulong)CKZ.CKZ_DATA_SPECIFIED, null));
+            AssertRv(CKR.CKR_ARGUMENTS_BAD, () => p.SoftHsm.Encrypt(Oaep(), keys[p.SoftHsm].Public, plain));
+            var padding = RSAEncryptionPadding.CreateOaep(name);
+            Same(plain, p.Ours.Decrypt(Oaep(), keys[p.Ours].Private, rsa.Encrypt(plain, padding)), $"OAEP {name} .NET -> ours");
+            Same(plain, rsa.Decrypt(p.Ours.Encrypt(Oaep(), keys[p.Ours].Public, plain), padding), $"OAEP {name} ours -> .NET");
+        }
     }
 
     [Fact]
