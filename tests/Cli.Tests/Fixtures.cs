@@ -36,7 +36,7 @@ public sealed class DaemonFixture : IDisposable
 /// <summary>Builds targets: our module (a slot of the shared daemon) or a private SoftHSM2 token directory.</summary>
 public static class Targets
 {
-    public const string SoftHsmModule = "/usr/lib/softhsm/libsofthsm2.so";
+    public const string SoftHsmModule = SoftHsm2.ModulePath;
 
     /// <summary>Our module, the scenario's slot, its token initialised by `ock token init` and `ock pin init`.</summary>
     public static Target Ours(DaemonFixture fx, string scenario, bool initialize = true)
@@ -53,11 +53,8 @@ public static class Targets
     /// <summary>A fresh SoftHSM2 (private SOFTHSM2_CONF and token directory) with one initialised token.</summary>
     public static Target SoftHsm(string label, bool initialize = true)
     {
-        Assert.True(File.Exists(SoftHsmModule), "SoftHSM2 is not installed (apt-get install softhsm2)");
         var dir = Path.Combine(Path.GetTempPath(), "ock-shsm-" + Guid.NewGuid().ToString("N")[..10]);
-        Directory.CreateDirectory(Path.Combine(dir, "tokens"));
-        var conf = Path.Combine(dir, "softhsm2.conf");
-        File.WriteAllText(conf, $"directories.tokendir = {dir}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n");
+        var conf = SoftHsm2.Configure(dir);
         var t = new Target(SoftHsmModule, new() { ["SOFTHSM2_CONF"] = conf }, label, dir);
         if (initialize) Initialize(t, "0");
         return t;

@@ -24,6 +24,9 @@ public sealed class InteropFixture() : DaemonWithSlots(
     "python",
     "nss",
     "java-keytool", "java-sign",
+    "xcheck-list", "xcheck-aes", "xcheck-sign", "xcheck-digest", "xcheck-derive", "xcheck-wrap",
+    "xcheck-cipher", "xcheck-mac", "xcheck-rsa", "xcheck-keygen", "xcheck-dsa", "xcheck-dh", "xcheck-kdf",
+    "ossl-verify",
 ]);
 
 /// <summary>
@@ -142,7 +145,7 @@ public static class Tools
         ["gnutls-serv"] = "gnutls-bin", ["gnutls-cli"] = "gnutls-bin", ["p11-kit"] = "p11-kit", ["unshare"] = "util-linux",
         ["ssh-keygen"] = "openssh-client", ["ssh-add"] = "openssh-client", ["ssh-agent"] = "openssh-client",
         ["modutil"] = "libnss3-tools", ["certutil"] = "libnss3-tools", ["java"] = "openjdk-17-jdk-headless",
-        ["keytool"] = "openjdk-17-jdk-headless",
+        ["keytool"] = "openjdk-17-jdk-headless", ["softhsm2-util"] = "softhsm2",
     };
 
     /// <summary>An executable on PATH (or an absolute path), or a failure naming the package to install.</summary>

@@ -100,6 +100,9 @@ public sealed class DhMechanisms : IMechanism
         var len = (domain.P.BitLength + 7) / 8;
         var secret = new byte[len];
         z.CopyTo(secret, len - z.Length);
-        return DerivedKey.FromMaterial(template, secret);
+        // PKCS#11 (PKCS #3 Diffie-Hellman key derivation): a shorter key is Z truncated by removing bytes from its
+        // leading end, so it keeps Z's trailing bytes (as SoftHSM2 does, and as our ECDH with CKD_NULL does).
+        var (keyType, length) = DerivedKey.Shape(template, len, len);
+        return DerivedKey.Make(keyType, secret[^length..]);
     }
 }
