@@ -155,6 +155,7 @@ public class PqcContextSpec
     [InlineData(CKM.HASH_SLH_DSA_SHA384)]
     [InlineData(CKM.HASH_SLH_DSA_SHA512)]
     [InlineData(CKM.HASH_SLH_DSA_SHA3_224)]
+    [InlineData(CKM.HASH_SLH_DSA_SHA3_256)]
     [InlineData(CKM.HASH_SLH_DSA_SHA3_384)]
     [InlineData(CKM.HASH_SLH_DSA_SHA3_512)]
     [InlineData(CKM.HASH_SLH_DSA_SHAKE128)]
