@@ -182,7 +182,7 @@ public class MechanismCoverageSpec
         [CKM.HASH_ML_DSA_SHA224] = "PqcContextSpec.Ml_dsa_deterministic_signatures_repeat_and_hedged_ones_do_not (round trip; the SHA3-224 path has the ACVP vector)", [CKM.HASH_ML_DSA_SHA256] = "PqcContextSpec.Ml_dsa_deterministic_signatures_repeat_and_hedged_ones_do_not (round trip; the SHA3-224 path has the ACVP vector)",
         [CKM.HASH_ML_DSA_SHA384] = "PqcContextSpec.Ml_dsa_deterministic_signatures_repeat_and_hedged_ones_do_not (round trip; the SHA3-224 path has the ACVP vector)",
         [CKM.HASH_ML_DSA_SHA512] = "PqcContextSpec.Hash_ml_dsa_sha512_equals_bouncycastles_own_hash_ml_dsa_parameter_set",
-        [CKM.HASH_ML_DSA_SHA3_224] = "PqcContextSpec.Acvp_hash_ml_dsa_44_sha3_224_signature_verifies_with_the_fixed_and_the_generic_mechanism",
+        [CKM.HASH_ML_DSA_SHA3_224] = "PqcContextSpec.Acvp_hash_ml_dsa_44_sha3_224_deterministic_signature_is_reproduced_byte_for_byte",
         [CKM.HASH_ML_DSA_SHA3_256] = "PqcContextSpec.Ml_dsa_deterministic_signatures_repeat_and_hedged_ones_do_not (round trip)", [CKM.HASH_ML_DSA_SHA3_384] = "PqcContextSpec.Ml_dsa_deterministic_signatures_repeat_and_hedged_ones_do_not (round trip)",
         [CKM.HASH_ML_DSA_SHA3_512] = "PqcContextSpec.Ml_dsa_deterministic_signatures_repeat_and_hedged_ones_do_not (round trip)", [CKM.HASH_ML_DSA_SHAKE128] = "PqcContextSpec.Ml_dsa_deterministic_signatures_repeat_and_hedged_ones_do_not (round trip)",
         [CKM.HASH_ML_DSA_SHAKE256] = "PqcContextSpec.Ml_dsa_deterministic_signatures_repeat_and_hedged_ones_do_not (round trip)",

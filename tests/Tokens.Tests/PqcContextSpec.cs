@@ -11,9 +11,10 @@ namespace OpenCryptokiActors.Tokens.Tests;
 /// <summary>
 /// PKCS#11 3.2 ML-DSA and SLH-DSA with CK_SIGN_ADDITIONAL_CONTEXT / CK_HASH_SIGN_ADDITIONAL_CONTEXT (context, hedging),
 /// the HashML-DSA and HashSLH-DSA mechanisms, and RSA-OAEP key encapsulation. Known answers: NIST ACVP ML-DSA vectors
-/// (tests/testdata/pqc-acvp-vectors.txt, a pure signature with a 255-byte context and a HashML-DSA SHA3-224 signature),
-/// verified as published; our deterministic pre-hash signatures equal those of BouncyCastle's own HashML-DSA / HashSLH-DSA
-/// parameter sets (SHA-512, SHA-256), which need no reflection.
+/// (tests/testdata/pqc-acvp-vectors.txt): a pure signature with a 255-byte context, verified as published, and a
+/// deterministic HashML-DSA SHA3-224 signature, verified and reproduced byte for byte from the published private key; our
+/// deterministic pre-hash signatures also equal those of BouncyCastle's own HashML-DSA / HashSLH-DSA parameter sets
+/// (SHA-512, SHA-256), which need no reflection.
 /// </summary>
 public class PqcContextSpec
 {
@@ -72,6 +73,20 @@ public class PqcContextSpec
         // Pure ML-DSA and other pre-hashes give other messages to sign.
         Assert.False(Verify(CKM.ML_DSA, Ctx(CKH.HEDGE_PREFERRED, ctx), pub, msg, sig));
         Assert.False(Verify(CKM.HASH_ML_DSA_SHA3_256, Ctx(CKH.HEDGE_PREFERRED, ctx), pub, msg, sig));
+    }
+
+    [Fact]
+    public void Acvp_hash_ml_dsa_44_sha3_224_deterministic_signature_is_reproduced_byte_for_byte()
+    {
+        // ACVP's deterministic groups sign with rnd = 0, which is what CKH_DETERMINISTIC_REQUIRED asks for.
+        var priv = TemplateValidator.ForCreate(Set((CKA.CLASS, U(CKO.PRIVATE_KEY)), (CKA.KEY_TYPE, U(CKK.ML_DSA)),
+            (CKA.PARAMETER_SET, U(CKP.ML_DSA_44)), (CKA.VALUE, Acvp["acvp_hashmldsa44_sha3_224_sk"]), (CKA.SIGN, B(true))));
+        var msg = Acvp["acvp_hashmldsa44_sha3_224_msg"];
+        var ctx = Acvp["acvp_hashmldsa44_sha3_224_ctx"];
+        var expected = Acvp["acvp_hashmldsa44_sha3_224_sig"];
+        Assert.Equal(expected, Sign(CKM.HASH_ML_DSA_SHA3_224, Ctx(CKH.DETERMINISTIC_REQUIRED, ctx), priv, msg));
+        Assert.Equal(expected, Sign(CKM.HASH_ML_DSA, HashCtx(CKH.DETERMINISTIC_REQUIRED, ctx, CKM.SHA3_224), priv, Hashes.Hash(Hashes.Sha3_224, msg)));
+        Assert.NotEqual(expected, Sign(CKM.HASH_ML_DSA_SHA3_224, Ctx(CKH.HEDGE_REQUIRED, ctx), priv, msg));
     }
 
     [Theory]
