@@ -97,7 +97,7 @@ internal sealed record PqcSignatureFamily<TParams>(
     where TParams : class
 {
     /// <summary>The mechanisms of the family: pure, generic pre-hash and the ten fixed pre-hashes.</summary>
-    public IEnumerable<ulong> Mechanisms => [Pure, Generic, .. Enumerable.Range(0, PreHash.All.Count).Select(i => FirstPreHashed + (ulong)i)];
+    public IReadOnlyList<ulong> Mechanisms { get; } = [Pure, Generic, .. Enumerable.Range(0, PreHash.All.Count).Select(i => FirstPreHashed + (ulong)i)];
 
     public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key)
     {
