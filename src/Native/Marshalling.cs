@@ -287,6 +287,15 @@ internal static unsafe class Marshalling
                 return WriteTls(w, U(p, 0), p + 24, false, 0, 0, 0, false, label, context);
             }
 
+            case ParamKind.SignAdditionalContext:
+            {
+                // CK_SIGN_ADDITIONAL_CONTEXT { hedgeVariant; pContext; ulContextLen } and
+                // CK_HASH_SIGN_ADDITIONAL_CONTEXT { hedgeVariant; pContext; ulContextLen; hash }
+                if (len is not (24 or 32) || !Span(P(p, 8), U(p, 16), out var context)) return CKR.MECHANISM_PARAM_INVALID;
+                SignContextParams.Write(w, U(p, 0), context, len == 32 ? U(p, 24) : CK.UNAVAILABLE_INFORMATION);
+                return CKR.OK;
+            }
+
             default:
                 return CKR.MECHANISM_PARAM_INVALID;
         }

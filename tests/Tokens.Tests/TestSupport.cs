@@ -61,6 +61,9 @@ internal static class T
     /// <summary>name = hex lines of tests/testdata/issue3-vectors.txt (Python cryptography / RFC values).</summary>
     public static IReadOnlyDictionary<string, byte[]> V3 { get; } = Load("issue3-vectors.txt");
 
+    /// <summary>name = hex lines of tests/testdata/pqc-acvp-vectors.txt (NIST ACVP ML-DSA vectors).</summary>
+    public static IReadOnlyDictionary<string, byte[]> Acvp { get; } = Load("pqc-acvp-vectors.txt");
+
     private static Dictionary<string, byte[]> Load(string file)
     {
         var d = new Dictionary<string, byte[]>();

@@ -805,7 +805,8 @@ public sealed class SessionActor : ReceiveActor
     /// <summary>C_EncapsulateKey: the ciphertext goes back (output rules: a NULL or short buffer gets its length and no key is made) with the new key's handle.</summary>
     private void Encapsulate(BeginEncapsulate m)
     {
-        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.ENCAPSULATE, m.Mechanism.Parameter);
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.ENCAPSULATE, m.Mechanism.Parameter);
+        KeyUsage.Check(m.PublicKey.Attributes, CKA.ENCAPSULATE, m.Mechanism.Type, info);
         PolicyKeys(m.PublicKey.Attributes);
         var (ciphertext, produced) = impl.Encapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PublicKey.Attributes, m.Template);
         if (!Fits(m.Client, (ulong)ciphertext.Length, m.Capacity)) return;
@@ -819,7 +820,8 @@ public sealed class SessionActor : ReceiveActor
 
     private void Decapsulate(BeginDecapsulate m)
     {
-        var (_, impl) = Mechanism(m.Mechanism.Type, CKF.DECAPSULATE, m.Mechanism.Parameter);
+        var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DECAPSULATE, m.Mechanism.Parameter);
+        KeyUsage.Check(m.PrivateKey.Attributes, CKA.DECAPSULATE, m.Mechanism.Type, info);
         PolicyKeys(m.PrivateKey.Attributes);
         var produced = impl.Decapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PrivateKey.Attributes, m.Ciphertext, m.Template);
         var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.PrivateKey.Attributes);

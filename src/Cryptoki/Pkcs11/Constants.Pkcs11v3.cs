@@ -9,6 +9,10 @@ public static partial class CKA
 
     /// <summary>PKCS#11 3.2: the parameter set of an ML-DSA, ML-KEM or SLH-DSA key (CKP_ML_DSA_44 ...).</summary>
     public const ulong PARAMETER_SET = 0x61DUL;
+
+    /// <summary>PKCS#11 3.2: whether a public (private) key may be used with C_EncapsulateKey (C_DecapsulateKey).</summary>
+    public const ulong ENCAPSULATE = 0x633UL;
+    public const ulong DECAPSULATE = 0x634UL;
 }
 
 public static partial class CKO
@@ -100,8 +104,37 @@ public static partial class CKM
     public const ulong ML_DSA_KEY_PAIR_GEN = 0x1CUL;
     public const ulong ML_DSA = 0x1DUL;
     public const ulong HASH_ML_DSA = 0x1FUL;
+    public const ulong HASH_ML_DSA_SHA224 = 0x23UL;
+    public const ulong HASH_ML_DSA_SHA256 = 0x24UL;
+    public const ulong HASH_ML_DSA_SHA384 = 0x25UL;
+    public const ulong HASH_ML_DSA_SHA512 = 0x26UL;
+    public const ulong HASH_ML_DSA_SHA3_224 = 0x27UL;
+    public const ulong HASH_ML_DSA_SHA3_256 = 0x28UL;
+    public const ulong HASH_ML_DSA_SHA3_384 = 0x29UL;
+    public const ulong HASH_ML_DSA_SHA3_512 = 0x2AUL;
+    public const ulong HASH_ML_DSA_SHAKE128 = 0x2BUL;
+    public const ulong HASH_ML_DSA_SHAKE256 = 0x2CUL;
     public const ulong SLH_DSA_KEY_PAIR_GEN = 0x2DUL;
     public const ulong SLH_DSA = 0x2EUL;
+    public const ulong HASH_SLH_DSA = 0x34UL;
+    public const ulong HASH_SLH_DSA_SHA224 = 0x36UL;
+    public const ulong HASH_SLH_DSA_SHA256 = 0x37UL;
+    public const ulong HASH_SLH_DSA_SHA384 = 0x38UL;
+    public const ulong HASH_SLH_DSA_SHA512 = 0x39UL;
+    public const ulong HASH_SLH_DSA_SHA3_224 = 0x3AUL;
+    public const ulong HASH_SLH_DSA_SHA3_256 = 0x3BUL;
+    public const ulong HASH_SLH_DSA_SHA3_384 = 0x3CUL;
+    public const ulong HASH_SLH_DSA_SHA3_512 = 0x3DUL;
+    public const ulong HASH_SLH_DSA_SHAKE128 = 0x3EUL;
+    public const ulong HASH_SLH_DSA_SHAKE256 = 0x3FUL;
+}
+
+/// <summary>PKCS#11 3.2 CK_HEDGE_TYPE (CK_SIGN_ADDITIONAL_CONTEXT.hedgeVariant of ML-DSA and SLH-DSA signing).</summary>
+public static partial class CKH
+{
+    public const ulong HEDGE_PREFERRED = 0x0UL;
+    public const ulong HEDGE_REQUIRED = 0x1UL;
+    public const ulong DETERMINISTIC_REQUIRED = 0x2UL;
 }
 
 public static partial class CKG

@@ -7,7 +7,7 @@ namespace OpenCryptokiActors.Cryptoki.Wire;
 /// Canonical wire forms of mechanism parameters. Parameters that hold pointers (CK_GCM_PARAMS,
 /// CK_RSA_PKCS_OAEP_PARAMS, CK_ECDH1_DERIVE_PARAMS, CK_CCM_PARAMS, CK_KEY_DERIVATION_STRING_DATA,
 /// CK_AES_CBC_ENCRYPT_DATA_PARAMS, CK_EDDSA_PARAMS, CK_HKDF_PARAMS, CK_PKCS5_PBKD2_PARAMS2,
-/// CK_SALSA20_CHACHA20_POLY1305_PARAMS, CK_CHACHA20_PARAMS, CK_RSA_AES_KEY_WRAP_PARAMS, CK_SP800_108_(FEEDBACK_)KDF_PARAMS, the TLS and SSL3 derivation parameters) are flattened by the module with these encoders;
+/// CK_SALSA20_CHACHA20_POLY1305_PARAMS, CK_CHACHA20_PARAMS, CK_RSA_AES_KEY_WRAP_PARAMS, CK_SP800_108_(FEEDBACK_)KDF_PARAMS, the TLS and SSL3 derivation parameters, CK_(HASH_)SIGN_ADDITIONAL_CONTEXT) are flattened by the module with these encoders;
 /// every other parameter travels as its raw bytes (IVs, CK_RSA_PKCS_PSS_PARAMS, CK_AES_CTR_PARAMS,
 /// CK_MAC_GENERAL_PARAMS, ...), in the LP64 layout of the caller.
 /// </summary>
@@ -41,6 +41,9 @@ public static class MechanismParams
         CKM.TLS12_KEY_AND_MAC_DERIVE or CKM.TLS12_KEY_SAFE_DERIVE => ParamKind.Tls12KeyMat,
         CKM.SSL3_KEY_AND_MAC_DERIVE => ParamKind.Ssl3KeyMat,
         CKM.TLS12_KDF or CKM.TLS_KDF => ParamKind.TlsKdf,
+        CKM.ML_DSA or CKM.SLH_DSA or CKM.HASH_ML_DSA or CKM.HASH_SLH_DSA
+            or (>= CKM.HASH_ML_DSA_SHA224 and <= CKM.HASH_ML_DSA_SHAKE256)
+            or (>= CKM.HASH_SLH_DSA_SHA224 and <= CKM.HASH_SLH_DSA_SHAKE256) => ParamKind.SignAdditionalContext,
         _ => ParamKind.Raw,
     };
 
@@ -173,6 +176,39 @@ public enum ParamKind
 
     /// <summary>CK_TLS_KDF_PARAMS as <see cref="TlsParams"/>.</summary>
     TlsKdf,
+
+    /// <summary>CK_SIGN_ADDITIONAL_CONTEXT or CK_HASH_SIGN_ADDITIONAL_CONTEXT (PKCS#11 3.2) as <see cref="SignContextParams"/>.</summary>
+    SignAdditionalContext,
+}
+
+/// <summary>
+/// CK_SIGN_ADDITIONAL_CONTEXT (ML-DSA, SLH-DSA and their pre-hash variants) and CK_HASH_SIGN_ADDITIONAL_CONTEXT
+/// (CKM_HASH_ML_DSA, CKM_HASH_SLH_DSA): u64 hedgeVariant, bytes context, u64 hash. The hash is
+/// CK_UNAVAILABLE_INFORMATION when the caller's structure is CK_SIGN_ADDITIONAL_CONTEXT (it has no hash member).
+/// </summary>
+public sealed record SignContextParams(ulong Hedge, byte[] Context, ulong Hash)
+{
+    public byte[] Encode()
+    {
+        using var w = new WireWriter(32 + Context.Length);
+        Write(w, Hedge, Context, Hash);
+        return w.WrittenSpan.ToArray();
+    }
+
+    public static void Write(WireWriter w, ulong hedge, ReadOnlySpan<byte> context, ulong hash)
+    {
+        w.WriteULong(hedge);
+        w.WriteBytes(context);
+        w.WriteULong(hash);
+    }
+
+    public static SignContextParams Decode(ReadOnlySpan<byte> canonical)
+    {
+        var r = new WireReader(canonical);
+        var p = new SignContextParams(r.ReadULong(), r.ReadBytes(), r.ReadULong());
+        r.ExpectEnd();
+        return p;
+    }
 }
 
 /// <summary>CK_CCM_PARAMS: u64 dataLen, bytes nonce, bytes aad, u64 macLen.</summary>

@@ -12,7 +12,8 @@ public static class KeyUsage
 {
     /// <summary>
     /// Checks that <paramref name="key"/> may be used for <paramref name="usageAttribute"/> (CKA_SIGN, CKA_ENCRYPT,
-    /// CKA_DECRYPT, CKA_VERIFY, CKA_SIGN_RECOVER, CKA_VERIFY_RECOVER, CKA_WRAP, CKA_UNWRAP, CKA_DERIVE) with
+    /// CKA_DECRYPT, CKA_VERIFY, CKA_SIGN_RECOVER, CKA_VERIFY_RECOVER, CKA_WRAP, CKA_UNWRAP, CKA_DERIVE, CKA_ENCAPSULATE,
+    /// CKA_DECAPSULATE) with
     /// <paramref name="mechanism"/> whose info is <paramref name="info"/>.
     /// </summary>
     public static void Check(AttributeSet key, ulong usageAttribute, ulong mechanism, MechanismInfo info)
@@ -23,6 +24,8 @@ public static class KeyUsage
             CKA.SIGN or CKA.DECRYPT or CKA.SIGN_RECOVER or CKA.UNWRAP => cls is CKO.PRIVATE_KEY or CKO.SECRET_KEY,
             CKA.VERIFY or CKA.ENCRYPT or CKA.VERIFY_RECOVER or CKA.WRAP => cls is CKO.PUBLIC_KEY or CKO.SECRET_KEY,
             CKA.DERIVE => cls is CKO.PRIVATE_KEY or CKO.SECRET_KEY,
+            CKA.ENCAPSULATE => cls is CKO.PUBLIC_KEY,
+            CKA.DECAPSULATE => cls is CKO.PRIVATE_KEY,
             _ => throw new ArgumentOutOfRangeException(nameof(usageAttribute), usageAttribute, "not a key usage attribute"),
         };
         if (!classFits) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, $"a key of class 0x{cls:X} cannot be used for 0x{usageAttribute:X}");
@@ -39,6 +42,8 @@ public static class KeyUsage
             CKA.VERIFY_RECOVER => CKF.VERIFY_RECOVER,
             CKA.WRAP => CKF.WRAP,
             CKA.UNWRAP => CKF.UNWRAP,
+            CKA.ENCAPSULATE => CKF.ENCAPSULATE,
+            CKA.DECAPSULATE => CKF.DECAPSULATE,
             _ => CKF.DERIVE,
         };
         if ((info.Flags & flag) == 0) throw new CkException(CKR.MECHANISM_INVALID, $"mechanism 0x{mechanism:X} does not offer this function");
@@ -76,8 +81,9 @@ public static class KeyUsage
         CKM.AES_XTS => CKK.AES_XTS,
         CKM.CHACHA20 or CKM.CHACHA20_POLY1305 => CKK.CHACHA20,
         CKM.POLY1305 => CKK.POLY1305,
-        CKM.ML_DSA => CKK.ML_DSA,
-        CKM.SLH_DSA => CKK.SLH_DSA,
+        _ when Mechanisms.Pqc.MlDsaMechanisms.Family.Mechanisms.Contains(mechanism) => CKK.ML_DSA,
+        _ when Mechanisms.Pqc.SlhDsaMlKemMechanisms.Family.Mechanisms.Contains(mechanism) => CKK.SLH_DSA,
+        CKM.ML_KEM => CKK.ML_KEM,
         CKM.DH_PKCS_DERIVE => CKK.DH,
         _ when Mechanisms.Dsa.DsaMechanisms.SignMechanisms.Contains(mechanism) => CKK.DSA,
         _ when Mechanisms.Des.DesMechanisms.SingleDes.Contains(mechanism) => CKK.DES,

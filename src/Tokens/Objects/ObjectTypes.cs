@@ -193,6 +193,12 @@ public static class ObjectTypes
         new(CKA.UNWRAP_TEMPLATE, K.Template),
     ];
 
+    /// <summary>
+    /// PKCS#11 3.2 CKA_ENCAPSULATE (public keys) and CKA_DECAPSULATE (private keys) of the key types with an encapsulation
+    /// mechanism (RSA: CKM_RSA_PKCS_OAEP, ML-KEM). TRUE by default, like CKA_ENCRYPT and CKA_DECRYPT here.
+    /// </summary>
+    private static IEnumerable<AttrDef> Kem(bool isPrivate) => [B(isPrivate ? CKA.DECAPSULATE : CKA.ENCAPSULATE, true)];
+
     /// <summary>§6.1.2 Table 34: RSA public keys. CKA_MODULUS_BITS is computed on create, required on generate (footnote 3).</summary>
     private static IEnumerable<AttrDef> RsaPublic() =>
     [
@@ -368,9 +374,9 @@ public static class ObjectTypes
         {
             new("data", CKO.DATA, null, Compose(CommonObject(), Storage(false), Data())),
             new("X.509 certificate", CKO.CERTIFICATE, CKC.X_509, Compose(CommonObject(), Storage(false), Certificate(), X509())),
-            new("RSA public key", CKO.PUBLIC_KEY, CKK.RSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), RsaPublic()),
+            new("RSA public key", CKO.PUBLIC_KEY, CKK.RSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), RsaPublic(), Kem(false)),
                 CheckRsaPublic, a => { CompleteRsaPublic(a); CompleteRsaPublicKeyInfo(a); }),
-            new("RSA private key", CKO.PRIVATE_KEY, CKK.RSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), RsaPrivate()),
+            new("RSA private key", CKO.PRIVATE_KEY, CKK.RSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), RsaPrivate(), Kem(true)),
                 CheckRsaPrivate, CompleteRsaPublicKeyInfo),
             new("EC public key", CKO.PUBLIC_KEY, CKK.EC, Compose(CommonObject(), Storage(false), Key(), PublicKey(), EcPublic()),
                 CheckEcParams, CompleteEcPublicKeyInfo),
@@ -397,8 +403,8 @@ public static class ObjectTypes
         list.Add(new("DH private key", CKO.PRIVATE_KEY, CKK.DH, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), DhKey(true))));
         list.Add(new("ML-DSA public key", CKO.PUBLIC_KEY, CKK.ML_DSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic()), CheckMlDsa));
         list.Add(new("ML-DSA private key", CKO.PRIVATE_KEY, CKK.ML_DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckMlDsa));
-        list.Add(new("ML-KEM public key", CKO.PUBLIC_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic()), CheckMlKem));
-        list.Add(new("ML-KEM private key", CKO.PRIVATE_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckMlKem));
+        list.Add(new("ML-KEM public key", CKO.PUBLIC_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic(), Kem(false)), CheckMlKem));
+        list.Add(new("ML-KEM private key", CKO.PRIVATE_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate(), Kem(true)), CheckMlKem));
         list.Add(new("SLH-DSA public key", CKO.PUBLIC_KEY, CKK.SLH_DSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic()), CheckSlhDsa));
         list.Add(new("SLH-DSA private key", CKO.PRIVATE_KEY, CKK.SLH_DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckSlhDsa));
         list.Add(new("DSA domain parameters", CKO.DOMAIN_PARAMETERS, CKK.DSA, Compose(CommonObject(), Storage(false), DomainParameters(), FiniteFieldDomain(true)),

@@ -9,9 +9,10 @@ namespace OpenCryptokiActors.Tokens.Mechanisms.Pqc;
 
 /// <summary>
 /// ML-DSA (FIPS 204, PKCS#11 3.2): CKM_ML_DSA_KEY_PAIR_GEN (CKA_PARAMETER_SET CKP_ML_DSA_44/65/87 in the public template)
-/// and CKM_ML_DSA, pure ML-DSA with the hedged (randomised) signer and an empty context. BouncyCastle. Keys: CKA_VALUE
-/// holds the FIPS 204 encodings (pk; sk in its expanded form). The optional CK_SIGN_ADDITIONAL_CONTEXT parameter is not
-/// supported yet (it holds a pointer and has no flattened form): any parameter is CKR_MECHANISM_PARAM_INVALID.
+/// and the signatures: CKM_ML_DSA (pure), CKM_HASH_ML_DSA (HashML-DSA of a digest the caller made, hash named in
+/// CK_HASH_SIGN_ADDITIONAL_CONTEXT) and CKM_HASH_ML_DSA_SHA224 ... CKM_HASH_ML_DSA_SHAKE256 (HashML-DSA hashing the message),
+/// each with an optional context and hedge choice (<see cref="SignRequest"/>). BouncyCastle. Keys: CKA_VALUE holds the
+/// FIPS 204 encodings (pk; sk in its expanded form).
 /// Key sizes in the mechanism infos are the CKP_ parameter sets, as PKCS#11 3.2 does for these key types.
 /// </summary>
 public sealed class MlDsaMechanisms : IMechanism
@@ -21,8 +22,14 @@ public sealed class MlDsaMechanisms : IMechanism
     public static void Register(MechanismRegistry r)
     {
         r.Add(CKM.ML_DSA_KEY_PAIR_GEN, new MechanismInfo(CKP.ML_DSA_44, CKP.ML_DSA_87, CKF.GENERATE_KEY_PAIR), Instance);
-        r.Add(CKM.ML_DSA, new MechanismInfo(CKP.ML_DSA_44, CKP.ML_DSA_87, CKF.SIGN | CKF.VERIFY), Instance);
+        foreach (var m in Family.Mechanisms) r.Add(m, new MechanismInfo(CKP.ML_DSA_44, CKP.ML_DSA_87, CKF.SIGN | CKF.VERIFY), Instance);
     }
+
+    /// <summary>CKM_ML_DSA, CKM_HASH_ML_DSA and CKM_HASH_ML_DSA_SHA224 ... SHAKE256 over ML-DSA keys.</summary>
+    internal static readonly PqcSignatureFamily<MLDsaParameters> Family = new(
+        "ML-DSA", CKK.ML_DSA, CKM.ML_DSA, CKM.HASH_ML_DSA, CKM.HASH_ML_DSA_SHA224, ParametersOf, SignatureLength,
+        MLDsaPrivateKeyParameters.FromEncoding, MLDsaPublicKeyParameters.FromEncoding,
+        (p, preHash, deterministic) => preHash is null ? new MLDsaSigner(p, deterministic) : PreHashSigners.MlDsa(p, preHash.Oid, deterministic));
 
     /// <summary>The BouncyCastle parameters of a CKP_ML_DSA_ value, or null.</summary>
     public static MLDsaParameters? ParametersOf(ulong parameterSet) => parameterSet switch
@@ -58,60 +65,10 @@ public sealed class MlDsaMechanisms : IMechanism
         return a;
     }
 
-    public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key)
-    {
-        var (p, value) = Key(mechanism, parameter, key, CKO.PRIVATE_KEY);
-        MLDsaPrivateKeyParameters sk;
-        try
-        {
-            sk = MLDsaPrivateKeyParameters.FromEncoding(p, value);
-        }
-        catch (ArgumentException)
-        {
-            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "malformed ML-DSA private key");
-        }
+    public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key) => Family.CreateSign(mechanism, parameter, key);
 
-        return new SignOperation(new RawAccumulator(), data =>
-        {
-            var signer = new MLDsaSigner(p, deterministic: false);
-            signer.Init(true, new ParametersWithRandom(sk, new SecureRandom()));
-            signer.BlockUpdate(data);
-            return signer.GenerateSignature();
-        }, null, SignatureLength(p));
-    }
-
-    public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key)
-    {
-        var (p, value) = Key(mechanism, parameter, key, CKO.PUBLIC_KEY);
-        MLDsaPublicKeyParameters pk;
-        try
-        {
-            pk = MLDsaPublicKeyParameters.FromEncoding(p, value);
-        }
-        catch (ArgumentException)
-        {
-            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "malformed ML-DSA public key");
-        }
-
-        return new SignOperation(new RawAccumulator(), null, (data, signature) =>
-        {
-            var signer = new MLDsaSigner(p, deterministic: false);
-            signer.Init(false, pk);
-            signer.BlockUpdate(data);
-            return signer.VerifySignature(signature);
-        }, SignatureLength(p));
-    }
+    public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key) => Family.CreateVerify(mechanism, parameter, key);
 
     /// <summary>FIPS 204 Table 2 signature sizes.</summary>
     public static int SignatureLength(MLDsaParameters p) => p == MLDsaParameters.ml_dsa_44 ? 2420 : p == MLDsaParameters.ml_dsa_65 ? 3309 : 4627;
-
-    private static (MLDsaParameters Parameters, byte[] Value) Key(ulong mechanism, byte[]? parameter, AttributeSet key, ulong cls)
-    {
-        if (mechanism != CKM.ML_DSA) throw new CkException(CKR.MECHANISM_INVALID);
-        if (key.GetULong(CKA.CLASS) != cls || key.GetULong(CKA.KEY_TYPE) != CKK.ML_DSA) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "ML-DSA key expected");
-        if (parameter is { Length: > 0 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_SIGN_ADDITIONAL_CONTEXT is not supported");
-        var p = ParametersOf(key.GetULong(CKA.PARAMETER_SET) ?? 0) ?? throw new CkException(CKR.KEY_SIZE_RANGE, "unknown ML-DSA parameter set");
-        var value = key.Get(CKA.VALUE) ?? throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "ML-DSA key without value");
-        return (p, value);
-    }
 }

@@ -9,8 +9,8 @@ namespace OpenCryptokiActors.Tokens.Mechanisms.Pqc;
 
 /// <summary>
 /// SLH-DSA (FIPS 205, PKCS#11 3.2): CKM_SLH_DSA_KEY_PAIR_GEN (CKA_PARAMETER_SET CKP_SLH_DSA_SHA2_128S = 1 ...
-/// CKP_SLH_DSA_SHAKE_256F = 12) and CKM_SLH_DSA, pure, randomised, empty context; BouncyCastle. Like CKM_ML_DSA, the
-/// optional CK_SIGN_ADDITIONAL_CONTEXT parameter is not supported yet (CKR_MECHANISM_PARAM_INVALID).
+/// CKP_SLH_DSA_SHAKE_256F = 12) and, as for ML-DSA, CKM_SLH_DSA (pure), CKM_HASH_SLH_DSA (a digest the caller made) and
+/// CKM_HASH_SLH_DSA_SHA224 ... SHAKE256 (HashSLH-DSA), with an optional context and hedge choice; BouncyCastle.
 /// ML-KEM (FIPS 203): CKM_ML_KEM_KEY_PAIR_GEN (CKP_ML_KEM_512/768/1024) and CKM_ML_KEM through the PKCS#11 3.2
 /// C_EncapsulateKey/C_DecapsulateKey (no parameter; the 32-byte shared secret becomes a secret key shaped by the
 /// template); BouncyCastle.
@@ -29,10 +29,16 @@ public sealed class SlhDsaMlKemMechanisms : IMechanism
     public static void Register(MechanismRegistry r)
     {
         r.Add(CKM.SLH_DSA_KEY_PAIR_GEN, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.GENERATE_KEY_PAIR), Instance);
-        r.Add(CKM.SLH_DSA, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.SIGN | CKF.VERIFY), Instance);
+        foreach (var m in Family.Mechanisms) r.Add(m, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.SIGN | CKF.VERIFY), Instance);
         r.Add(CKM.ML_KEM_KEY_PAIR_GEN, new MechanismInfo(CKP.ML_KEM_512, CKP.ML_KEM_1024, CKF.GENERATE_KEY_PAIR), Instance);
         r.Add(CKM.ML_KEM, new MechanismInfo(CKP.ML_KEM_512, CKP.ML_KEM_1024, CKF.ENCAPSULATE | CKF.DECAPSULATE), Instance);
     }
+
+    /// <summary>CKM_SLH_DSA, CKM_HASH_SLH_DSA and CKM_HASH_SLH_DSA_SHA224 ... SHAKE256 over SLH-DSA keys.</summary>
+    internal static readonly PqcSignatureFamily<SlhDsaParameters> Family = new(
+        "SLH-DSA", CKK.SLH_DSA, CKM.SLH_DSA, CKM.HASH_SLH_DSA, CKM.HASH_SLH_DSA_SHA224, SlhParametersOf, SignatureLength,
+        SlhDsaPrivateKeyParameters.FromEncoding, SlhDsaPublicKeyParameters.FromEncoding,
+        (p, preHash, deterministic) => preHash is null ? new SlhDsaSigner(p, deterministic) : PreHashSigners.SlhDsa(p, preHash.Oid, deterministic));
 
     public (byte[] Ciphertext, AttributeSet Key) Encapsulate(ulong mechanism, byte[]? parameter, AttributeSet publicKey, AttributeSet template)
     {
@@ -109,49 +115,9 @@ public sealed class SlhDsaMlKemMechanisms : IMechanism
         return a;
     }
 
-    public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key)
-    {
-        var (p, value) = Key(mechanism, parameter, key, CKO.PRIVATE_KEY);
-        SlhDsaPrivateKeyParameters sk;
-        try
-        {
-            sk = SlhDsaPrivateKeyParameters.FromEncoding(p, value);
-        }
-        catch (ArgumentException)
-        {
-            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "malformed SLH-DSA private key");
-        }
+    public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key) => Family.CreateSign(mechanism, parameter, key);
 
-        return new SignOperation(new RawAccumulator(), data =>
-        {
-            var signer = new SlhDsaSigner(p, deterministic: false);
-            signer.Init(true, new ParametersWithRandom(sk, new SecureRandom()));
-            signer.BlockUpdate(data);
-            return signer.GenerateSignature();
-        }, null, SignatureLength(p));
-    }
-
-    public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key)
-    {
-        var (p, value) = Key(mechanism, parameter, key, CKO.PUBLIC_KEY);
-        SlhDsaPublicKeyParameters pk;
-        try
-        {
-            pk = SlhDsaPublicKeyParameters.FromEncoding(p, value);
-        }
-        catch (ArgumentException)
-        {
-            throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "malformed SLH-DSA public key");
-        }
-
-        return new SignOperation(new RawAccumulator(), null, (data, signature) =>
-        {
-            var signer = new SlhDsaSigner(p, deterministic: false);
-            signer.Init(false, pk);
-            signer.BlockUpdate(data);
-            return signer.VerifySignature(signature);
-        }, SignatureLength(p));
-    }
+    public IVerifyOperation CreateVerify(ulong mechanism, byte[]? parameter, AttributeSet key) => Family.CreateVerify(mechanism, parameter, key);
 
     /// <summary>FIPS 205 Table 2 signature sizes, by parameter set (SHA2 and SHAKE alike).</summary>
     public static int SignatureLength(SlhDsaParameters p) => (Array.IndexOf(SlhSets, p) / 2) switch
@@ -163,14 +129,4 @@ public sealed class SlhDsaMlKemMechanisms : IMechanism
         4 => 29792,
         _ => 49856,
     };
-
-    private static (SlhDsaParameters Parameters, byte[] Value) Key(ulong mechanism, byte[]? parameter, AttributeSet key, ulong cls)
-    {
-        if (mechanism != CKM.SLH_DSA) throw new CkException(CKR.MECHANISM_INVALID);
-        if (key.GetULong(CKA.CLASS) != cls || key.GetULong(CKA.KEY_TYPE) != CKK.SLH_DSA) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "SLH-DSA key expected");
-        if (parameter is { Length: > 0 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_SIGN_ADDITIONAL_CONTEXT is not supported");
-        var p = SlhParametersOf(key.GetULong(CKA.PARAMETER_SET) ?? 0) ?? throw new CkException(CKR.KEY_SIZE_RANGE, "unknown SLH-DSA parameter set");
-        var value = key.Get(CKA.VALUE) ?? throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "SLH-DSA key without value");
-        return (p, value);
-    }
 }

@@ -57,7 +57,7 @@ public sealed class RsaMechanisms : IMechanism
         r.Add(CKM.RSA_X9_31_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
         r.Add(CKM.RSA_PKCS, new MechanismInfo(MinBits, MaxBits, all), Instance);
         r.Add(CKM.RSA_X_509, new MechanismInfo(MinBits, MaxBits, all), Instance);
-        r.Add(CKM.RSA_PKCS_OAEP, new MechanismInfo(MinBits, MaxBits, CKF.ENCRYPT | CKF.DECRYPT | CKF.WRAP | CKF.UNWRAP), Instance);
+        r.Add(CKM.RSA_PKCS_OAEP, new MechanismInfo(MinBits, MaxBits, CKF.ENCRYPT | CKF.DECRYPT | CKF.WRAP | CKF.UNWRAP | CKF.ENCAPSULATE | CKF.DECAPSULATE), Instance);
         r.Add(CKM.RSA_PKCS_PSS, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
         foreach (var (m, _) in Pkcs1Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
         foreach (var (m, _) in PssHashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
@@ -230,6 +230,36 @@ public sealed class RsaMechanisms : IMechanism
             }),
             _ => throw new CkException(CKR.MECHANISM_INVALID),
         };
+    }
+
+    /// <summary>
+    /// C_EncapsulateKey with CKM_RSA_PKCS_OAEP (PKCS#11 3.2): a random secret of the template's CKA_VALUE_LEN (at most what
+    /// OAEP carries under this key and hash), OAEP-encrypted under the public key; the secret becomes the new key.
+    /// </summary>
+    public (byte[] Ciphertext, AttributeSet Key) Encapsulate(ulong mechanism, byte[]? parameter, AttributeSet publicKey, AttributeSet template)
+    {
+        if (mechanism != CKM.RSA_PKCS_OAEP) throw new CkException(CKR.MECHANISM_INVALID);
+        RequireClass(publicKey, CKO.PUBLIC_KEY);
+        var (hash, _, _) = Oaep(parameter);
+        var (keyType, length) = DerivedKey.Shape(template, null, RsaKeys.ModulusBytes(publicKey) - 2 * hash.Length - 2);
+        var secret = RandomNumberGenerator.GetBytes(length);
+        return (CreateEncrypt(mechanism, parameter, publicKey).OneShot(secret), DerivedKey.Make(keyType, secret));
+    }
+
+    /// <summary>C_DecapsulateKey with CKM_RSA_PKCS_OAEP: the OAEP-decrypted secret, which must have the template's length.</summary>
+    public AttributeSet Decapsulate(ulong mechanism, byte[]? parameter, AttributeSet privateKey, byte[] ciphertext, AttributeSet template)
+    {
+        if (mechanism != CKM.RSA_PKCS_OAEP) throw new CkException(CKR.MECHANISM_INVALID);
+        RequireClass(privateKey, CKO.PRIVATE_KEY);
+        var secret = CreateDecrypt(mechanism, parameter, privateKey).OneShot(ciphertext);
+        var (keyType, length) = DerivedKey.Shape(template, secret.Length, secret.Length);
+        if (length != secret.Length)
+        {
+            CryptographicOperations.ZeroMemory(secret);
+            throw new CkException(CKR.TEMPLATE_INCONSISTENT, "CKA_VALUE_LEN differs from the length of the encapsulated secret");
+        }
+
+        return DerivedKey.Make(keyType, secret);
     }
 
     public byte[] Wrap(ulong mechanism, byte[]? parameter, AttributeSet wrappingKey, byte[] keyEncoding)
