@@ -70,7 +70,8 @@ public sealed class LargeTokenSnapshotSpec
         var snapshotAt = await WithDaemon(store, "first", "300s", async (_, token) =>
         {
             var imported = await token.Ask<TokenProtocol.ImportedState>(
-                new TokenProtocol.ImportState(TokenEventSerializer.ManifestOf(big), TokenEventSerializer.Encode(big), 1, 0), TimeSpan.FromSeconds(300));
+                new TokenProtocol.ImportState(TokenEventSerializer.BackupManifest,
+                    TokenEventSerializer.EncodeBackup(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), big), 1, 0), TimeSpan.FromSeconds(300));
             Assert.True(imported.Ok, imported.Message);
             // the import's events make a snapshot due: it is written while the token answers
             var deadline = DateTime.UtcNow.AddSeconds(60);

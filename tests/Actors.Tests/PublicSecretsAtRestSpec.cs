@@ -81,9 +81,9 @@ public sealed class PublicSecretsAtRestSpec
     private static List<(string Where, byte[] Bytes)> StoredRows(StoreUnderTest store)
     {
         var rows = new List<(string, byte[])>();
-        using var db = store.Open();
         foreach (var table in new[] { "journal", "snapshot" })
         {
+            using var db = table == "journal" ? store.Open() : store.OpenSnapshots();
             using var cmd = db.CreateCommand();
             cmd.CommandText = $"SELECT * FROM {table}";
             using var reader = cmd.ExecuteReader();
@@ -112,7 +112,7 @@ public sealed class PublicSecretsAtRestSpec
         foreach (var (where, bytes) in StoredRows(store))
             if (forms.Any(f => bytes.AsSpan().IndexOf(f) >= 0)) found.Add(where);
         if (store.Backend == "sqlite")
-            foreach (var file in Directory.GetFiles(DataDir(store), "tokens.db*"))
+            foreach (var file in Directory.GetFiles(DataDir(store), "*.db*"))
                 if (forms.Any(f => File.ReadAllBytes(file).AsSpan().IndexOf(f) >= 0)) found.Add(Path.GetFileName(file));
         return found;
     }
@@ -120,7 +120,7 @@ public sealed class PublicSecretsAtRestSpec
     private static async Task WaitForSnapshot(StoreUnderTest store, long atLeast = 1)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (store.Scalar("SELECT COUNT(*) FROM snapshot") < atLeast)
+        while (store.SnapshotScalar("SELECT COUNT(*) FROM snapshot") < atLeast)
         {
             Assert.True(DateTime.UtcNow < deadline, "no snapshot was taken");
             await Task.Delay(50);
@@ -211,7 +211,7 @@ public sealed class PublicSecretsAtRestSpec
         var after = Occurrences(store, value);
         Assert.Contains("journal.message", after);
         Assert.DoesNotContain(after, w => w.StartsWith("snapshot.", StringComparison.Ordinal));
-        using (var db = store.Open())
+        using (var db = store.OpenSnapshots())
         using (var cmd = db.CreateCommand())
         {
             cmd.CommandText = "SELECT manifest FROM snapshot";

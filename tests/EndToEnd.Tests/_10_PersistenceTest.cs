@@ -207,7 +207,7 @@ public sealed class _10_PersistenceTest(EndToEndFixture fx)
         try
         {
             Assert.True(exitCode == 0, $"ock-slotd exit code {exitCode}\n{fx.Daemon.OutputTail()}");
-            var files = Directory.GetFiles(fx.Daemon.DataDir, "tokens.db*");
+            var files = Directory.GetFiles(fx.Daemon.DataDir, "*.db*"); // tokens.db (journal) and snapshots.db
             var contents = files.Select(File.ReadAllBytes).ToList();
             Assert.Contains(contents, c => c.AsSpan().IndexOf("TokenSnapshot.v3"u8) >= 0);
             var found = new List<string>();
