@@ -354,6 +354,17 @@ public sealed class _40_Pkcs11v3Test(Pkcs11v3Daemon v3) : IClassFixture<Pkcs11v3
     }
 
     [Fact]
+    public void A_CKA_ALWAYS_AUTHENTICATE_key_needs_a_context_specific_login_for_message_signing()
+    {
+        Line("always-auth-msg-sign-before-login rv=0x101"); // CKR_USER_NOT_LOGGED_IN
+        Line("always-auth-msg-sign-begin-before-login rv=0x101");
+        Line("always-auth-msg-sign rv=0x0 len=64");
+        Line("always-auth-msg-verify rv=0x0");
+        Line("always-auth-msg-final-without-login rv=0x0"); // an operation never authorised can still be ended
+        Line("always-auth-secret-key rv=0x12"); // CKR_ATTRIBUTE_TYPE_INVALID: message decryption (AEAD) never meets such a key
+    }
+
+    [Fact]
     public void Wrap_unwrap_and_derive_templates_are_enforced()
     {
         Line("wrap-template-match rv=0x0 len=40");
