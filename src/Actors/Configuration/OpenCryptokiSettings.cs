@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 using OpenCryptokiActors.Cryptoki.Configuration;
+using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens.Policy;
 
 namespace OpenCryptokiActors.Actors.Configuration;
@@ -137,6 +138,24 @@ public sealed record OpenCryptokiSettings(
             Mgfs = Set("mgfs", CkNames.ParseMgf),
             Kdfs = Set("kdfs", CkNames.ParseKdf),
         };
+    }
+
+    /// <summary>
+    /// A policy given as HOCON text (`ock slot add --policy FILE`): a <c>policy { … }</c> block or its body alone,
+    /// checked as in the configuration file; errors name the slot and the key.
+    /// </summary>
+    public static MechanismPolicy ParsePolicyText(ulong id, string text)
+    {
+        try
+        {
+            var root = ConfigurationFactory.ParseString(text).Root.GetObject();
+            var block = root.Items.TryGetValue("policy", out var inner) && root.Items.Count == 1 ? inner.GetObject() : root;
+            return ParsePolicy(id, block);
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"slot {id}: policy: not a HOCON policy block ({e.Message})");
+        }
     }
 
     private static (byte, byte) Version(ulong id, string key, string text)

@@ -1,7 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
-using OpenCryptokiActors.Cryptoki.Pkcs11;
 
-namespace OpenCryptokiActors.Tokens.Policy;
+namespace OpenCryptokiActors.Cryptoki.Pkcs11;
 
 /// <summary>
 /// The CKM_, CKG_, CKD_ and CKK_ names of the project's constant tables (src/Cryptoki), both ways: configuration names
@@ -40,7 +40,7 @@ public static class CkNames
         return table.ByName.TryGetValue(n.ToUpperInvariant(), out var v) ? v : null;
     }
 
-    private static Table Build(Type constants, string prefix)
+    private static Table Build([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] Type constants, string prefix)
     {
         var fields = constants.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral && f.FieldType == typeof(ulong)).ToList();
         var byName = fields.ToDictionary(f => prefix + f.Name.ToUpperInvariant(), f => (ulong)f.GetRawConstantValue()!);
