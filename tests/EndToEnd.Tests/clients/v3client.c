@@ -909,6 +909,9 @@ int main(int argc, char **argv)
     CK_ATTRIBUTE clockValue[] = {{CKA_VALUE, now, 16}};
     rv = nFound == 1 ? p->C_GetAttributeValue(s, clockObj, clockValue, 1) : CKR_OBJECT_HANDLE_INVALID;
     printf("clock rv=0x%lx len=%lu value=%s\n", rv, clockValue[0].ulValueLen, now);
+    int clockListed = 0;
+    for (CK_ULONG i = 0; i < nAll; i++) clockListed |= nFound == 1 && all[i] == clockObj;
+    printf("find-all-lists-clock=%d\n", clockListed);
     CK_ATTRIBUTE findCounter[] = {{CKA_CLASS, &hwClass, sizeof hwClass}, {CKA_HW_FEATURE_TYPE, &counterType, sizeof counterType}};
     CHECK(p->C_FindObjectsInit(s, findCounter, 2), "C_FindObjectsInit(CKH_MONOTONIC_COUNTER)");
     CHECK(p->C_FindObjects(s, &counterObj, 1, &nFound), "C_FindObjects(CKH_MONOTONIC_COUNTER)");
