@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using OpenCryptokiActors.Actors.Configuration;
+using OpenCryptokiActors.Cryptoki.Configuration;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens.Mechanisms;
 using OpenCryptokiActors.Tokens.Objects;
@@ -39,6 +40,26 @@ public sealed class PolicySettingsSpec
         var offered = MechanismRegistry.CreateDefault().Filter(p.Offers);
         Assert.DoesNotContain(CKM.RSA_PKCS, offered.Types);
         Assert.Contains(CKM.RSA_PKCS_PSS, offered.Types);
+    }
+
+    [Fact]
+    public void Every_curve_name_of_opencryptokis_policy_conf_converts_to_a_curve_the_policy_knows()
+    {
+        foreach (var (theirs, ours) in OpenCryptokiPolicy.CurveNames)
+            Assert.True(MechanismPolicy.CurveOid(ours) is not null, $"{theirs} -> {ours}");
+        Assert.Equal(OpenCryptokiPolicy.CurveNames.Count, OpenCryptokiPolicy.CurveNames.Values.Select(n => MechanismPolicy.CurveOid(n)).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_policy_given_as_text_parses_as_a_block_or_its_body()
+    {
+        var block = OpenCryptokiSettings.ParsePolicyText(8, "policy { deny = [CKM_AES_GCM], min-strength = 192 }");
+        var body = OpenCryptokiSettings.ParsePolicyText(8, "deny = [CKM_AES_GCM]\nmin-strength = 192\n");
+        Assert.Equal(block, body);
+        Assert.Equal(192, block.MinStrength);
+        Assert.Contains(CKM.AES_GCM, block.Deny);
+        Assert.Contains("slot 8: policy.min-strength: 100", Assert.Throws<ConfigurationException>(() => OpenCryptokiSettings.ParsePolicyText(8, "min-strength = 100")).Message);
+        Assert.Contains("slot 8: policy:", Assert.Throws<ConfigurationException>(() => OpenCryptokiSettings.ParsePolicyText(8, "policy = 5")).Message);
     }
 
     [Theory]

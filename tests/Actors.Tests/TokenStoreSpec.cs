@@ -179,7 +179,8 @@ public sealed class TokenStoreSpec
             var c = await ClientHarness.ConnectAsync(applications);
             var s = c.OpenSession(0);
             foreach (var (label, handle) in created) Assert.Equal([handle], FindLabel(c, s, label));
-            Assert.Equal(apps * perApp, Find(c, s, new WireAttribute(CKA.TOKEN, Attr.Bool(true))).Length);
+            // Data objects: CKA_TOKEN alone also finds the token's profile objects.
+            Assert.Equal(apps * perApp, Find(c, s, new WireAttribute(CKA.TOKEN, Attr.Bool(true)), new WireAttribute(CKA.CLASS, Attr.ULong(CKO.DATA))).Length);
             return 0;
         });
 

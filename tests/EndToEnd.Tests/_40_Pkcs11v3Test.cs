@@ -354,6 +354,17 @@ public sealed class _40_Pkcs11v3Test(Pkcs11v3Daemon v3) : IClassFixture<Pkcs11v3
     }
 
     [Fact]
+    public void A_CKA_ALWAYS_AUTHENTICATE_key_needs_a_context_specific_login_for_message_signing()
+    {
+        Line("always-auth-msg-sign-before-login rv=0x101"); // CKR_USER_NOT_LOGGED_IN
+        Line("always-auth-msg-sign-begin-before-login rv=0x101");
+        Line("always-auth-msg-sign rv=0x0 len=64");
+        Line("always-auth-msg-verify rv=0x0");
+        Line("always-auth-msg-final-without-login rv=0x0"); // an operation never authorised can still be ended
+        Line("always-auth-secret-key rv=0x12"); // CKR_ATTRIBUTE_TYPE_INVALID: message decryption (AEAD) never meets such a key
+    }
+
+    [Fact]
     public void Wrap_unwrap_and_derive_templates_are_enforced()
     {
         Line("wrap-template-match rv=0x0 len=40");
@@ -388,7 +399,7 @@ public sealed class _40_Pkcs11v3Test(Pkcs11v3Daemon v3) : IClassFixture<Pkcs11v3
     public void The_token_provides_its_profiles_a_clock_and_a_monotonic_counter()
     {
         Line("profiles count=2 ids=1,2"); // CKP_BASELINE_PROVIDER, CKP_EXTENDED_PROVIDER
-        Line("find-all-lists-profiles=0"); // only a search naming the class finds them
+        Line("find-all-lists-profiles=1"); // an empty template finds profiles (PKCS#11 3.0 §4.13 has no CKA_CLASS rule for them, unlike hardware features)
         Line("profile-destroy rv=0x1b"); // CKR_ACTION_PROHIBITED
         Line("profile-set rv=0x1b");
         Line("profile-create rv=0x13"); // CKR_ATTRIBUTE_VALUE_INVALID: provided by the token, not created
@@ -400,6 +411,7 @@ public sealed class _40_Pkcs11v3Test(Pkcs11v3Daemon v3) : IClassFixture<Pkcs11v3
         Assert.Equal("00", value[14..]);
         Assert.InRange(time, DateTime.UtcNow.AddMinutes(-10), DateTime.UtcNow.AddMinutes(1));
         Line("counter found=1 len=8 increases=1");
+        Line("find-all-lists-clock=0"); // hardware features only for a template naming CKO_HW_FEATURE
         Line("clock-destroy rv=0x1b");
     }
 }

@@ -6,7 +6,7 @@ using static OpenCryptokiActors.EndToEnd.Tests.Infrastructure.P11;
 namespace OpenCryptokiActors.EndToEnd.Tests;
 
 /// <summary>
-/// Domain parameters through the real module: CKM_DH_PKCS_PARAMETER_GEN and CKM_DSA_PARAMETER_GEN make CKO_DOMAIN_PARAMETERS
+/// Domain parameters through the real module: CKM_DH_PKCS_PARAMETER_GEN (a safe-prime group, generator 2) and CKM_DSA_PARAMETER_GEN make CKO_DOMAIN_PARAMETERS
 /// objects, CKM_DH_PKCS_KEY_PAIR_GEN with CKA_VALUE_BITS uses the generated group and two such keys agree, DSA keys of the
 /// generated group sign, and C_CreateObject takes EC domain parameters.
 /// </summary>
@@ -25,6 +25,20 @@ public sealed class _43_DomainParametersTest(EndToEndFixture fx)
         Assert.True(Bool(s, domain, CKA.CKA_LOCAL));
         var prime = Bytes(s, domain, CKA.CKA_PRIME);
         var gen = Bytes(s, domain, CKA.CKA_BASE);
+
+        // A safe-prime group as openCryptoki makes it: p = 2q + 1 with q prime, generator 2, p ≡ 23 (mod 24) so that 2 has order q.
+        Assert.Equal("02", Hex(gen));
+        var p = new System.Numerics.BigInteger(prime, isUnsigned: true, isBigEndian: true);
+        var q = (p - 1) / 2;
+        Assert.Equal(1024L, (long)p.GetBitLength());
+        Assert.Equal(23, (int)(p % 24));
+        foreach (var witness in new System.Numerics.BigInteger[] { 3, 5, 7, 11 })
+        {
+            Assert.Equal(System.Numerics.BigInteger.One, System.Numerics.BigInteger.ModPow(witness, q - 1, q)); // q is (probably) prime
+            Assert.Equal(System.Numerics.BigInteger.One, System.Numerics.BigInteger.ModPow(witness, p - 1, p));
+        }
+
+        Assert.Equal(System.Numerics.BigInteger.One, System.Numerics.BigInteger.ModPow(2, q, p)); // 2 lies in the subgroup of order q
 
         IObjectHandleSet Pair(ulong? valueBits)
         {

@@ -148,6 +148,24 @@ public sealed record OpenCryptokiSettings(
         };
     }
 
+    /// <summary>
+    /// A policy given as HOCON text (`ock slot add --policy FILE`): a <c>policy { … }</c> block or its body alone,
+    /// checked as in the configuration file; errors name the slot and the key.
+    /// </summary>
+    public static MechanismPolicy ParsePolicyText(ulong id, string text)
+    {
+        try
+        {
+            var root = ConfigurationFactory.ParseString(text).Root.GetObject();
+            var block = root.Items.TryGetValue("policy", out var inner) && root.Items.Count == 1 ? inner.GetObject() : root;
+            return ParsePolicy(id, block);
+        }
+        catch (Exception e) when (e is not ConfigurationException)
+        {
+            throw new ConfigurationException($"slot {id}: policy: not a HOCON policy block ({e.Message})");
+        }
+    }
+
     private static (byte, byte) Version(ulong id, string key, string text)
     {
         try

@@ -207,9 +207,19 @@ public sealed class AdminServer : IDisposable
             case AdminOp.SlotAdd:
             {
                 var s = AdminCodec.ReadSlot(ref r);
+                var policyText = r.Remaining > 0 ? AdminCodec.ReadString(ref r) : null;
                 r.ExpectEnd();
                 var slot = new SlotSettings(s.Id, s.TokenType, s.TokenName, s.Description.Length == 0 ? s.TokenName : s.Description,
                     (int)s.MaxLoginFailures, s.Group.Length == 0 ? null : s.Group);
+                try
+                {
+                    if (policyText != null) slot = slot with { Policy = OpenCryptokiSettings.ParsePolicyText(s.Id, policyText) };
+                }
+                catch (ConfigurationException e)
+                {
+                    return Fail(w, AdminStatus.BadRequest, e.Message);
+                }
+
                 return Result(peer, op, w, _slotManager.Ask<AdminResult>(new AddSlot(slot), AskTimeout).GetAwaiter().GetResult());
             }
 

@@ -537,8 +537,8 @@ public sealed class SessionActor : ReceiveActor
     private void MessageFinal(ClientRequest req, ref WireReader r, OperationKind kind)
     {
         r.ExpectEnd();
-        Take(kind);
-        _active.Remove(kind);
+        // Ending the operation needs no context login (one that never got it is simply given up).
+        if (!_active.Remove(kind)) throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
         req.Ok();
     }
 
@@ -794,8 +794,10 @@ public sealed class SessionActor : ReceiveActor
             : null;
         _active[kind] = new Active(op, recording)
         {
-            // CKA_ALWAYS_AUTHENTICATE: every use of the key for signing or decryption needs its own context login.
-            AwaitsContextLogin = key.IsTrue(CKA.ALWAYS_AUTHENTICATE) && kind is OperationKind.Sign or OperationKind.SignRecover or OperationKind.Decrypt,
+            // CKA_ALWAYS_AUTHENTICATE: every use of the key for signing or decryption needs its own context login; a
+            // message-based operation (C_MessageSignInit, C_MessageDecryptInit) is one use, its login covering its messages.
+            AwaitsContextLogin = key.IsTrue(CKA.ALWAYS_AUTHENTICATE)
+                                 && kind is OperationKind.Sign or OperationKind.SignRecover or OperationKind.Decrypt or OperationKind.MessageSign or OperationKind.MessageDecrypt,
         };
         m.Client.Ok();
     }

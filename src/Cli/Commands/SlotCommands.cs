@@ -59,18 +59,36 @@ public static class SlotCommands
         var description = new Option<string>("--description") { Description = "Slot description (default: the token name)", HelpName = "TEXT" };
         var group = new Option<string>("--group") { Description = "Only root and members of this Unix group see the slot", HelpName = "GROUP" };
         var maxFailures = new Option<uint>("--max-login-failures") { Description = "Wrong PINs before the PIN locks (0 = never)", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var policy = new Option<string>("--policy")
+        {
+            Description = "The slot's mechanism policy: a HOCON file holding a policy { allow | deny, min-strength, curves, mgfs, kdfs } block (or its body)",
+            HelpName = "FILE",
+        };
         var add = new Command("add", """
             Add a slot; returns once its token is ready and the slot is in every application's slot list.
 
             Examples:
               ock slot add --id 5 --token-name hr
               ock slot add --id 6 --token-name ops --description "Ops keys" --group ops --max-login-failures 5
+              ock slot add --id 7 --token-name pki --policy pki-policy.conf
             """);
-        foreach (var o in new Option[] { id, tokenName, tokenType, description, group, maxFailures }) add.Options.Add(o);
+        foreach (var o in new Option[] { id, tokenName, tokenType, description, group, maxFailures, policy }) add.Options.Add(o);
         add.SetAction(p => Admin(p, adminSocket, timeout, client =>
         {
+            // The file is read here (the daemon may not be allowed to read it) and checked by the daemon.
+            string? policyText = null;
+            try
+            {
+                if (p.GetValue(policy) is { } file) policyText = File.ReadAllText(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Output.Error($"--policy: {e.Message}");
+                return ExitCodes.Usage;
+            }
+
             Output.Line(client.AddSlot(new AdminSlot(p.GetValue(id), p.GetValue(tokenType)!, p.GetValue(tokenName)!,
-                p.GetValue(description) ?? "", p.GetValue(maxFailures), p.GetValue(group) ?? "")));
+                p.GetValue(description) ?? "", p.GetValue(maxFailures), p.GetValue(group) ?? ""), policyText));
             return 0;
         }));
         slot.Subcommands.Add(add);

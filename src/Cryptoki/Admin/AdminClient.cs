@@ -154,10 +154,12 @@ public sealed class AdminClient : IDisposable
         return rows;
     }
 
-    public string AddSlot(AdminSlot slot)
+    /// <param name="policy">HOCON of the slot's policy (a <c>policy { … }</c> block or its body); null: none.</param>
+    public string AddSlot(AdminSlot slot, string? policy = null)
     {
         using var w = new WireWriter();
         AdminCodec.WriteSlot(w, slot);
+        if (policy != null) w.WriteString(policy);
         return Command(AdminOp.SlotAdd, w);
     }
 

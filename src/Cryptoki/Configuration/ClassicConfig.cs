@@ -34,9 +34,9 @@ public static class ClassicConfig
 
     private const string SoftStdll = "libpkcs11_sw.so";
 
-    private enum Kind { Word, String, Open, Close, Equals }
+    internal enum Kind { Word, String, Open, Close, Equals, ListOpen, ListClose, Comma }
 
-    private readonly record struct Token(Kind Kind, string Text, int Line);
+    internal readonly record struct Token(Kind Kind, string Text, int Line);
 
     /// <summary>True when <paramref name="text"/> is in the classic grammar (its first statement is <c>version …</c> or <c>slot N</c>), not HOCON.</summary>
     public static bool IsClassic(string text)
@@ -119,7 +119,8 @@ public static class ClassicConfig
     /// The HOCON equivalent (an opencryptoki block with the slot table). Slots of other STDLLs than the soft token
     /// are an error naming them all, or with <paramref name="skipUnsupported"/> comments in the output.
     /// </summary>
-    public static string ToHocon(string text, string? source = null, bool skipUnsupported = false)
+    /// <param name="policy">A converted policy.conf/strength.conf (<see cref="OpenCryptokiPolicy"/>), given to every soft-token slot as openCryptoki applies it to all.</param>
+    public static string ToHocon(string text, string? source = null, bool skipUnsupported = false, PolicyConversion? policy = null)
     {
         var file = Parse(text);
         var unsupported = file.Slots.Where(s => s.StdllName != SoftStdll).ToList();
@@ -135,6 +136,7 @@ public static class ClassicConfig
         if (source != null) sb.Append(" converted from ").Append(source);
         if (file.Version != null) sb.Append(" (").Append(file.Version).Append(')');
         sb.Append(".\n# Defaults of every other key: src/Actors/reference.conf.\n");
+        if (policy != null) sb.Append(policy.Comments());
         sb.Append("opencryptoki {\n  slots = [\n");
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in file.Slots)
@@ -155,7 +157,9 @@ public static class ClassicConfig
             if (s.Get("hwversion") is { } hw) sb.Append(", hardware-version = ").Append(Quote(CheckVersion(s, "hwversion", hw)));
             if (s.Get("firmwareversion") is { } fw) sb.Append(", firmware-version = ").Append(Quote(CheckVersion(s, "firmwareversion", fw)));
             if (s.Get("usergroup") is { } g) sb.Append(", group = ").Append(Quote(g));
-            sb.Append(", max-login-failures = 10 }");
+            sb.Append(", max-login-failures = 10");
+            if (policy?.Block is { } block) sb.Append(",\n      ").Append(block.Replace("\n", "\n      "));
+            sb.Append(" }");
             var ignored = new[] { "confname", "tokversion" }.Where(k => s.Get(k) != null).ToList();
             if (ignored.Count > 0) sb.Append("  # ignored: ").Append(string.Join(", ", ignored.Select(k => $"{k} = {s.Get(k)}")));
             sb.Append('\n');
@@ -193,7 +197,11 @@ public static class ClassicConfig
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-    private static List<Token> Tokenize(string text, int max)
+    /// <summary>
+    /// The words, strings and punctuation of openCryptoki's configuration files, <c>#</c> comments dropped; with
+    /// <paramref name="lists"/> also <c>( , )</c> (policy.conf's lists).
+    /// </summary>
+    internal static List<Token> Tokenize(string text, int max, bool lists = false)
     {
         var tokens = new List<Token>();
         var line = 1;
@@ -214,6 +222,9 @@ public static class ClassicConfig
                 case '{': tokens.Add(new Token(Kind.Open, "{", line)); i++; continue;
                 case '}': tokens.Add(new Token(Kind.Close, "}", line)); i++; continue;
                 case '=': tokens.Add(new Token(Kind.Equals, "=", line)); i++; continue;
+                case '(' when lists: tokens.Add(new Token(Kind.ListOpen, "(", line)); i++; continue;
+                case ')' when lists: tokens.Add(new Token(Kind.ListClose, ")", line)); i++; continue;
+                case ',' when lists: tokens.Add(new Token(Kind.Comma, ",", line)); i++; continue;
                 case '"':
                 {
                     var start = ++i;
@@ -226,7 +237,7 @@ public static class ClassicConfig
             }
 
             var from = i;
-            while (i < text.Length && !char.IsWhiteSpace(text[i]) && text[i] is not ('{' or '}' or '=' or '#' or '"')) i++;
+            while (i < text.Length && !char.IsWhiteSpace(text[i]) && text[i] is not ('{' or '}' or '=' or '#' or '"') && !(lists && text[i] is '(' or ')' or ',')) i++;
             tokens.Add(new Token(Kind.Word, text[from..i], line));
         }
 

@@ -31,15 +31,19 @@ public static class TokenProvidedObjects
     public static AttributeSet? Get(ulong handle) => IsProvided(handle) ? Make(handle, advance: true) : null;
 
     /// <summary>
-    /// The provided objects whose attributes match a C_FindObjectsInit template that names their class: hardware
-    /// features must not be found otherwise (§5.7 C_FindObjectsInit), and profiles are treated alike so that a search
-    /// for "all objects" lists what applications stored.
+    /// The provided objects whose attributes match a C_FindObjectsInit template. Hardware features are found only by a
+    /// template whose CKA_CLASS is CKO_HW_FEATURE (PKCS#11 3.0 §4.3.1); profile objects have no such rule (§4.13) and
+    /// match like any object, so an empty template ("all objects") lists them too.
     /// </summary>
     public static IEnumerable<ulong> Find(AttributeSet template)
     {
-        if (template.GetULong(CKA.CLASS) is not (CKO.PROFILE or CKO.HW_FEATURE)) yield break;
+        var hardware = template.GetULong(CKA.CLASS) == CKO.HW_FEATURE;
         for (var h = Base; h < Base + Count; h++)
-            if (TemplateValidator.Matches(Make(h, advance: false), template)) yield return h;
+        {
+            var obj = Make(h, advance: false);
+            if (obj.GetULong(CKA.CLASS) == CKO.HW_FEATURE && !hardware) continue;
+            if (TemplateValidator.Matches(obj, template)) yield return h;
+        }
     }
 
     private static AttributeSet Make(ulong handle, bool advance)

@@ -302,7 +302,10 @@ static int cmd_dump(CK_SLOT_ID slot)
     CK_ULONG n = 0, total = 0;
     CHECK(p11->C_Initialize(NULL), "C_Initialize");
     CHECK(p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), "C_OpenSession");
-    CHECK(p11->C_FindObjectsInit(s, NULL, 0), "C_FindObjectsInit");
+    /* The data objects `burst` made (an empty template would also list the token's profile objects). */
+    CK_OBJECT_CLASS dataClass = CKO_DATA;
+    CK_ATTRIBUTE data[] = { { CKA_CLASS, &dataClass, sizeof dataClass } };
+    CHECK(p11->C_FindObjectsInit(s, data, 1), "C_FindObjectsInit");
     do {
         CHECK(p11->C_FindObjects(s, found, 256, &n), "C_FindObjects");
         for (CK_ULONG i = 0; i < n; i++) {

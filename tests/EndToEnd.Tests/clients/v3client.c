@@ -781,6 +781,33 @@ int main(int argc, char **argv)
     rv = p->C_Sign(s, data, 32, sig, &sigLen);
     printf("ordinary-key-sign rv=0x%lx\n", rv);
 
+    /* ---- CKA_ALWAYS_AUTHENTICATE on message-based operations: C_MessageSignInit / C_MessageDecryptInit need the context login too ---- */
+    CHECK(f->C_MessageSignInit(s, &ecdsa, aaPrivKey), "C_MessageSignInit(always-authenticate)");
+    sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("always-auth-msg-sign-before-login rv=0x%lx\n", rv);
+    rv = f->C_SignMessageBegin(s, NULL, 0);
+    printf("always-auth-msg-sign-begin-before-login rv=0x%lx\n", rv);
+    CHECK(p->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR *)pin, pinLen), "C_Login(CKU_CONTEXT_SPECIFIC) for a message signature");
+    sigLen = sizeof sig;
+    rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
+    printf("always-auth-msg-sign rv=0x%lx len=%lu\n", rv, sigLen);
+    CHECK(f->C_MessageSignFinal(s), "C_MessageSignFinal(always-authenticate)");
+    CHECK(p->C_VerifyInit(s, &ecdsa, aaPubKey), "C_VerifyInit");
+    rv = p->C_Verify(s, data, 32, sig, sigLen);
+    printf("always-auth-msg-verify rv=0x%lx\n", rv);
+    CHECK(f->C_MessageSignInit(s, &ecdsa, aaPrivKey), "C_MessageSignInit(always-authenticate, given up)");
+    rv = f->C_MessageSignFinal(s);
+    printf("always-auth-msg-final-without-login rv=0x%lx\n", rv);
+    CK_KEY_TYPE aaAesType = CKK_AES;
+    CK_ATTRIBUTE aaAesT[] = {{CKA_CLASS, &secretClass, sizeof secretClass}, {CKA_KEY_TYPE, &aaAesType, sizeof aaAesType}, {CKA_TOKEN, &no, sizeof no},
+                             {CKA_PRIVATE, &yes, sizeof yes}, {CKA_VALUE, (void *)aes, 16}, {CKA_ENCRYPT, &yes, sizeof yes},
+                             {CKA_DECRYPT, &yes, sizeof yes}, {CKA_ALWAYS_AUTHENTICATE, &yes, sizeof yes}};
+    /* Message-based decryption is AEAD with secret keys, which have no CKA_ALWAYS_AUTHENTICATE (PKCS#11 3.0 §4.10: private keys only). */
+    CK_OBJECT_HANDLE aaAesKey;
+    rv = p->C_CreateObject(s, aaAesT, 8, &aaAesKey);
+    printf("always-auth-secret-key rv=0x%lx\n", rv);
+
     /* ---- CKA_WRAP_TEMPLATE, CKA_UNWRAP_TEMPLATE, CKA_DERIVE_TEMPLATE ---- */
     CK_KEY_TYPE aesType = CKK_AES;
     CK_ATTRIBUTE wrapOnly[] = {{CKA_KEY_TYPE, &genericType, sizeof genericType}};
@@ -882,6 +909,9 @@ int main(int argc, char **argv)
     CK_ATTRIBUTE clockValue[] = {{CKA_VALUE, now, 16}};
     rv = nFound == 1 ? p->C_GetAttributeValue(s, clockObj, clockValue, 1) : CKR_OBJECT_HANDLE_INVALID;
     printf("clock rv=0x%lx len=%lu value=%s\n", rv, clockValue[0].ulValueLen, now);
+    int clockListed = 0;
+    for (CK_ULONG i = 0; i < nAll; i++) clockListed |= nFound == 1 && all[i] == clockObj;
+    printf("find-all-lists-clock=%d\n", clockListed);
     CK_ATTRIBUTE findCounter[] = {{CKA_CLASS, &hwClass, sizeof hwClass}, {CKA_HW_FEATURE_TYPE, &counterType, sizeof counterType}};
     CHECK(p->C_FindObjectsInit(s, findCounter, 2), "C_FindObjectsInit(CKH_MONOTONIC_COUNTER)");
     CHECK(p->C_FindObjects(s, &counterObj, 1, &nFound), "C_FindObjects(CKH_MONOTONIC_COUNTER)");
