@@ -37,50 +37,19 @@
  *                                               ones already there) and only their own session object, close and
  *                                               finalize; prints "DONE ok=X fail=Y".
  */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <p11-kit/pkcs11.h>
+#include "client.h"
 
 static CK_FUNCTION_LIST_PTR p11;
 
-#define CHECK(call, name)                                                          \
-    do {                                                                           \
-        CK_RV rv_ = (call);                                                        \
-        if (rv_ != CKR_OK) {                                                       \
-            printf("FAIL %s rv=0x%lx\n", name, (unsigned long)rv_);                \
-            fflush(stdout);                                                        \
-            exit(2);                                                               \
-        }                                                                          \
-    } while (0)
 
 static void load(const char *module)
 {
-    void *h = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        printf("FAIL dlopen %s\n", dlerror());
-        exit(3);
-    }
-    CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR) = (CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(h, "C_GetFunctionList");
-    if (get == NULL) {
-        printf("FAIL dlsym C_GetFunctionList\n");
-        exit(3);
-    }
-    CHECK(get(&p11), "C_GetFunctionList");
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+    p11 = load_functions(open_module(module));
 }
 
 static int exists(const char *path)

@@ -8,11 +8,7 @@
  *
  * Failures of set-up calls print "FAIL <call> rv=0x.." and exit 2.
  */
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <p11-kit/pkcs11.h>
+#include "client.h"
 
 #define CKM_SP800_108_COUNTER_KDF 0x3acUL
 #define CKM_SP800_108_FEEDBACK_KDF 0x3adUL
@@ -62,21 +58,6 @@ typedef struct {
 
 static CK_FUNCTION_LIST *p;
 
-#define CHECK(call, name)                                                          \
-    do {                                                                           \
-        CK_RV rv_ = (call);                                                        \
-        if (rv_ != CKR_OK) {                                                       \
-            printf("FAIL %s rv=0x%lx\n", name, (unsigned long)rv_);                \
-            fflush(stdout);                                                        \
-            exit(2);                                                               \
-        }                                                                          \
-    } while (0)
-
-static void hex(const char *label, CK_BYTE *b, CK_ULONG n)
-{
-    printf(" %s=", label);
-    for (CK_ULONG i = 0; i < n; i++) printf("%02x", b[i]);
-}
 
 /* Prints the CKA_VALUE of a derived key (derived keys here are not sensitive). */
 static void value(CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE h)
@@ -88,7 +69,7 @@ static void value(CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE h)
         printf(" %s=rv0x%lx", label, rv);
         return;
     }
-    hex(label, v, a.ulValueLen);
+    print_hex(label, v, a.ulValueLen);
 }
 
 int main(int argc, char **argv)
@@ -97,13 +78,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: kdfclient MODULE SLOT USERPIN\n");
         return 1;
     }
-    void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        printf("FAIL dlopen %s\n", dlerror());
-        return 3;
-    }
-    CK_RV (*getlist)(CK_FUNCTION_LIST **) = (CK_RV (*)(CK_FUNCTION_LIST **))dlsym(h, "C_GetFunctionList");
-    CHECK(getlist(&p), "C_GetFunctionList");
+    p = load_functions(open_module(argv[1]));
     CHECK(p->C_Initialize(NULL), "C_Initialize");
     CK_SLOT_ID slot = (CK_SLOT_ID)strtoul(argv[2], NULL, 10);
     CK_SESSION_HANDLE s;
@@ -242,8 +217,8 @@ int main(int argc, char **argv)
         && out.hClientMacSecret != out.hServerKey && out.hClientKey != out.hServerKey);
     value(s, "clientmac", out.hClientMacSecret);
     value(s, "serverkey", out.hServerKey);
-    hex("ivclient", ivClient, 16);
-    hex("ivserver", ivServer, 16);
+    print_hex("ivclient", ivClient, 16);
+    print_hex("ivserver", ivServer, 16);
     printf("\n");
     CK_SSL3_KEY_MAT_OUT noIvs = {0, 0, 0, 0, NULL, NULL};
     keyMat.pReturnedKeyMaterial = &noIvs;

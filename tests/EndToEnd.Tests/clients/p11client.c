@@ -25,55 +25,17 @@
  *
  * Exit status 0 on success; on a failing call prints "FAIL <function> rv=0x<rv>" and exits 2.
  */
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
-#include <p11-kit/pkcs11.h>
+#include "client.h"
 
 static CK_FUNCTION_LIST_PTR p11;
 static void *module_handle;
 
-/* CK_INTERFACE of PKCS#11 3.0 (p11-kit's 0.24 header predates it). */
-typedef struct {
-    CK_UTF8CHAR *pInterfaceName;
-    void *pFunctionList; /* starts with a CK_VERSION */
-    CK_FLAGS flags;
-} interface_t;
-
-#define CHECK(call, name)                                                          \
-    do {                                                                           \
-        CK_RV rv_ = (call);                                                        \
-        if (rv_ != CKR_OK) {                                                       \
-            printf("FAIL %s rv=0x%lx\n", name, (unsigned long)rv_);                \
-            fflush(stdout);                                                        \
-            exit(2);                                                               \
-        }                                                                          \
-    } while (0)
 
 static void load(const char *module)
 {
-    void *h = module_handle = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        printf("FAIL dlopen %s\n", dlerror());
-        exit(3);
-    }
-    CK_RV (*get)(CK_FUNCTION_LIST_PTR_PTR) = (CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR))dlsym(h, "C_GetFunctionList");
-    if (get == NULL) {
-        printf("FAIL dlsym C_GetFunctionList\n");
-        exit(3);
-    }
-    CHECK(get(&p11), "C_GetFunctionList");
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+    p11 = load_functions(module_handle = open_module(module));
 }
 
 static int cmd_count(CK_SLOT_ID slot)
@@ -134,23 +96,23 @@ static int cmd_init_timing(void)
 
 static int cmd_interfaces(void)
 {
-    CK_RV (*list)(interface_t *, CK_ULONG *) =
-        (CK_RV (*)(interface_t *, CK_ULONG *))dlsym(module_handle, "C_GetInterfaceList");
-    CK_RV (*get)(CK_UTF8CHAR *, CK_VERSION *, interface_t **, CK_FLAGS) =
-        (CK_RV (*)(CK_UTF8CHAR *, CK_VERSION *, interface_t **, CK_FLAGS))dlsym(module_handle, "C_GetInterface");
+    CK_RV (*list)(v3_interface *, CK_ULONG *) =
+        (CK_RV (*)(v3_interface *, CK_ULONG *))dlsym(module_handle, "C_GetInterfaceList");
+    CK_RV (*get)(CK_UTF8CHAR *, CK_VERSION *, v3_interface **, CK_FLAGS) =
+        (CK_RV (*)(CK_UTF8CHAR *, CK_VERSION *, v3_interface **, CK_FLAGS))dlsym(module_handle, "C_GetInterface");
     if (list == NULL || get == NULL) {
         printf("FAIL dlsym C_GetInterfaceList/C_GetInterface\n");
         return 2;
     }
     CK_ULONG n = 0;
     CHECK(list(NULL, &n), "C_GetInterfaceList(NULL)");
-    interface_t *items = calloc(n + 1, sizeof(interface_t));
+    v3_interface *items = calloc(n + 1, sizeof(v3_interface));
     CHECK(list(items, &n), "C_GetInterfaceList");
     for (CK_ULONG i = 0; i < n; i++) {
         CK_VERSION *v = (CK_VERSION *)items[i].pFunctionList;
         printf("interface name=%s version=%d.%d\n", (const char *)items[i].pInterfaceName, v->major, v->minor);
     }
-    interface_t *def = NULL, *old = NULL;
+    v3_interface *def = NULL, *old = NULL;
     CK_VERSION v240 = { 2, 40 };
     CHECK(get((CK_UTF8CHAR *)"PKCS 11", NULL, &def, 0), "C_GetInterface(default)");
     CHECK(get((CK_UTF8CHAR *)"PKCS 11", &v240, &old, 0), "C_GetInterface(2.40)");

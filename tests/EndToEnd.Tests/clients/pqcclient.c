@@ -1,32 +1,14 @@
 /*
  * pqcclient: PKCS#11 3.2 HashML-DSA signing with a context (CK_SIGN_ADDITIONAL_CONTEXT, CK_HASH_SIGN_ADDITIONAL_CONTEXT)
  * and RSA-OAEP key encapsulation, driven through the 3.2 function list of C_GetInterface("PKCS 11", {3,2}). Debian's
- * p11-kit pkcs11.h has no 3.x types, so the 3.2 pieces used here are declared below.
+ * p11-kit pkcs11.h has no 3.x types: client.h declares the function lists, the parameters used here are below.
  * Compiled by the tests with gcc against p11-kit's pkcs11.h (Debian libp11-kit-dev), -ldl.
  *
  *   pqcclient MODULE SLOT USERPIN    prints one line "name rv=0x.. ..." per check, then "DONE"
  *
  * Failures of set-up calls print "FAIL <call> rv=0x.." and exit 2.
  */
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <p11-kit/pkcs11.h>
-
-typedef struct {
-    CK_CHAR *pInterfaceName;
-    void *pFunctionList;
-    CK_FLAGS flags;
-} v3_interface;
-
-/* CK_FUNCTION_LIST_3_2: the 2.40 list, the 24 functions 3.0 adds (not called here), then the 3.2 additions. */
-typedef struct {
-    CK_FUNCTION_LIST base;
-    void *v30[24];
-    CK_RV (*C_EncapsulateKey)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_ATTRIBUTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_OBJECT_HANDLE *);
-    CK_RV (*C_DecapsulateKey)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_ATTRIBUTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_OBJECT_HANDLE *);
-} v32_function_list;
+#include "client.h"
 
 /* PKCS#11 3.2 (pkcs11t.h) */
 typedef struct {
@@ -46,25 +28,13 @@ typedef struct {
 #define V32_CKM_ML_DSA_KEY_PAIR_GEN 0x1CUL
 #define V32_CKM_HASH_ML_DSA 0x1FUL
 #define V32_CKM_HASH_ML_DSA_SHA256 0x24UL
-#define V32_CKA_PARAMETER_SET 0x61DUL
 #define V32_CKA_ENCAPSULATE 0x633UL
 #define V32_CKA_DECAPSULATE 0x634UL
 #define V32_CKP_ML_DSA_65 0x2UL
 #define V32_CKH_HEDGE_PREFERRED 0x0UL
 #define V32_CKH_HEDGE_REQUIRED 0x1UL
 #define V32_CKH_DETERMINISTIC_REQUIRED 0x2UL
-#define V32_CKF_ENCAPSULATE 0x10000000UL
-#define V32_CKF_DECAPSULATE 0x20000000UL
 
-#define CHECK(call, name)                                                          \
-    do {                                                                           \
-        CK_RV rv_ = (call);                                                        \
-        if (rv_ != CKR_OK) {                                                       \
-            printf("FAIL %s rv=0x%lx\n", name, (unsigned long)rv_);                \
-            fflush(stdout);                                                        \
-            exit(2);                                                               \
-        }                                                                          \
-    } while (0)
 
 static CK_FUNCTION_LIST *p;
 
@@ -88,22 +58,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: pqcclient MODULE SLOT USERPIN\n");
         return 1;
     }
-    void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        printf("FAIL dlopen %s\n", dlerror());
-        return 3;
-    }
-    CK_RV (*getif)(CK_UTF8CHAR *, CK_VERSION *, v3_interface **, CK_FLAGS) =
-        (CK_RV (*)(CK_UTF8CHAR *, CK_VERSION *, v3_interface **, CK_FLAGS))dlsym(h, "C_GetInterface");
-    if (getif == NULL) {
-        printf("FAIL dlsym C_GetInterface\n");
-        return 3;
-    }
-    CK_VERSION v32 = {3, 2};
-    v3_interface *iface = NULL;
-    CHECK(getif((CK_UTF8CHAR *)"PKCS 11", &v32, &iface, 0), "C_GetInterface(3.2)");
-    v32_function_list *g = (v32_function_list *)iface->pFunctionList;
-    p = &g->base;
+    v32_function_list *g = (v32_function_list *)load_interface(open_module(argv[1]), 3, 2);
+    p = &g->base30.base;
     CHECK(p->C_Initialize(NULL), "C_Initialize");
     CK_SLOT_ID slot = (CK_SLOT_ID)strtoul(argv[2], NULL, 10);
     CK_SESSION_HANDLE s;

@@ -1,73 +1,18 @@
 /*
  * v3client: the PKCS#11 3.0 functions of the module, driven through the 3.0 function list that
  * C_GetInterface("PKCS 11", {3,0}) returns (Pkcs11Interop 5.3.0 has no 3.0 API; Debian's p11-kit pkcs11.h
- * has no 3.0 types either, so the 3.0 tail of the list is declared here).
+ * has no 3.0 types either: client.h declares the 3.0 tail of the list).
  * Compiled by the tests with gcc against p11-kit's pkcs11.h (Debian libp11-kit-dev), -ldl.
  *
  *   v3client MODULE SLOT USERPIN    runs every check and prints one line "name rv=0x.. ..." per check, then "DONE"
  *
  * Failures of set-up calls print "FAIL <call> rv=0x.." and exit 2.
  */
-#include <dlfcn.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <p11-kit/pkcs11.h>
-
-typedef struct {
-    CK_CHAR *pInterfaceName;
-    void *pFunctionList;
-    CK_FLAGS flags;
-} v3_interface;
-
-/* CK_FUNCTION_LIST_3_0: the 2.40 list followed by the 3.0 additions (the ones used here, in spec order). */
-typedef struct {
-    CK_FUNCTION_LIST base;
-    CK_RV (*C_GetInterfaceList)(v3_interface *, CK_ULONG *);
-    CK_RV (*C_GetInterface)(CK_UTF8CHAR *, CK_VERSION *, v3_interface **, CK_FLAGS);
-    CK_RV (*C_LoginUser)(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR *, CK_ULONG, CK_UTF8CHAR *, CK_ULONG);
-    CK_RV (*C_SessionCancel)(CK_SESSION_HANDLE, CK_FLAGS);
-    CK_RV (*C_MessageEncryptInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
-    CK_RV (*C_EncryptMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
-    CK_RV (*C_EncryptMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG);
-    CK_RV (*C_EncryptMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_FLAGS);
-    CK_RV (*C_MessageEncryptFinal)(CK_SESSION_HANDLE);
-    CK_RV (*C_MessageDecryptInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
-    CK_RV (*C_DecryptMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
-    CK_RV (*C_DecryptMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG);
-    CK_RV (*C_DecryptMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_FLAGS);
-    CK_RV (*C_MessageDecryptFinal)(CK_SESSION_HANDLE);
-    CK_RV (*C_MessageSignInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
-    CK_RV (*C_SignMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
-    CK_RV (*C_SignMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG);
-    CK_RV (*C_SignMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG *);
-    CK_RV (*C_MessageSignFinal)(CK_SESSION_HANDLE);
-    CK_RV (*C_MessageVerifyInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
-    CK_RV (*C_VerifyMessage)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG);
-    CK_RV (*C_VerifyMessageBegin)(CK_SESSION_HANDLE, void *, CK_ULONG);
-    CK_RV (*C_VerifyMessageNext)(CK_SESSION_HANDLE, void *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_BYTE *, CK_ULONG);
-    CK_RV (*C_MessageVerifyFinal)(CK_SESSION_HANDLE);
-} v3_function_list;
-
-/* CK_FUNCTION_LIST_3_2: the 3.0 list followed by the 3.2 additions (pkcs11f.h of PKCS#11 3.2). */
-typedef struct {
-    v3_function_list base30;
-    CK_RV (*C_EncapsulateKey)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_ATTRIBUTE *, CK_ULONG, CK_BYTE *, CK_ULONG *, CK_OBJECT_HANDLE *);
-    CK_RV (*C_DecapsulateKey)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_ATTRIBUTE *, CK_ULONG, CK_BYTE *, CK_ULONG, CK_OBJECT_HANDLE *);
-    CK_RV (*C_VerifySignatureInit)(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE, CK_BYTE *, CK_ULONG);
-    CK_RV (*C_VerifySignature)(CK_SESSION_HANDLE, CK_BYTE *, CK_ULONG);
-    CK_RV (*C_VerifySignatureUpdate)(CK_SESSION_HANDLE, CK_BYTE *, CK_ULONG);
-    CK_RV (*C_VerifySignatureFinal)(CK_SESSION_HANDLE);
-    CK_RV (*C_GetSessionValidationFlags)(CK_SESSION_HANDLE, CK_ULONG, CK_FLAGS *);
-    void *C_AsyncComplete, *C_AsyncGetID, *C_AsyncJoin, *C_WrapKeyAuthenticated, *C_UnwrapKeyAuthenticated;
-} v32_function_list;
+#include "client.h"
 
 #define V32_CKM_ML_KEM_KEY_PAIR_GEN 0xFUL
 #define V32_CKM_ML_KEM 0x17UL
-#define V32_CKA_PARAMETER_SET 0x61DUL
 #define V32_CKP_ML_KEM_768 0x2UL
-#define V32_CKF_ENCAPSULATE 0x10000000UL
-#define V32_CKF_DECAPSULATE 0x20000000UL
 
 /* 3.0 per-message parameters and constants */
 typedef struct {
@@ -105,26 +50,11 @@ typedef struct {
 #define V3_CKM_CHACHA20_POLY1305 0x4021UL
 #define V3_CKF_MESSAGE_ENCRYPT 0x2UL
 
-static void hex(const char *label, const CK_BYTE *b, CK_ULONG n)
-{
-    printf(" %s=", label);
-    for (CK_ULONG i = 0; i < n; i++) printf("%02x", b[i]);
-}
-
 #define V3_CKF_FIND_OBJECTS 0x40UL
 
 static v3_function_list *f;
 static CK_FUNCTION_LIST *p;
 
-#define CHECK(call, name)                                                          \
-    do {                                                                           \
-        CK_RV rv_ = (call);                                                        \
-        if (rv_ != CKR_OK) {                                                       \
-            printf("FAIL %s rv=0x%lx\n", name, (unsigned long)rv_);                \
-            fflush(stdout);                                                        \
-            exit(2);                                                               \
-        }                                                                          \
-    } while (0)
 
 static CK_OBJECT_HANDLE secret(CK_SESSION_HANDLE s, CK_KEY_TYPE type, const CK_BYTE *value, CK_ULONG len, int cipher)
 {
@@ -149,21 +79,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: v3client MODULE SLOT USERPIN\n");
         return 1;
     }
-    void *h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        printf("FAIL dlopen %s\n", dlerror());
-        return 3;
-    }
-    CK_RV (*getif)(CK_UTF8CHAR *, CK_VERSION *, v3_interface **, CK_FLAGS) =
-        (CK_RV (*)(CK_UTF8CHAR *, CK_VERSION *, v3_interface **, CK_FLAGS))dlsym(h, "C_GetInterface");
-    if (getif == NULL) {
-        printf("FAIL dlsym C_GetInterface\n");
-        return 3;
-    }
-    CK_VERSION v30 = {3, 0};
-    v3_interface *iface = NULL;
-    CHECK(getif((CK_UTF8CHAR *)"PKCS 11", &v30, &iface, 0), "C_GetInterface");
-    f = (v3_function_list *)iface->pFunctionList;
+    f = (v3_function_list *)load_interface(open_module(argv[1]), 3, 0);
     p = &f->base;
     printf("interface version=%d.%d\n", p->version.major, p->version.minor);
 
@@ -355,7 +271,7 @@ int main(int argc, char **argv)
     ctLen = sizeof ct;
     rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
     printf("msg-gcm-nogen rv=0x%lx len=%lu", rv, ctLen);
-    hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    print_hex("iv", iv, 12), print_hex("ct", ct, ctLen), print_hex("tag", tag, 16), printf("\n");
     CK_BYTE ct1[32], tag1[16], iv1[12];
     memcpy(ct1, ct, 32), memcpy(tag1, tag, 16), memcpy(iv1, iv, 12);
 
@@ -367,7 +283,7 @@ int main(int argc, char **argv)
         ctLen = sizeof ct;
         rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
         printf("msg-gcm-counter%d rv=0x%lx len=%lu", m, rv, ctLen);
-        hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+        print_hex("iv", iv, 12), print_hex("ct", ct, ctLen), print_hex("tag", tag, 16), printf("\n");
     }
     /* counter XOR: the caller's 12 bytes with the counter (now 2) XORed into the last 64 bits */
     for (int i = 0; i < 12; i++) iv[i] = (CK_BYTE)(0x50 + i);
@@ -375,14 +291,14 @@ int main(int argc, char **argv)
     ctLen = sizeof ct;
     rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
     printf("msg-gcm-xor rv=0x%lx len=%lu", rv, ctLen);
-    hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    print_hex("iv", iv, 12), print_hex("ct", ct, ctLen), print_hex("tag", tag, 16), printf("\n");
     /* random: 96 random bits */
     memset(iv, 0, 12);
     gp.ulIvFixedBits = 0, gp.ivGenerator = V3_CKG_GENERATE_RANDOM;
     ctLen = sizeof ct;
     rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
     printf("msg-gcm-random rv=0x%lx len=%lu", rv, ctLen);
-    hex("iv", iv, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    print_hex("iv", iv, 12), print_hex("ct", ct, ctLen), print_hex("tag", tag, 16), printf("\n");
     /* misuse */
     gp.ulIvFixedBits = 96, gp.ivGenerator = V3_CKG_GENERATE;
     ctLen = sizeof ct;
@@ -480,7 +396,7 @@ int main(int argc, char **argv)
     ctLen = sizeof ct;
     rv = f->C_EncryptMessage(s, &cp, sizeof cp, aad, 20, data, 32, ct, &ctLen);
     printf("msg-ccm rv=0x%lx len=%lu", rv, ctLen);
-    hex("nonce", nonce, 13), hex("ct", ct, ctLen), hex("tag", mac2, 16), printf("\n");
+    print_hex("nonce", nonce, 13), print_hex("ct", ct, ctLen), print_hex("tag", mac2, 16), printf("\n");
     cp.ulDataLen = 31;
     CK_BYTE ctx[64];
     CK_ULONG ctxLen = sizeof ctx;
@@ -507,7 +423,7 @@ int main(int argc, char **argv)
     ctLen = sizeof ct;
     rv = f->C_EncryptMessage(s, &xp, sizeof xp, aad, 20, data, 32, ct, &ctLen);
     printf("msg-chacha rv=0x%lx len=%lu", rv, ctLen);
-    hex("nonce", nonce, 12), hex("ct", ct, ctLen), hex("tag", tag, 16), printf("\n");
+    print_hex("nonce", nonce, 12), print_hex("ct", ct, ctLen), print_hex("tag", tag, 16), printf("\n");
     rv = f->C_EncryptMessage(s, &gp, sizeof gp, aad, 20, data, 32, ct, &ctLen);
     printf("msg-chacha-gcm-param rv=0x%lx\n", rv);
     CHECK(f->C_MessageEncryptFinal(s), "C_MessageEncryptFinal");
@@ -579,7 +495,7 @@ int main(int argc, char **argv)
     sigLen = sizeof sig;
     rv = f->C_SignMessage(s, NULL, 0, data, 32, sig, &sigLen);
     printf("msg-ecdsa rv=0x%lx len=%lu", rv, sigLen);
-    hex("point", point, pt1[0].ulValueLen), hex("sig", sig, sigLen), printf("\n");
+    print_hex("point", point, pt1[0].ulValueLen), print_hex("sig", sig, sigLen), printf("\n");
     CK_BYTE ecSig[64];
     memcpy(ecSig, sig, 64);
     CHECK(f->C_SignMessageBegin(s, NULL, 0), "C_SignMessageBegin(ECDSA)");
@@ -587,7 +503,7 @@ int main(int argc, char **argv)
     sigLen = sizeof sig;
     rv = f->C_SignMessageNext(s, NULL, 0, data + 5, 27, sig, &sigLen);
     printf("msg-ecdsa-multipart rv=0x%lx len=%lu", rv, sigLen);
-    hex("sig", sig, sigLen), printf("\n");
+    print_hex("sig", sig, sigLen), printf("\n");
     CHECK(f->C_MessageSignFinal(s), "C_MessageSignFinal");
     CHECK(f->C_MessageVerifyInit(s, &ecdsa, ecPubKey), "C_MessageVerifyInit(ECDSA)");
     rv = f->C_VerifyMessage(s, NULL, 0, data, 32, ecSig, 64);
@@ -617,7 +533,7 @@ int main(int argc, char **argv)
     sigLen = sizeof sig;
     rv = f->C_SignMessageNext(s, NULL, 0, data + 16, 16, sig, &sigLen);
     printf("msg-pss rv=0x%lx len=%lu", rv, sigLen);
-    hex("modulus", modulus, mod1[0].ulValueLen), hex("sig", sig, sigLen), printf("\n");
+    print_hex("modulus", modulus, mod1[0].ulValueLen), print_hex("sig", sig, sigLen), printf("\n");
     CHECK(f->C_MessageSignFinal(s), "C_MessageSignFinal");
     CHECK(f->C_MessageVerifyInit(s, &pssMech, rsaPubKey), "C_MessageVerifyInit(PSS)");
     rv = f->C_VerifyMessage(s, NULL, 0, data, 32, sig, sigLen);
@@ -635,7 +551,7 @@ int main(int argc, char **argv)
     CHECK(p->C_GetAttributeValue(s, rsaPubKey, info2, 1), "C_GetAttributeValue(RSA CKA_PUBLIC_KEY_INFO)");
     CHECK(p->C_GetAttributeValue(s, rsaPrivKey, info3, 1), "C_GetAttributeValue(RSA private CKA_PUBLIC_KEY_INFO)");
     printf("public-key-info");
-    hex("ec", spki, info1[0].ulValueLen), hex("rsa", spki2, info2[0].ulValueLen);
+    print_hex("ec", spki, info1[0].ulValueLen), print_hex("rsa", spki2, info2[0].ulValueLen);
     printf(" rsa-private-same=%d\n", info3[0].ulValueLen == info2[0].ulValueLen && memcmp(spki2, spki3, info2[0].ulValueLen) == 0);
 
     /* ---- C_GetOperationState / C_SetOperationState (digests) ---- */
