@@ -322,4 +322,41 @@ public class PqcContextSpec
         var rsa = TemplateValidator.ForCreate(Set((CKA.CLASS, U(CKO.PUBLIC_KEY)), (CKA.KEY_TYPE, U(CKK.RSA)), (CKA.MODULUS, Enumerable.Repeat((byte)0xC5, 256).ToArray()), (CKA.PUBLIC_EXPONENT, [1, 0, 1])));
         Assert.True(rsa.IsTrue(CKA.ENCAPSULATE));
     }
+
+    [Fact]
+    public void Keys_stored_without_cka_encapsulate_or_cka_decapsulate_still_encapsulate()
+    {
+        // Keys from stores older than PKCS#11 3.2 have neither attribute: absent means the default, TRUE.
+        var (pubP, privP) = Mech(CKM.ML_KEM_KEY_PAIR_GEN).GenerateKeyPair(CKM.ML_KEM_KEY_PAIR_GEN, null, Set((CKA.PARAMETER_SET, U(CKP.ML_KEM_512))), new AttributeSet());
+        var pub = TemplateValidator.ForGenerated(Set((CKA.PARAMETER_SET, U(CKP.ML_KEM_512))), pubP, ObjectOrigin.GenerateKeyPair, CKM.ML_KEM_KEY_PAIR_GEN, null);
+        var priv = TemplateValidator.ForGenerated(Set(), privP, ObjectOrigin.GenerateKeyPair, CKM.ML_KEM_KEY_PAIR_GEN, null);
+        Assert.True(pub.Remove(CKA.ENCAPSULATE));
+        Assert.True(priv.Remove(CKA.DECAPSULATE));
+        Registry.TryGet(CKM.ML_KEM, out var kem, out _);
+        KeyUsage.Check(pub, CKA.ENCAPSULATE, CKM.ML_KEM, kem);
+        KeyUsage.Check(priv, CKA.DECAPSULATE, CKM.ML_KEM, kem);
+        var generic = Set((CKA.CLASS, U(CKO.SECRET_KEY)), (CKA.KEY_TYPE, U(CKK.GENERIC_SECRET)));
+        var (ct, sent) = Mech(CKM.ML_KEM).Encapsulate(CKM.ML_KEM, null, pub, generic);
+        Assert.Equal(sent.Get(CKA.VALUE), Mech(CKM.ML_KEM).Decapsulate(CKM.ML_KEM, null, priv, ct, generic).Get(CKA.VALUE));
+
+        // An RSA key pair the same, for RSA-OAEP.
+        var (rsaPubP, rsaPrivP) = Mech(CKM.RSA_PKCS_KEY_PAIR_GEN).GenerateKeyPair(CKM.RSA_PKCS_KEY_PAIR_GEN, null, Set((CKA.MODULUS_BITS, U(2048))), Set());
+        var rsaPub = TemplateValidator.ForGenerated(Set((CKA.MODULUS_BITS, U(2048))), rsaPubP, ObjectOrigin.GenerateKeyPair, CKM.RSA_PKCS_KEY_PAIR_GEN, null);
+        var rsaPriv = TemplateValidator.ForGenerated(Set(), rsaPrivP, ObjectOrigin.GenerateKeyPair, CKM.RSA_PKCS_KEY_PAIR_GEN, null);
+        rsaPub.Remove(CKA.ENCAPSULATE);
+        rsaPriv.Remove(CKA.DECAPSULATE);
+        Assert.False(rsaPub.Has(CKA.ENCAPSULATE) || rsaPriv.Has(CKA.DECAPSULATE));
+        Registry.TryGet(CKM.RSA_PKCS_OAEP, out var oaep, out _);
+        KeyUsage.Check(rsaPub, CKA.ENCAPSULATE, CKM.RSA_PKCS_OAEP, oaep);
+        KeyUsage.Check(rsaPriv, CKA.DECAPSULATE, CKM.RSA_PKCS_OAEP, oaep);
+
+        // FALSE still refuses, and the default applies to these two attributes only: an absent CKA_SIGN is not TRUE.
+        pub.SetBool(CKA.ENCAPSULATE, false);
+        priv.SetBool(CKA.DECAPSULATE, false);
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(pub, CKA.ENCAPSULATE, CKM.ML_KEM, kem)));
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(priv, CKA.DECAPSULATE, CKM.ML_KEM, kem)));
+        rsaPriv.Remove(CKA.SIGN);
+        Registry.TryGet(CKM.RSA_PKCS, out var pkcs, out _);
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(rsaPriv, CKA.SIGN, CKM.RSA_PKCS, pkcs)));
+    }
 }
