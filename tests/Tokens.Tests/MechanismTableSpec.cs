@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens.Mechanisms;
@@ -20,19 +19,12 @@ public sealed class MechanismTableSpec
         (CKF.UNWRAP, "unwrap"), (CKF.DERIVE, "derive"), (CKF.ENCAPSULATE, "encapsulate"), (CKF.DECAPSULATE, "decapsulate"),
     ];
 
-    /// <summary>CKM_ names by value (the first name declared wins where the headers give aliases).</summary>
-    private static Dictionary<ulong, string> Names()
-    {
-        var names = new Dictionary<ulong, string>();
-        foreach (var f in typeof(CKM).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
-            names.TryAdd((ulong)f.GetRawConstantValue()!, "CKM_" + f.Name);
-        return names;
-    }
+    /// <summary>The CKM_ name of a mechanism (CkNames: the first name declared wins where the headers give aliases), or null.</summary>
+    private static string? Name(ulong type) => CkNames.Mechanism(type) is var n && n.StartsWith("CKM_", StringComparison.Ordinal) ? n : null;
 
     internal static string Render()
     {
         var registry = MechanismRegistry.CreateDefault();
-        var names = Names();
         var sb = new StringBuilder();
         sb.AppendLine("# Soft token mechanisms");
         sb.AppendLine();
@@ -48,7 +40,7 @@ public sealed class MechanismTableSpec
         {
             Assert.True(registry.TryGet(type, out var info, out _));
             var functions = string.Join(", ", Functions.Where(f => (info.Flags & f.Flag) != 0).Select(f => f.Name));
-            var name = names.TryGetValue(type, out var n) ? n : $"0x{type:X}";
+            var name = Name(type) ?? $"0x{type:X}";
             sb.AppendLine($"| {name} | 0x{type:X} | {functions} | {info.MinKeySize} | {info.MaxKeySize} |");
         }
 
@@ -72,10 +64,9 @@ public sealed class MechanismTableSpec
     public void Every_registered_mechanism_has_a_name_and_at_least_one_function()
     {
         var registry = MechanismRegistry.CreateDefault();
-        var names = Names();
         foreach (var type in registry.Types)
         {
-            Assert.True(names.ContainsKey(type), $"mechanism 0x{type:X} has no CKM_ constant");
+            Assert.True(Name(type) is not null, $"mechanism 0x{type:X} has no CKM_ constant");
             Assert.True(registry.TryGet(type, out var info, out _));
             Assert.True(Functions.Any(f => (info.Flags & f.Flag) != 0), $"mechanism 0x{type:X} offers no function");
         }

@@ -12,7 +12,9 @@ namespace OpenCryptokiActors.Tokens.Tests;
 /// PKCS#11 3.2 ML-DSA and SLH-DSA with CK_SIGN_ADDITIONAL_CONTEXT / CK_HASH_SIGN_ADDITIONAL_CONTEXT (context, hedging),
 /// the HashML-DSA and HashSLH-DSA mechanisms, and RSA-OAEP key encapsulation. Known answers: NIST ACVP ML-DSA vectors
 /// (tests/testdata/pqc-acvp-vectors.txt): a pure signature with a 255-byte context, verified as published, and a
-/// deterministic HashML-DSA SHA3-224 signature, verified and reproduced byte for byte from the published private key; our
+/// deterministic HashML-DSA SHA3-224 signature, verified and reproduced byte for byte from the published private key;
+/// ACVP SLH-DSA keyGen (SHA2-128f, SHAKE-128f: the published seeds sign under the published public key) and ML-KEM-512
+/// encapDecap (the published dk decapsulates the published ciphertext to the published K); our
 /// deterministic pre-hash signatures also equal those of BouncyCastle's own HashML-DSA / HashSLH-DSA parameter sets
 /// (SHA-512, SHA-256), which need no reflection.
 /// </summary>
@@ -53,6 +55,47 @@ public class PqcContextSpec
         Assert.True(v.Final(sig));
         Assert.False(Verify(CKM.ML_DSA, null, pub, msg, sig));
         Assert.False(Verify(CKM.ML_DSA, Ctx(CKH.HEDGE_PREFERRED, ctx[1..]), pub, msg, sig));
+    }
+
+    [Theory]
+    [InlineData("acvp_slhdsa_sha2_128f_keygen", CKP.SLH_DSA_SHA2_128F)]
+    [InlineData("acvp_slhdsa_shake_128f_keygen", CKP.SLH_DSA_SHAKE_128F)]
+    public void Acvp_slh_dsa_key_gen_seeds_give_the_published_public_key(string name, ulong set)
+    {
+        // FIPS 205 keeps the seeds in the private key (SK.seed || SK.prf || PK.seed || PK.root). A signature is built
+        // only from the seeds, and verifying it recomputes PK.root from them: it verifies under the published public
+        // key exactly when the token's hypertree over the published seeds has the published root.
+        var sk = Acvp[name + "_sk"];
+        var pk = Acvp[name + "_pk"];
+        Assert.Equal(sk[..48], Acvp[name + "_skseed"].Concat(Acvp[name + "_skprf"]).Concat(Acvp[name + "_pkseed"]).ToArray());
+        var priv = TemplateValidator.ForCreate(Set((CKA.CLASS, U(CKO.PRIVATE_KEY)), (CKA.KEY_TYPE, U(CKK.SLH_DSA)),
+            (CKA.PARAMETER_SET, U(set)), (CKA.VALUE, sk), (CKA.SIGN, B(true))));
+        var pub = Public(CKK.SLH_DSA, set, pk);
+
+        var sig = Sign(CKM.SLH_DSA, Ctx(CKH.DETERMINISTIC_REQUIRED, S("ctx")), priv, S("message"));
+        Assert.Equal(17088, sig.Length);
+        Assert.True(Verify(CKM.SLH_DSA, Ctx(CKH.HEDGE_PREFERRED, S("ctx")), pub, S("message"), sig));
+
+        // Another root (the last byte of PK.root changed) does not accept it.
+        var otherRoot = (byte[])pk.Clone();
+        otherRoot[^1] ^= 1;
+        Assert.False(Verify(CKM.SLH_DSA, Ctx(CKH.HEDGE_PREFERRED, S("ctx")), Public(CKK.SLH_DSA, set, otherRoot), S("message"), sig));
+    }
+
+    [Fact]
+    public void Acvp_ml_kem_512_decapsulation_of_the_published_ciphertext_gives_the_published_secret()
+    {
+        var priv = TemplateValidator.ForCreate(Set((CKA.CLASS, U(CKO.PRIVATE_KEY)), (CKA.KEY_TYPE, U(CKK.ML_KEM)),
+            (CKA.PARAMETER_SET, U(CKP.ML_KEM_512)), (CKA.VALUE, Acvp["acvp_mlkem512_dk"]), (CKA.DECAPSULATE, B(true))));
+        var generic = Set((CKA.CLASS, U(CKO.SECRET_KEY)), (CKA.KEY_TYPE, U(CKK.GENERIC_SECRET)), (CKA.VALUE_LEN, U(32)));
+        var ct = Acvp["acvp_mlkem512_c"];
+        Assert.Equal(Acvp["acvp_mlkem512_k"], Mech(CKM.ML_KEM).Decapsulate(CKM.ML_KEM, null, priv, ct, generic).Get(CKA.VALUE));
+
+        // A changed ciphertext is implicitly rejected: another secret, no error (FIPS 203 Algorithm 18).
+        ct[0] ^= 1;
+        var rejected = Mech(CKM.ML_KEM).Decapsulate(CKM.ML_KEM, null, priv, ct, generic).Get(CKA.VALUE);
+        Assert.Equal(32, rejected!.Length);
+        Assert.NotEqual(Acvp["acvp_mlkem512_k"], rejected);
     }
 
     [Fact]
@@ -278,5 +321,42 @@ public class PqcContextSpec
 
         var rsa = TemplateValidator.ForCreate(Set((CKA.CLASS, U(CKO.PUBLIC_KEY)), (CKA.KEY_TYPE, U(CKK.RSA)), (CKA.MODULUS, Enumerable.Repeat((byte)0xC5, 256).ToArray()), (CKA.PUBLIC_EXPONENT, [1, 0, 1])));
         Assert.True(rsa.IsTrue(CKA.ENCAPSULATE));
+    }
+
+    [Fact]
+    public void Keys_stored_without_cka_encapsulate_or_cka_decapsulate_still_encapsulate()
+    {
+        // Keys from stores older than PKCS#11 3.2 have neither attribute: absent means the default, TRUE.
+        var (pubP, privP) = Mech(CKM.ML_KEM_KEY_PAIR_GEN).GenerateKeyPair(CKM.ML_KEM_KEY_PAIR_GEN, null, Set((CKA.PARAMETER_SET, U(CKP.ML_KEM_512))), new AttributeSet());
+        var pub = TemplateValidator.ForGenerated(Set((CKA.PARAMETER_SET, U(CKP.ML_KEM_512))), pubP, ObjectOrigin.GenerateKeyPair, CKM.ML_KEM_KEY_PAIR_GEN, null);
+        var priv = TemplateValidator.ForGenerated(Set(), privP, ObjectOrigin.GenerateKeyPair, CKM.ML_KEM_KEY_PAIR_GEN, null);
+        Assert.True(pub.Remove(CKA.ENCAPSULATE));
+        Assert.True(priv.Remove(CKA.DECAPSULATE));
+        Registry.TryGet(CKM.ML_KEM, out var kem, out _);
+        KeyUsage.Check(pub, CKA.ENCAPSULATE, CKM.ML_KEM, kem);
+        KeyUsage.Check(priv, CKA.DECAPSULATE, CKM.ML_KEM, kem);
+        var generic = Set((CKA.CLASS, U(CKO.SECRET_KEY)), (CKA.KEY_TYPE, U(CKK.GENERIC_SECRET)));
+        var (ct, sent) = Mech(CKM.ML_KEM).Encapsulate(CKM.ML_KEM, null, pub, generic);
+        Assert.Equal(sent.Get(CKA.VALUE), Mech(CKM.ML_KEM).Decapsulate(CKM.ML_KEM, null, priv, ct, generic).Get(CKA.VALUE));
+
+        // An RSA key pair the same, for RSA-OAEP.
+        var (rsaPubP, rsaPrivP) = Mech(CKM.RSA_PKCS_KEY_PAIR_GEN).GenerateKeyPair(CKM.RSA_PKCS_KEY_PAIR_GEN, null, Set((CKA.MODULUS_BITS, U(2048))), Set());
+        var rsaPub = TemplateValidator.ForGenerated(Set((CKA.MODULUS_BITS, U(2048))), rsaPubP, ObjectOrigin.GenerateKeyPair, CKM.RSA_PKCS_KEY_PAIR_GEN, null);
+        var rsaPriv = TemplateValidator.ForGenerated(Set(), rsaPrivP, ObjectOrigin.GenerateKeyPair, CKM.RSA_PKCS_KEY_PAIR_GEN, null);
+        rsaPub.Remove(CKA.ENCAPSULATE);
+        rsaPriv.Remove(CKA.DECAPSULATE);
+        Assert.False(rsaPub.Has(CKA.ENCAPSULATE) || rsaPriv.Has(CKA.DECAPSULATE));
+        Registry.TryGet(CKM.RSA_PKCS_OAEP, out var oaep, out _);
+        KeyUsage.Check(rsaPub, CKA.ENCAPSULATE, CKM.RSA_PKCS_OAEP, oaep);
+        KeyUsage.Check(rsaPriv, CKA.DECAPSULATE, CKM.RSA_PKCS_OAEP, oaep);
+
+        // FALSE still refuses, and the default applies to these two attributes only: an absent CKA_SIGN is not TRUE.
+        pub.SetBool(CKA.ENCAPSULATE, false);
+        priv.SetBool(CKA.DECAPSULATE, false);
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(pub, CKA.ENCAPSULATE, CKM.ML_KEM, kem)));
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(priv, CKA.DECAPSULATE, CKM.ML_KEM, kem)));
+        rsaPriv.Remove(CKA.SIGN);
+        Registry.TryGet(CKM.RSA_PKCS, out var pkcs, out _);
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(rsaPriv, CKA.SIGN, CKM.RSA_PKCS, pkcs)));
     }
 }

@@ -10,6 +10,8 @@ namespace OpenCryptokiActors.Actors.Applications;
 /// /user/applications: one child per connected process. Replaces openCryptoki's process table and its
 /// garbage collector: a child stops with its connection, and its sessions with it. Keeps the latest slot table
 /// (from the slot manager, when given one) for new children and passes every change and token event to all of them.
+/// Its other child, the DeadLetterReplier, is no application: counts, lists and slot-table changes go to the
+/// application children only.
 /// </summary>
 public sealed class ApplicationsActor : ReceiveActor
 {
@@ -44,19 +46,19 @@ public sealed class ApplicationsActor : ReceiveActor
         {
             if (_idOf.Remove(t.ActorRef, out var id)) _apps.Remove(id);
         });
-        Receive<GetCount>(_ => Sender.Tell(Context.GetChildren().Count()));
+        Receive<GetCount>(_ => Sender.Tell(_apps.Count));
         Receive<SlotTableChanged>(changed =>
         {
             _slots = changed.Table;
-            foreach (var child in Context.GetChildren()) child.Tell(changed);
+            foreach (var app in _idOf.Keys) app.Tell(changed);
         });
         Receive<TokenChanged>(t =>
         {
             if (!_slots.Slots.ContainsKey(t.SlotId)) return;
             var changed = new SlotTableChanged(_slots, [t.SlotId]);
-            foreach (var child in Context.GetChildren()) child.Tell(changed);
+            foreach (var app in _idOf.Keys) app.Tell(changed);
         });
-        Receive<ListApplications>(_ => Gather(Context.GetChildren().ToList()).PipeTo(Sender));
+        Receive<ListApplications>(_ => Gather(_idOf.Keys.ToList()).PipeTo(Sender));
         slotManager?.Tell(new SlotManagerProtocol.SubscribeSlotTable(Self));
     }
 
