@@ -24,7 +24,7 @@
 # PostgreSQL the filling daemon's connection string adds Options=-c synchronous_commit=off (commits return once the WAL
 # is written, not flushed: the fill no longer waits for the disk ~20 ms per write). Before recovery and the create
 # case the daemon is restarted with the ordinary, durable connection string. SEED=durable: 8 processes, flushed commits.
-# (`ock token restore` cannot seed a large token: its admin request frame is limited to 1 MiB, see bench/README.md.)
+# (`ock token restore` cannot seed a million objects: its one journal write outlasts the journal's 10 s circuit breaker, bench/README.md.)
 set -euo pipefail
 
 while [ $# -gt 0 ]; do
