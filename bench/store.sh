@@ -7,6 +7,8 @@
 #   SIZES=1000,100000,1000000 bench/store.sh
 #   OCK_MODULE=... OCK_SLOTD=... SKIP_BUILD=1 BACKENDS=sqlite bench/store.sh
 #   KEEP_LOG=1 ...                          # keep the daemon log (bench/results/store-<stamp>-slotd.log); kept anyway on failure
+#   SEED=durable ...                        # fill the token as before (8 processes, every commit flushed); default SEED=fast
+#   SOFTHSM=0 ...                           # without the SoftHSM2 cases
 #
 # Builds (unless SKIP_BUILD=1 or OCK_MODULE/OCK_SLOTD are given) the module (NativeAOT) and ock-slotd
 # (Release) into bench/.out-store, and the driver bench/storebench.c. PostgreSQL: scripts/postgres.sh
@@ -16,6 +18,13 @@
 # After the largest size, the daemon is stopped and started again: "recovery" is the time from its start to the
 # first answered C_FindObjects of the newest object (snapshot + journal tail replayed), "rss" its resident memory
 # (VmRSS, and the peak VmHWM) once it answers.
+#
+# Seeding (SEED=fast, the default): the token is filled through C_CreateObject as always (the same objects, events,
+# snapshots), by POPULATE_PROCS=32 processes so the daemon's group commit takes ~32 objects per journal write; on
+# PostgreSQL the filling daemon's connection string adds Options=-c synchronous_commit=off (commits return once the WAL
+# is written, not flushed: the fill no longer waits for the disk ~20 ms per write). Before recovery and the create
+# case the daemon is restarted with the ordinary, durable connection string. SEED=durable: 8 processes, flushed commits.
+# (`ock token restore` cannot seed a million objects: its one journal write outlasts the journal's 10 s circuit breaker, bench/README.md.)
 set -euo pipefail
 
 while [ $# -gt 0 ]; do
@@ -36,7 +45,8 @@ procs=${PROCS:-1,2,8}
 backends=${BACKENDS:-sqlite,postgresql}
 secs=${SECONDS_PER_CASE:-5}
 iter=${FIND_ITER:-2000}
-populate_procs=${POPULATE_PROCS:-8}
+seed=${SEED:-fast}
+case "$seed" in fast) populate_procs=${POPULATE_PROCS:-32} ;; durable) populate_procs=${POPULATE_PROCS:-8} ;; *) echo "SEED=fast|durable" >&2; exit 64 ;; esac
 # a snapshot writes the whole token; the daemon's snapshot-tail-ratio keeps filling a big token linear whatever this is
 snapshot_every=${SNAPSHOT_EVERY:-100000}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -89,6 +99,7 @@ stop_slotd() {
     echo
     echo "$(nproc) CPU, $(uname -r); find: C_FindObjectsInit(CKA_LABEL) + C_FindObjects + C_FindObjectsFinal, $iter lookups of random labels;"
     echo "create: C_GenerateKey(CKM_AES_KEY_GEN, 256-bit, CKA_TOKEN/CKA_PRIVATE/CKA_SENSITIVE = TRUE) for $secs s per process count, one process per session."
+    echo "populate: public CKO_DATA token objects through C_CreateObject, $populate_procs processes, seed=$seed$([ "$seed" = fast ] && echo " (PostgreSQL fill: synchronous_commit=off; recovery and create: durable)")."
     echo
     echo "| module | store | case | result |"
     echo "|---|---|---|---|"
@@ -96,27 +107,33 @@ stop_slotd() {
 
 for backend in ${backends//,/ }; do
     rm -rf "$work/lib" "$work/run"; mkdir -p "$work/lib" "$work/run"
-    store=""
+    store="" fill_store=""
     if [ "$backend" = postgresql ]; then
         admin=$("$repo/scripts/postgres.sh" | tail -1)
         db="ock_bench_$(date +%s)"
         su postgres -c "psql -qtAX -c 'CREATE DATABASE $db OWNER ock'"
         cs="${admin/Database=ock_test/Database=$db}"
         store="store { provider-name = \"PostgreSQL.15\", connection-string = \"$cs\" }"
+        fill_store=$store
+        [ "$seed" = fast ] && fill_store="store { provider-name = \"PostgreSQL.15\", connection-string = \"$cs;Options=-c synchronous_commit=off\" }"
     fi
-    cat >"$work/opencryptoki.conf" <<EOF
+    write_conf() { # file store-block
+        cat >"$1" <<EOF
 opencryptoki {
   data-dir = "$work/lib"
   socket = "$work/run/slotd.socket"
   pid-file = "$work/run/slotd.pid"
   admin.socket = ""
   snapshot-every = $snapshot_every
-  $store
+  $2
   slots = [ { id = 0, token-type = soft, token-name = bench, description = "store bench", max-login-failures = 0 } ]
 }
 akka.loglevel = WARNING
 EOF
-    run_slotd "$work/opencryptoki.conf"
+    }
+    write_conf "$work/opencryptoki.conf" "$store"
+    write_conf "$work/fill.conf" "$fill_store"
+    run_slotd "$work/fill.conf"
     export OPENCRYPTOKI_ACTORS_SOCKET="$work/run/slotd.socket"
     pkcs11-tool --module "$module" --slot 0 --init-token --label bench --so-pin "$SO_PIN" >/dev/null
     pkcs11-tool --module "$module" --slot 0 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >/dev/null
@@ -148,7 +165,7 @@ EOF
 done
 
 softhsm=/usr/lib/softhsm/libsofthsm2.so
-if [ -f "$softhsm" ] && command -v softhsm2-util >/dev/null; then
+if [ "${SOFTHSM:-1}" != 0 ] && [ -f "$softhsm" ] && command -v softhsm2-util >/dev/null; then
     mkdir -p "$work/softhsm"
     echo "directories.tokendir = $work/softhsm" >"$work/softhsm2.conf"
     export SOFTHSM2_CONF="$work/softhsm2.conf"

@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.TestKit;
+using OpenCryptokiActors.Actors.Persistence;
 using OpenCryptokiActors.Actors.Tokens;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
@@ -283,5 +284,61 @@ public sealed class FailedWriteSpec
         using var db = store.Open();
         Assert.Empty(OpenCryptokiActors.Cryptoki.Audit.AuditJournal.Verify(OpenCryptokiActors.Cryptoki.Audit.AuditJournal.ReadRows(db),
             OpenCryptokiActors.Cryptoki.Audit.AuditJournal.ReadSnapshotHeads(db)));
+    }
+
+    /// <summary>
+    /// A restore is one journal write of the whole token. When that write fails (a million objects ran into the journal's 10 s
+    /// circuit breaker) the token stops as after any failed write, and `ock token restore` waited for the admin timeout; now the
+    /// restore is answered with the failure, and the token, back uninitialised, takes the same backup once the store works.
+    /// </summary>
+    [Fact]
+    public async Task A_restore_whose_journal_write_fails_is_answered_with_the_failure_and_the_token_takes_it_again_later()
+    {
+        using var store = StoreBackends.Create("sqlite");
+        var system = ActorSystem.Create("failed-restore", ConfigurationFactory.ParseString(TestJournalConfig).WithFallback(store.Config));
+        try
+        {
+            var (apps, token) = await store.StartAsync(system);
+            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(60));
+            var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(system).JournalFor(null));
+            var backup = TokenEventSerializer.EncodeBackup(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32),
+                LargeTokenSnapshotSpec.BigToken(50));
+            var restore = new TokenProtocol.ImportState(TokenEventSerializer.BackupManifest, backup, 1, 0);
+
+            await journal.OnWrite.Fail();
+            var failed = await token.Ask<TokenProtocol.ImportedState>(restore, TimeSpan.FromSeconds(10));
+            Assert.False(failed.Ok);
+            Assert.Contains("journal write of the restored token failed", failed.Message);
+
+            // the slot starts the token again (uninitialised: C_OpenSession would answer CKR_TOKEN_NOT_RECOGNIZED), it recovers
+            await journal.OnWrite.Pass();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            IActorRef back;
+            while (true)
+            {
+                try
+                {
+                    back = await CurrentToken(system);
+                    await back.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(5));
+                    break;
+                }
+                catch (Exception e) when (e is ActorNotFoundException or AskTimeoutException && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(200);
+                }
+            }
+
+            Assert.Equal(0, (await Stats(back)).Objects);
+            var done = await back.Ask<TokenProtocol.ImportedState>(restore, TimeSpan.FromSeconds(30));
+            Assert.True(done.Ok, done.Message);
+            Assert.Equal(50, (await Stats(back)).Objects);
+            var c = await ClientHarness.ConnectAsync(apps);
+            var s = c.OpenSession(0);
+            Assert.Equal([50UL], FindLabel(c, s, "big-49"));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
     }
 }

@@ -21,12 +21,12 @@ public sealed class LargeTokenSnapshotSpec
 {
     private const int Objects = 20_000;
 
-    /// <summary>A token of <see cref="Objects"/> public data objects, as `ock token restore` hands it over.</summary>
-    private static TokenSnapshot BigToken()
+    /// <summary>A token of <paramref name="count"/> public data objects, as `ock token restore` hands it over.</summary>
+    internal static TokenSnapshot BigToken(int count = Objects)
     {
         var so = PinCrypto.Wrap(PinCrypto.NewMasterKey(), "so-secret"u8, 1000);
-        var objects = new List<KeyValuePair<ulong, AttributeSet>>(Objects);
-        for (var i = 0; i < Objects; i++)
+        var objects = new List<KeyValuePair<ulong, AttributeSet>>(count);
+        for (var i = 0; i < count; i++)
         {
             var a = new AttributeSet();
             a.SetULong(CKA.CLASS, CKO.DATA);
@@ -40,7 +40,7 @@ public sealed class LargeTokenSnapshotSpec
             objects.Add(new((ulong)i + 1, a));
         }
 
-        return new TokenSnapshot(true, "big", so, null, 0, 0, Objects + 1, objects);
+        return new TokenSnapshot(true, "big", so, null, 0, 0, (ulong)count + 1, objects);
     }
 
     /// <param name="journalTimeout">The journal's circuit-breaker call-timeout: a journal write that takes longer fails (CKR_DEVICE_ERROR).</param>

@@ -119,7 +119,8 @@ public sealed class AdminServer : IDisposable
                 var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
                 var id = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
                 var op = (AdminOp)BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8));
-                if (length < Frame.RequestHeaderSize - 4 || length > 1024 * 1024) return;
+                // before the Hello has admitted the peer a request is small; an admin's may carry a whole token (TokenRestore)
+                if (length < Frame.RequestHeaderSize - 4 || length > (admin ? Frame.MaxFrameLength : 1024 * 1024)) return;
                 var payload = new byte[length - (Frame.RequestHeaderSize - 4)];
                 if (!ReadExactly(socket, payload)) return;
                 using var w = new WireWriter();

@@ -55,6 +55,8 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     private bool _batchExclusive;
     private int _inFlightCursor;
     private bool _writing;
+    /// <summary>Who waits for a restore being journaled (one write of the whole token): answered also when that write fails.</summary>
+    private IActorRef? _importWaiter;
     private bool _collecting;
     private bool _batchFailed;
     private byte[] _chainHead = AuditRecord.Genesis;
@@ -1379,6 +1381,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         }
 
         _writing = true;
+        _importWaiter = sender;
         var remaining = audited.Count;
         PersistAll(audited, e =>
         {
@@ -1386,6 +1389,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
             _eventsSinceSnapshot++;
             if (--remaining > 0) return;
             _writing = false;
+            _importWaiter = null;
             _log.Info("token {0} (slot {1}) restored from a backup: {2} objects", _slot.TokenName, _slot.Id, _state.Objects.Count);
             Anchor();
             sender.Tell(new ImportedState(true, $"restored token '{s.Label}' with {s.Objects.Count} object(s) into slot {_slot.Id}"));
@@ -1524,6 +1528,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         }
 
         FailRekeyWaiters("the journal write failed");
+        // a restore is one journal write of the whole token: its caller learns that it failed instead of waiting for its timeout
+        _importWaiter?.Tell(new ImportedState(false, $"the journal write of the restored token failed ({cause.GetType().Name}: {cause.Message}): not restored"));
+        _importWaiter = null;
 
         _inFlight.Clear();
         _batch.Clear();
