@@ -1241,6 +1241,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         _log.Info("token {0}: snapshot at sequence {1} ({2} objects) saved in {3:F1} s", _slot.TokenName, m.Metadata.SequenceNr, _state.Objects.Count,
             System.Diagnostics.Stopwatch.GetElapsedTime(_snapshotStarted).TotalSeconds);
         if (m.Metadata.SequenceNr > 1) DeleteSnapshots(new SnapshotSelectionCriteria(m.Metadata.SequenceNr - 1));
+        // the events that came while this one was being written may already make the next one due: a token that then goes
+        // quiet must not wait for another write to get it
+        MaybeSnapshot();
     }
 
     private void SnapshotFailed(SaveSnapshotFailure f)
