@@ -43,6 +43,14 @@ public sealed class Pkcs11UriSpec
     public void Rejects_malformed_uris(string text) => Assert.Throws<UsageException>(() => Pkcs11Uri.Parse(text));
 
     [Fact]
+    public void A_refused_uri_is_shown_without_its_pin_value()
+    {
+        var e = Assert.Throws<UsageException>(() => Pkcs11Uri.Parse("pkcs11:token=t;bogus=1?pin-value=s3cr3t-pin&module-name=m"));
+        Assert.DoesNotContain("s3cr3t-pin", e.Message);
+        Assert.Contains("pin-value=***", e.Message);
+    }
+
+    [Fact]
     public void Attribute_flags_parse_names_negations_and_values()
     {
         var flags = Attrs.ParseFlags(["sign,!extractable", "private=false", "CKA_WRAP"]);

@@ -31,7 +31,7 @@ public sealed class Pkcs11Uri
     /// </summary>
     public static Pkcs11Uri Parse(string text)
     {
-        if (!IsUri(text)) throw new UsageException($"not a PKCS#11 URI (must start with '{Scheme}'): {text}");
+        if (!IsUri(text)) throw new UsageException($"not a PKCS#11 URI (must start with '{Scheme}'): {Shown(text)}");
         Net.Pkcs11Interop.Common.Pkcs11Uri parsed;
         try
         {
@@ -41,12 +41,12 @@ public sealed class Pkcs11Uri
                                        or ArgumentException or OverflowException)
         {
             // Pkcs11Interop 5.3 throws IndexOutOfRangeException for a percent sign too near the end ("%0").
-            throw new UsageException($"{(e is Net.Pkcs11Interop.Common.Pkcs11UriException ? e.Message : "malformed attribute value")} in {text}");
+            throw new UsageException($"{(e is Net.Pkcs11Interop.Common.Pkcs11UriException ? e.Message : "malformed attribute value")} in {Shown(text)}");
         }
         if (parsed.UnknownPathAttributes.Keys.FirstOrDefault(k => !k.StartsWith("x-", StringComparison.Ordinal)) is { } badPath)
-            throw new UsageException($"unknown path attribute '{badPath}' in {text}");
+            throw new UsageException($"unknown path attribute '{badPath}' in {Shown(text)}");
         if (parsed.UnknownQueryAttributes.Keys.FirstOrDefault(k => !k.StartsWith("x-", StringComparison.Ordinal)) is { } badQuery)
-            throw new UsageException($"unknown query attribute '{badQuery}' in {text}");
+            throw new UsageException($"unknown query attribute '{badQuery}' in {Shown(text)}");
 
         var uri = new Pkcs11Uri();
         foreach (var (name, value) in new[]
@@ -70,6 +70,10 @@ public sealed class Pkcs11Uri
         foreach (var (name, values) in parsed.UnknownQueryAttributes) uri.SetQuery(name, values.LastOrDefault() ?? "");
         return uri;
     }
+
+    /// <summary>The URI as an error message may show it: a pin-value's PIN replaced by "***".</summary>
+    private static string Shown(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, "(?i)(pin-value=)[^&]*", "$1***");
 
     private static string Encode(ReadOnlySpan<byte> value, bool all)
     {
