@@ -44,21 +44,9 @@ public sealed class LargeTokenSnapshotSpec
     }
 
     /// <param name="journalTimeout">The journal's circuit-breaker call-timeout: a journal write that takes longer fails (CKR_DEVICE_ERROR).</param>
-    private static async Task<T> WithDaemon<T>(StoreUnderTest store, string name, string journalTimeout, Func<IActorRef, IActorRef, Task<T>> body)
-    {
-        var system = ActorSystem.Create(name, ConfigurationFactory.ParseString($"akka.persistence.journal.sql.circuit-breaker.call-timeout = {journalTimeout}")
-            .WithFallback(store.Config));
-        try
-        {
-            var (applications, token) = await store.StartAsync(system);
-            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(120));
-            return await body(applications, token);
-        }
-        finally
-        {
-            await system.Terminate();
-        }
-    }
+    private static Task<T> WithDaemon<T>(StoreUnderTest store, string name, string journalTimeout, Func<IActorRef, IActorRef, Task<T>> body) =>
+        store.WithDaemonAsync(name, body, ConfigurationFactory.ParseString($"akka.persistence.journal.sql.circuit-breaker.call-timeout = {journalTimeout}"),
+            readySeconds: 120);
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]

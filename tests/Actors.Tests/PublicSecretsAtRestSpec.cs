@@ -62,20 +62,8 @@ public sealed class PublicSecretsAtRestSpec
 
     private static string DataDir(StoreUnderTest store) => store.Config.GetString("opencryptoki.data-dir");
 
-    private static async Task<T> Run<T>(StoreUnderTest store, string name, Func<ClientHarness, IActorRef, Task<T>> body)
-    {
-        var system = ActorSystem.Create(name, store.Config);
-        try
-        {
-            var (apps, token) = await store.StartAsync(system);
-            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(60));
-            return await body(await ClientHarness.ConnectAsync(apps), token);
-        }
-        finally
-        {
-            await system.Terminate();
-        }
-    }
+    private static Task<T> Run<T>(StoreUnderTest store, string name, Func<ClientHarness, IActorRef, Task<T>> body) =>
+        store.WithDaemonAsync(name, async (apps, token) => await body(await ClientHarness.ConnectAsync(apps), token));
 
     /// <summary>Every byte of every journal and snapshot row, as the database returns them (all columns).</summary>
     private static List<(string Where, byte[] Bytes)> StoredRows(StoreUnderTest store)

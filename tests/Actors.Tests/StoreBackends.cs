@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 using OpenCryptokiActors.Actors.Configuration;
 using OpenCryptokiActors.Actors.Slots;
+using OpenCryptokiActors.Actors.Tokens;
 
 namespace OpenCryptokiActors.Actors.Tests;
 
@@ -173,6 +174,25 @@ public sealed class StoreUnderTest : IDisposable
         var table = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, TimeSpan.FromSeconds(60));
         var applications = system.ActorOf(Applications.ApplicationsActor.Props(table, slotManager), "applications");
         return (applications, table.Slots[0].Token);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> against the daemon's actors in a new actor system named <paramref name="name"/> (the store's
+    /// config under <paramref name="overrides"/>), once the token is ready; the system ends with the body.
+    /// </summary>
+    public async Task<T> WithDaemonAsync<T>(string name, Func<IActorRef, IActorRef, Task<T>> body, Config? overrides = null, double readySeconds = 60)
+    {
+        var system = ActorSystem.Create(name, overrides is null ? Config : overrides.WithFallback(Config));
+        try
+        {
+            var (applications, token) = await StartAsync(system);
+            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(readySeconds));
+            return await body(applications, token);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
     }
 
     public void Dispose() => _cleanup();

@@ -37,20 +37,8 @@ public sealed class TokenStoreSpec
     internal static ulong[] FindLabel(ClientHarness c, ulong session, string label) =>
         Find(c, session, new WireAttribute(CKA.LABEL, Encoding.UTF8.GetBytes(label)));
 
-    private static async Task<T> WithDaemon<T>(StoreUnderTest store, string name, Func<IActorRef, IActorRef, Task<T>> body)
-    {
-        var system = ActorSystem.Create(name, store.Config);
-        try
-        {
-            var (applications, token) = await store.StartAsync(system);
-            await token.Ask<TokenProtocol.Ready>(TokenProtocol.AwaitReady.Instance, TimeSpan.FromSeconds(60));
-            return await body(applications, token);
-        }
-        finally
-        {
-            await system.Terminate();
-        }
-    }
+    private static Task<T> WithDaemon<T>(StoreUnderTest store, string name, Func<IActorRef, IActorRef, Task<T>> body) =>
+        store.WithDaemonAsync(name, body);
 
     [Theory]
     [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
