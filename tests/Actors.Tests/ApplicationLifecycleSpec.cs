@@ -107,15 +107,15 @@ public sealed class ApplicationLifecycleSpec : Akka.TestKit.Xunit2.TestKit
     {
         var applications = await Runtime.StartAsync(Sys, TestConfig.For(_dir, slots: 2));
         var first = new ClientHarness();
-        var peer = new ApplicationProtocol.PeerCredentials(77, 1000, 1000);
-        var connected = await applications.Ask<ApplicationProtocol.Connected>(new ApplicationProtocol.Connect(peer, first), TimeSpan.FromSeconds(10));
-        first.Attach(connected.Application);
+        var peer = new OpenCryptokiActors.Actors.Protocol.PeerCredentials(77, 1000, 1000);
+        var connected = await applications.Ask<ApplicationProtocol.Connected>(new ApplicationProtocol.Connect(peer), TimeSpan.FromSeconds(10));
+        first.Attach(connected.Application, connected.AppId, peer);
         first.InitToken(0, "so-pin-0", "join");
         var session = first.OpenSession(0);
         Assert.Contains(session, connected.Sessions.Map.Keys);
 
-        async Task<object> Join(byte[] secret, ApplicationProtocol.PeerCredentials who) =>
-            await applications.Ask<object>(new ApplicationProtocol.Join(connected.AppId, secret, who, new ClientHarness()), TimeSpan.FromSeconds(10));
+        async Task<object> Join(byte[] secret, OpenCryptokiActors.Actors.Protocol.PeerCredentials who) =>
+            await applications.Ask<object>(new ApplicationProtocol.Join(connected.AppId, secret, who), TimeSpan.FromSeconds(10));
 
         Assert.IsType<ApplicationProtocol.JoinRefused>(await Join(new byte[16], peer));
         Assert.IsType<ApplicationProtocol.JoinRefused>(await Join(connected.Secret, peer with { Pid = 78 }));
@@ -125,7 +125,7 @@ public sealed class ApplicationLifecycleSpec : Akka.TestKit.Xunit2.TestKit
 
         // The session opened on the first connection is usable from the second; closing it empties the map.
         var second = new ClientHarness();
-        second.Attach(joined.Application);
+        second.Attach(joined.Application, joined.AppId, peer);
         second.CallOk(Opcode.GetSessionInfo, w => w.WriteULong(session));
         second.CallOk(Opcode.CloseSession, w => w.WriteULong(session));
         Assert.Empty(connected.Sessions.Map);

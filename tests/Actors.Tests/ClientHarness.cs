@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Configuration;
 using OpenCryptokiActors.Actors.Applications;
+using OpenCryptokiActors.Actors.Protocol;
 using OpenCryptokiActors.Actors.Server;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
@@ -14,25 +15,35 @@ public sealed record Reply(uint RequestId, ulong Rv, byte[] Payload)
     public ulong ULong() => new WireReader(Payload).ReadULong();
 }
 
-/// <summary>Stands in for a client connection: requests go to an ApplicationActor, replies are collected.</summary>
+/// <summary>
+/// Stands in for a client connection: request frames are decoded by the edge's <see cref="RequestDecoder"/> and told to
+/// the ApplicationActor; replies come back through the edge's <see cref="ConnectionReplies"/> and are collected as frames.
+/// </summary>
 public sealed class ClientHarness : IReplySink
 {
     private readonly BlockingCollection<Reply> _replies = new();
     private uint _nextId = 1;
+    private ConnectionReplies? _replyRef;
+    private Caller _caller = new(0, null);
 
     public IActorRef Application { get; private set; } = ActorRefs.Nobody;
 
     public static async Task<ClientHarness> ConnectAsync(IActorRef applications, int pid = 4242)
     {
         var client = new ClientHarness();
-        var connected = await applications.Ask<ApplicationProtocol.Connected>(
-            new ApplicationProtocol.Connect(new ApplicationProtocol.PeerCredentials(pid, 0, 0), client), TimeSpan.FromSeconds(10));
-        client.Application = connected.Application;
+        var peer = new PeerCredentials(pid, 0, 0);
+        var connected = await applications.Ask<ApplicationProtocol.Connected>(new ApplicationProtocol.Connect(peer), TimeSpan.FromSeconds(10));
+        client.Attach(connected.Application, connected.AppId, peer);
         return client;
     }
 
     /// <summary>Uses an application actor obtained another way (a Connect or Join asked by the test).</summary>
-    public void Attach(IActorRef application) => Application = application;
+    public void Attach(IActorRef application, ulong appId = 0, PeerCredentials? peer = null)
+    {
+        Application = application;
+        _caller = new Caller(appId, peer);
+        _replyRef = new ConnectionReplies(((IInternalActorRef)application).Provider, this, Akka.Event.NoLogger.Instance);
+    }
 
     public void Send(uint requestId, ulong rv, ReadOnlySpan<byte> payload) => _replies.Add(new Reply(requestId, rv, payload.ToArray()));
 
@@ -42,7 +53,19 @@ public sealed class ClientHarness : IReplySink
         using var w = new WireWriter();
         payload(w);
         var id = _nextId++;
-        Application.Tell(new ClientRequest(id, opcode, w.WrittenSpan.ToArray(), this));
+        try
+        {
+            Application.Tell(RequestDecoder.Decode(id, opcode, w.WrittenSpan, _replyRef!, _caller, null));
+        }
+        catch (WireFormatException)
+        {
+            Send(id, CKR.ARGUMENTS_BAD, ReadOnlySpan<byte>.Empty);
+        }
+        catch (OpenCryptokiActors.Tokens.CkException e)
+        {
+            Send(id, e.Rv, ReadOnlySpan<byte>.Empty);
+        }
+
         return id;
     }
 

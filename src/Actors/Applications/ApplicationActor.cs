@@ -1,13 +1,14 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using OpenCryptokiActors.Actors.Protocol;
 using OpenCryptokiActors.Actors.Server;
 using OpenCryptokiActors.Actors.Sessions;
+using OpenCryptokiActors.Actors.Tokens;
 using OpenCryptokiActors.Actors.Slots;
 using OpenCryptokiActors.Actors.Statistics;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
-using OpenCryptokiActors.Cryptoki.Wire;
 using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
-using static OpenCryptokiActors.Actors.Tokens.TokenProtocol;
+using static OpenCryptokiActors.Actors.Applications.ApplicationCommands;
 
 namespace OpenCryptokiActors.Actors.Applications;
 
@@ -26,7 +27,6 @@ public sealed class ApplicationActor : ReceiveActor
     private SlotTable _slots;
     private readonly Dictionary<ulong, (SlotEntry Slot, IActorRef Actor)> _sessions = new();
     private readonly List<ulong> _events = new();
-    private readonly WireWriter _out = new();
 
     /// <summary>Authenticates the operation-state blobs of this application's sessions (C_GetOperationState/C_SetOperationState).</summary>
     private readonly byte[] _stateKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
@@ -42,7 +42,7 @@ public sealed class ApplicationActor : ReceiveActor
         _peer = peer;
         _slots = slots;
         _directory = directory;
-        Receive<ClientRequest>(Route);
+        Receive<Request>(Route);
         Receive<AddConnection>(a =>
         {
             if (_connections == 0)
@@ -54,15 +54,16 @@ public sealed class ApplicationActor : ReceiveActor
             _connections++;
             a.Asker.Tell(new Connected(_appId, Self, a.Join.Secret, _directory));
         });
-        Receive<SessionOpenResult>(Opened);
+        Receive<TokenCommands.SessionOpenResult>(Opened);
         Receive<SlotTableChanged>(TableChanged);
         Receive<Describe>(_ => Sender.Tell(new ApplicationInfo(_appId, _peer.Pid, _peer.Uid, _peer.Gid,
             _sessions.Values.GroupBy(s => s.Slot.Settings.Id).ToDictionary(g => g.Key, g => g.Count()), _events.Count)));
         Receive<ConnectionClosed>(_ =>
         {
             if (--_connections > 0) return;
-            _directory.Publish(System.Collections.Immutable.ImmutableDictionary<ulong, SessionRoute>.Empty);
-            foreach (var slot in _slots.Slots.Values) slot.Token.Tell(new ApplicationGone(_appId));
+            _routes = ImmutableDictionary<ulong, SessionRoute>.Empty;
+            _directory.Publish(_routes);
+            foreach (var slot in _slots.Slots.Values) slot.Token.Tell(new TokenProtocol.ApplicationGone(_appId));
             Context.Stop(Self);
         });
     }
@@ -82,7 +83,7 @@ public sealed class ApplicationActor : ReceiveActor
             if (_slots.Slots.TryGetValue(s.Slot.Settings.Id, out var now) && now.Token.Equals(s.Slot.Token) && Visible(now)) continue;
             _sessions.Remove(handle);
             Context.Stop(s.Actor);
-            if (now is not null && now.Token.Equals(s.Slot.Token)) now.Token.Tell(new ApplicationGone(_appId));
+            if (now is not null && now.Token.Equals(s.Slot.Token)) now.Token.Tell(new TokenProtocol.ApplicationGone(_appId));
         }
 
         Publish();
@@ -98,51 +99,57 @@ public sealed class ApplicationActor : ReceiveActor
     public static Props Props(ulong appId, PeerCredentials peer, SessionDirectory directory, SlotTable slots, MechanismStatistics? stats = null) =>
         Akka.Actor.Props.Create(() => new ApplicationActor(appId, peer, directory, slots, stats));
 
-    /// <summary>Replaces the session map the connection threads route by (after every change of <see cref="_sessions"/>).</summary>
-    private void Publish() =>
-        _directory.Publish(_sessions.ToImmutableDictionary(kv => kv.Key, kv => new SessionRoute(kv.Value.Actor, kv.Value.Slot.Token)));
+    /// <summary>
+    /// The session map the connection threads route by, changed one entry at a time (O(log n) per open or close, so
+    /// opening n sessions is O(n log n), not quadratic) and published after every change of <see cref="_sessions"/>.
+    /// </summary>
+    private ImmutableDictionary<ulong, SessionRoute> _routes = ImmutableDictionary<ulong, SessionRoute>.Empty;
 
-    protected override void PostStop()
+    private void Unpublish(ulong handle)
     {
-        _out.Dispose();
-        base.PostStop();
+        _routes = _routes.Remove(handle);
+        _directory.Publish(_routes);
     }
 
-    private void Route(ClientRequest req)
+    private void Publish()
     {
-        try
-        {
-            if (OpcodeRoutes.IsSessionLocal(req.Opcode))
-            {
-                if (_sessions.TryGetValue(req.SessionHandle, out var s)) s.Actor.Tell(req);
-                else req.Reply(CKR.SESSION_HANDLE_INVALID);
-                return;
-            }
+        _routes = _sessions.ToImmutableDictionary(kv => kv.Key, kv => new SessionRoute(kv.Value.Actor, kv.Value.Slot.Token));
+        _directory.Publish(_routes);
+    }
 
-            if (OpcodeRoutes.IsTokenScoped(req.Opcode))
-            {
-                if (!_sessions.TryGetValue(req.SessionHandle, out var s))
+    /// <summary>A call the edge could not route straight to a session or token (or one of the slot-level calls).</summary>
+    private void Route(Request req)
+    {
+        switch (req)
+        {
+            case ISessionCommand c:
+                if (_sessions.TryGetValue(c.Session, out var s)) s.Actor.Tell(req);
+                else req.Answer(CKR.SESSION_HANDLE_INVALID);
+                return;
+            case TokenCommands.CloseSession close:
+                if (!_sessions.Remove(close.Session, out var closing))
                 {
-                    req.Reply(CKR.SESSION_HANDLE_INVALID);
+                    req.Answer(CKR.SESSION_HANDLE_INVALID);
                     return;
                 }
 
-                s.Slot.Token.Tell(new Request(req, _appId, s.Actor, _peer));
-                if (req.Opcode == Opcode.CloseSession)
-                {
-                    _sessions.Remove(req.SessionHandle);
-                    Publish();
-                    Context.Stop(s.Actor);
-                }
-
+                closing.Slot.Token.Tell(close with { SessionActor = closing.Actor });
+                Unpublish(close.Session);
+                Context.Stop(closing.Actor);
                 return;
-            }
+            case TokenCommands.SessionTokenRequest t:
+                if (_sessions.TryGetValue(t.Session, out var ts)) ts.Slot.Token.Tell(t with { SessionActor = ts.Actor });
+                else req.Answer(CKR.SESSION_HANDLE_INVALID);
+                return;
+        }
 
+        try
+        {
             SlotCall(req);
         }
-        catch (WireFormatException)
+        catch (SlotInvalid)
         {
-            req.Reply(CKR.ARGUMENTS_BAD);
+            req.Answer(CKR.SLOT_ID_INVALID);
         }
     }
 
@@ -150,129 +157,78 @@ public sealed class ApplicationActor : ReceiveActor
 
     private sealed class SlotInvalid : Exception;
 
-    private void SlotCall(ClientRequest req)
+    private void SlotCall(Request req)
     {
-        var r = new WireReader(req.Payload);
-        try
+        switch (req)
         {
-            switch (req.Opcode)
+            case GetSlotList:
+                req.Ok(new Handles([.. _slots.SlotIds.Where(id => Visible(_slots.Slots[id]))]));
+                break;
+            case GetSlotInfo g:
             {
-                case Opcode.GetSlotList:
-                    r.ReadBool();
-                    r.ExpectEnd();
-                    _out.Reset();
-                    _out.WriteULongs(_slots.SlotIds.Where(id => Visible(_slots.Slots[id])).ToArray());
-                    req.Reply(CKR.OK, _out);
-                    break;
-                case Opcode.GetSlotInfo:
-                {
-                    var slot = Slot(r.ReadULong());
-                    r.ExpectEnd();
-                    _out.Reset();
-                    _out.WritePadded(slot.Settings.Description, 64);
-                    _out.WritePadded(slot.Settings.Manufacturer, 32);
-                    _out.WriteULong(CKF.TOKEN_PRESENT);
-                    _out.WriteByte(slot.Settings.HardwareVersion.Major);
-                    _out.WriteByte(slot.Settings.HardwareVersion.Minor);
-                    _out.WriteByte(slot.Settings.FirmwareVersion.Major);
-                    _out.WriteByte(slot.Settings.FirmwareVersion.Minor);
-                    req.Reply(CKR.OK, _out);
-                    break;
-                }
-
-                case Opcode.GetMechanismList:
-                {
-                    var slot = Slot(r.ReadULong());
-                    r.ExpectEnd();
-                    _out.Reset();
-                    _out.WriteULongs(slot.Mechanisms.Types.ToArray());
-                    req.Reply(CKR.OK, _out);
-                    break;
-                }
-
-                case Opcode.GetMechanismInfo:
-                {
-                    var slot = Slot(r.ReadULong());
-                    var type = r.ReadULong();
-                    r.ExpectEnd();
-                    if (!slot.Mechanisms.TryGet(type, out var info, out _))
-                    {
-                        req.Reply(CKR.MECHANISM_INVALID);
-                        break;
-                    }
-
-                    _out.Reset();
-                    _out.WriteULong(info.MinKeySize);
-                    _out.WriteULong(info.MaxKeySize);
-                    _out.WriteULong(info.Flags);
-                    req.Reply(CKR.OK, _out);
-                    break;
-                }
-
-                case Opcode.GetTokenInfo:
-                case Opcode.InitToken:
-                    Slot(r.ReadULong()).Token.Tell(new Request(req, _appId, null, _peer));
-                    break;
-
-                case Opcode.OpenSession:
-                {
-                    var slot = Slot(r.ReadULong());
-                    var flags = r.ReadULong();
-                    r.ExpectEnd();
-                    slot.Token.Tell(new OpenSession(req, _appId, _nextHandle++, flags, _peer));
-                    break;
-                }
-
-                case Opcode.CloseAllSessions:
-                {
-                    var slotId = r.ReadULong();
-                    var slot = Slot(slotId);
-                    r.ExpectEnd();
-                    foreach (var (handle, s) in _sessions.Where(kv => kv.Value.Slot.Settings.Id == slotId).ToList())
-                    {
-                        _sessions.Remove(handle);
-                        Context.Stop(s.Actor);
-                    }
-
-                    Publish();
-                    slot.Token.Tell(new Request(req, _appId, null, _peer));
-                    break;
-                }
-
-                case Opcode.WaitForSlotEvent:
-                {
-                    r.ReadULong(); // flags: the daemon always answers at once (the module polls for a blocking wait)
-                    r.ExpectEnd();
-                    if (_events.Count == 0)
-                    {
-                        req.Reply(CKR.NO_EVENT);
-                        break;
-                    }
-
-                    var slotId = _events[0];
-                    _events.RemoveAt(0);
-                    _out.Reset();
-                    _out.WriteULong(slotId);
-                    req.Reply(CKR.OK, _out);
-                    break;
-                }
-
-                default:
-                    req.Reply(CKR.FUNCTION_NOT_SUPPORTED);
-                    break;
+                var slot = Slot(g.Slot).Settings;
+                req.Ok(new SlotInfo(slot.Description, slot.Manufacturer, CKF.TOKEN_PRESENT, slot.HardwareVersion.Major, slot.HardwareVersion.Minor,
+                    slot.FirmwareVersion.Major, slot.FirmwareVersion.Minor));
+                break;
             }
-        }
-        catch (SlotInvalid)
-        {
-            req.Reply(CKR.SLOT_ID_INVALID);
+
+            case GetMechanismList g:
+                req.Ok(new Handles([.. Slot(g.Slot).Mechanisms.Types]));
+                break;
+            case GetMechanismInfo g:
+            {
+                var slot = Slot(g.Slot);
+                if (!slot.Mechanisms.TryGet(g.Type, out var info, out _)) req.Answer(CKR.MECHANISM_INVALID);
+                else req.Ok(new MechanismInfoResult(info.MinKeySize, info.MaxKeySize, info.Flags));
+                break;
+            }
+
+            case TokenCommands.GetTokenInfo g:
+                Slot(g.Slot).Token.Tell(req);
+                break;
+            case TokenCommands.InitToken i:
+                Slot(i.Slot).Token.Tell(req);
+                break;
+            case ApplicationCommands.OpenSession o:
+                Slot(o.Slot).Token.Tell(new TokenCommands.OpenSession(_nextHandle++, o.Flags, o) { Caller = new Caller(_appId, _peer) });
+                break;
+            case TokenCommands.CloseAllSessions c:
+            {
+                var slot = Slot(c.Slot);
+                foreach (var (handle, s) in _sessions.Where(kv => kv.Value.Slot.Settings.Id == c.Slot).ToList())
+                {
+                    _sessions.Remove(handle);
+                    Unpublish(handle);
+                    Context.Stop(s.Actor);
+                }
+
+                slot.Token.Tell(req);
+                break;
+            }
+
+            case WaitForSlotEvent:
+                // the daemon always answers at once (the module polls for a blocking wait)
+                if (_events.Count == 0)
+                {
+                    req.Answer(CKR.NO_EVENT);
+                    break;
+                }
+
+                var slotId = _events[0];
+                _events.RemoveAt(0);
+                req.Ok(new Handle(slotId));
+                break;
+            default:
+                req.Answer(CKR.FUNCTION_NOT_SUPPORTED);
+                break;
         }
     }
 
-    private void Opened(SessionOpenResult result)
+    private void Opened(TokenCommands.SessionOpenResult result)
     {
         if (result.Rv != CKR.OK)
         {
-            result.Client.Reply(result.Rv);
+            result.Origin.Answer(result.Rv);
             return;
         }
 
@@ -280,16 +236,15 @@ public sealed class ApplicationActor : ReceiveActor
         if (slot is null)
         {
             // The slot was removed while the session was being opened: its token is going away.
-            result.Client.Reply(CKR.DEVICE_REMOVED);
+            result.Origin.Answer(CKR.DEVICE_REMOVED);
             return;
         }
 
-        var actor = Context.ActorOf(SessionActor.Props(_appId, result.Handle, slot.Mechanisms, slot.Token, _stateKey,
+        var actor = Context.ActorOf(SessionActor.Props(new Caller(_appId, _peer), result.Handle, slot.Mechanisms, slot.Token, _stateKey,
             _stats?.For((uint)_peer.Uid, slot.Settings.Id), slot.Settings.Policy, slot.Settings.Id), $"session-{result.Handle}");
         _sessions[result.Handle] = (slot, actor);
-        Publish();
-        _out.Reset();
-        _out.WriteULong(result.Handle);
-        result.Client.Reply(CKR.OK, _out);
+        _routes = _routes.SetItem(result.Handle, new SessionRoute(actor, slot.Token));
+        _directory.Publish(_routes);
+        result.Origin.Ok(new Handle(result.Handle));
     }
 }

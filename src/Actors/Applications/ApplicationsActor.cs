@@ -1,3 +1,4 @@
+using OpenCryptokiActors.Actors.Protocol;
 using System.Security.Cryptography;
 using Akka.Actor;
 using OpenCryptokiActors.Actors.Slots;

@@ -1,17 +1,18 @@
 using Akka.Actor;
 using Akka.Event;
-using OpenCryptokiActors.Actors.Server;
+using OpenCryptokiActors.Actors.Protocol;
+using OpenCryptokiActors.Actors.Sessions;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
-using static OpenCryptokiActors.Actors.Tokens.TokenProtocol;
+using static OpenCryptokiActors.Actors.Tokens.TokenCommands;
 
 namespace OpenCryptokiActors.Actors.Applications;
 
 /// <summary>
-/// Answers client requests that reached an actor which had stopped meanwhile (a session closed or a slot removed
-/// while another thread of the process still used it, a connection routing on a session map that was just replaced):
-/// the client gets an answer instead of waiting forever. Every such request was never processed, so it is answered
-/// exactly once: CKR_SESSION_HANDLE_INVALID for a session's call, CKR_DEVICE_REMOVED for a slot's.
+/// Answers requests that reached an actor which had stopped meanwhile (a session closed or a slot removed while another
+/// thread of the process still used it, a connection routing on a session map that was just replaced): the caller gets
+/// an answer instead of waiting forever. Every such request was never processed, so it is answered exactly once:
+/// CKR_SESSION_HANDLE_INVALID for a session's call, CKR_DEVICE_REMOVED for a slot's.
 /// </summary>
 public sealed class DeadLetterReplier : ReceiveActor
 {
@@ -21,20 +22,14 @@ public sealed class DeadLetterReplier : ReceiveActor
         {
             switch (d.Message)
             {
-                case ClientRequest req:
-                    req.Reply(CKR.SESSION_HANDLE_INVALID);
+                case OpenSession o:
+                    o.Origin.Answer(CKR.DEVICE_REMOVED);
                     break;
-                case Request { Session: not null } r:
-                    r.Client.Reply(CKR.SESSION_HANDLE_INVALID);
+                case ISessionCommand or SessionTokenRequest or SessionProtocol.SessionBegin:
+                    ((Request)d.Message).Answer(CKR.SESSION_HANDLE_INVALID);
                     break;
                 case Request r:
-                    r.Client.Reply(CKR.DEVICE_REMOVED);
-                    break;
-                case OpenSession o:
-                    o.Client.Reply(CKR.DEVICE_REMOVED);
-                    break;
-                case ISessionBegin m:
-                    m.Client.Reply(CKR.SESSION_HANDLE_INVALID);
+                    r.Answer(CKR.DEVICE_REMOVED);
                     break;
                 case AddConnection a:
                     a.Asker.Tell(new JoinRefused("the application has ended"));

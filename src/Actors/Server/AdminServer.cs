@@ -1,3 +1,4 @@
+using OpenCryptokiActors.Actors.Protocol;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net.Sockets;

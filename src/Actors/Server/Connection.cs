@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
 using OpenCryptokiActors.Actors.Applications;
+using OpenCryptokiActors.Actors.Protocol;
+using OpenCryptokiActors.Tokens;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
@@ -106,13 +108,13 @@ internal sealed class Connection : IReplySink
             }
 
             var peer = _server.PeerOf(_socket);
-            peer = peer with { Groups = UnixGroups.GroupsOf(peer.Pid) };
+            peer = peer with { Groups = [.. UnixGroups.GroupsOf(peer.Pid)] };
             var refusal = Admit(peer, payload, out var join);
             if (refusal is null)
             {
                 object answer = join is null
-                    ? _server.Applications.Ask<Connected>(new Connect(peer, this), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()
-                    : _server.Applications.Ask<object>(join with { Peer = peer, Sink = this }, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                    ? _server.Applications.Ask<Connected>(new Connect(peer), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()
+                    : _server.Applications.Ask<object>(join with { Peer = peer }, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
                 if (answer is Connected connected)
                 {
                     application = connected.Application;
@@ -158,36 +160,75 @@ internal sealed class Connection : IReplySink
     }
 
     /// <summary>Reads requests until the end of the stream, each told to the actor that serves it.</summary>
-    private void Serve(Connected connected, ApplicationProtocol.PeerCredentials peer)
+    private void Serve(Connected connected, PeerCredentials peer)
     {
-        var application = connected.Application;
-        var directory = connected.Sessions;
-        while (!_closed)
+        var replies = new ConnectionReplies(((IInternalActorRef)_server.Applications).Provider, this, _log);
+        var caller = new Caller(connected.AppId, peer);
+        try
         {
-            var (requestId, op, body) = ReadRequest();
-            if (body is null) return;
-            var req = new ClientRequest(requestId, op, body, this);
-            if (body.Length >= 8 && op != Opcode.CloseSession
-                && directory.Map.TryGetValue(BinaryPrimitives.ReadUInt64LittleEndian(body), out var route))
+            while (!_closed)
             {
-                if (OpcodeRoutes.IsSessionLocal(op))
-                {
-                    route.Session.Tell(req);
-                    continue;
-                }
-
-                if (OpcodeRoutes.IsTokenScoped(op))
-                {
-                    route.Token.Tell(new Tokens.TokenProtocol.Request(req, connected.AppId, route.Session, peer));
-                    continue;
-                }
+                var (requestId, op, body) = ReadRequest();
+                if (body is null) return;
+                Dispatch(requestId, op, body, connected, caller, replies);
             }
-
-            application.Tell(req);
+        }
+        finally
+        {
+            replies.Close();
         }
     }
 
-    private (ulong Rv, string Reason)? Admit(ApplicationProtocol.PeerCredentials peer, byte[] hello, out Join? join)
+    /// <summary>
+    /// Decodes one request into a command of the actor protocol and tells it to the actor that serves it: the session's
+    /// actor or its token straight from the application's session directory (one hop), else the application's actor.
+    /// A payload that does not decode is answered here.
+    /// </summary>
+    private void Dispatch(uint requestId, Opcode op, byte[] payload, Connected connected, Caller caller, IActorRef replies)
+    {
+        SessionRoute? route = null;
+        if (op != Opcode.CloseSession && RequestDecoder.SessionOf(op, payload) is { } handle) connected.Sessions.Map.TryGetValue(handle, out route);
+        Request request;
+        try
+        {
+            request = RequestDecoder.Decode(requestId, op, payload, replies, caller, route?.Session);
+        }
+        catch (WireFormatException)
+        {
+            Send(requestId, CKR.ARGUMENTS_BAD, ReadOnlySpan<byte>.Empty);
+            return;
+        }
+        catch (CkException e)
+        {
+            Send(requestId, e.Rv, ReadOnlySpan<byte>.Empty);
+            return;
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "request {0} ({1}) could not be decoded", requestId, op);
+            Send(requestId, CKR.FUNCTION_FAILED, ReadOnlySpan<byte>.Empty);
+            return;
+        }
+
+        if (route is not null)
+        {
+            if (request is Sessions.ISessionCommand)
+            {
+                route.Session.Tell(request);
+                return;
+            }
+
+            if (request is Tokens.ITokenCommand)
+            {
+                route.Token.Tell(request);
+                return;
+            }
+        }
+
+        connected.Application.Tell(request);
+    }
+
+    private (ulong Rv, string Reason)? Admit(PeerCredentials peer, byte[] hello, out Join? join)
     {
         join = null;
         var r = new WireReader(hello);
@@ -208,7 +249,7 @@ internal sealed class Connection : IReplySink
                 var appId = r.ReadULong();
                 var secret = r.ReadRaw(SecretLength).ToArray();
                 r.ExpectEnd();
-                join = new Join(appId, secret, peer, this);
+                join = new Join(appId, secret, peer);
             }
             else if (mode == HelloNew) r.ExpectEnd();
             else return (CKR.DEVICE_ERROR, "malformed Hello");

@@ -1,3 +1,4 @@
+using OpenCryptokiActors.Actors.Protocol;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Akka.Actor;
@@ -115,7 +116,7 @@ public sealed class SocketServer : IDisposable
     {
         if (peer.Uid == 0 || (uint)peer.Uid == OwnUid) return true;
         if (_groupId is not { } gid) return false;
-        return peer.Gid == gid || (peer.Groups ?? UnixGroups.GroupsOf(peer.Pid)).Contains(gid);
+        return peer.Gid == gid || (peer.Groups.IsDefault ? UnixGroups.GroupsOf(peer.Pid) : (IReadOnlyCollection<int>)peer.Groups).Contains(gid);
     }
 
     /// <summary>Stops accepting, closes every connection (their applications clean up) and removes the socket file.</summary>

@@ -1,3 +1,4 @@
+using OpenCryptokiActors.Actors.Protocol;
 using Akka.Actor;
 using OpenCryptokiActors.Actors.Configuration;
 using OpenCryptokiActors.Tokens.Mechanisms;
@@ -18,7 +19,7 @@ public sealed record SlotEntry(SlotSettings Settings, MechanismRegistry Mechanis
         if (Settings.Group is null) return true;
         if (peer.Uid == 0 || (uint)peer.Uid == daemonUid) return true;
         if (GroupId is not { } gid) return false;
-        return peer.Gid == gid || (peer.Groups?.Contains(gid) ?? false);
+        return peer.InGroup(gid);
     }
 }
 

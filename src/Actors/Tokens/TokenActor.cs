@@ -5,13 +5,16 @@ using Akka.Persistence;
 using OpenCryptokiActors.Actors.Applications;
 using OpenCryptokiActors.Actors.Configuration;
 using OpenCryptokiActors.Actors.Persistence;
-using OpenCryptokiActors.Actors.Server;
+using OpenCryptokiActors.Actors.Protocol;
+using OpenCryptokiActors.Actors.Sessions;
 using OpenCryptokiActors.Cryptoki.Audit;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens;
 using OpenCryptokiActors.Tokens.Objects;
 using OpenCryptokiActors.Tokens.State;
+using static OpenCryptokiActors.Actors.Sessions.SessionProtocol;
+using static OpenCryptokiActors.Actors.Tokens.TokenCommands;
 using static OpenCryptokiActors.Actors.Tokens.TokenProtocol;
 
 namespace OpenCryptokiActors.Actors.Tokens;
@@ -43,7 +46,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<(ulong App, ulong Handle), SessionEntry> _sessions = new();
     private readonly Dictionary<ulong, SessionObject> _sessionObjects = new();
     private readonly ObjectIndex _sessionIndex = new();
-    private readonly Dictionary<ulong, ApplicationProtocol.PeerCredentials> _peers = new();
+    private readonly Dictionary<ulong, PeerCredentials> _peers = new();
 
     // group commit
     private readonly Queue<(ITokenCommand Command, IActorRef Sender)> _deferred = new();
@@ -63,14 +66,11 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     private long _eventsSinceSnapshot;
     private long _batches;
     private long _batchedEvents;
-    private ulong _contextApp;
-    private ulong _contextSession;
 
     /// <summary>Touch key of token-level state (PINs, failure counters); object ids are below it.</summary>
     private const ulong TokenKey = ulong.MaxValue;
     private readonly Dictionary<ulong, ulong> _logins = new();
     private readonly Dictionary<ulong, AttributeSet> _unsealed = new();
-    private readonly WireWriter _out = new();
     private ulong _nextSessionObject = SessionObjectBase;
     private byte[]? _masterKey;
 
@@ -82,7 +82,6 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     private bool _sealedPublicRecovered;
     private int _publicMigrated;
     private bool _ready;
-    private IActorRef? _currentSession;
     private readonly List<IActorRef> _awaitingReady = new();
 
     public TokenActor(SlotSettings slot, OpenCryptokiSettings settings)
@@ -122,10 +121,8 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
             if (_ready) Sender.Tell(new Ready(_slot.Id));
             else _awaitingReady.Add(Sender);
         });
-        Command<Request>(r => { if (!Defer(r)) Handle(r); });
-        Command<OpenSession>(o => { if (!Defer(o)) HandleOpenSession(o, Sender); });
+        Command<TokenRequest>(r => { if (!Defer(r)) Handle(r); });
         Command<ApplicationGone>(g => { if (!Defer(g)) DropApplication(g.AppId); });
-        Command<StoreNewObjects>(m => { if (!Defer(m)) HandleStoreNew(m); });
         Command<GetUsage>(_ => Sender.Tell(new TokenUsage(_slot.Id, _state.Initialized, _state.Initialized ? _state.Label : "",
             _sessions.Count, _sessions.Values.Count(x => x.ReadWrite), _sessionObjects.Count, _logins.Count,
             _sessions.Values.Select(x => x.App).Distinct().Count())));
@@ -148,12 +145,11 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     public static Props Props(SlotSettings slot, OpenCryptokiSettings settings) =>
         Akka.Actor.Props.Create(() => new TokenActor(slot, settings));
 
-    private sealed class SessionEntry(ulong app, ulong handle, bool rw, IActorRef actor)
+    private sealed class SessionEntry(ulong app, ulong handle, bool rw)
     {
         public ulong App { get; } = app;
         public ulong Handle { get; } = handle;
         public bool ReadWrite { get; } = rw;
-        public IActorRef Actor { get; } = actor;
         public ulong[]? FindResults { get; set; }
         public int FindPosition { get; set; }
     }
@@ -161,10 +157,10 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     private sealed record SessionObject(ulong App, ulong Session, AttributeSet Attributes);
 
     /// <summary>The events of one command and what to do once they are all committed.</summary>
-    private sealed class PendingWrite(ClientRequest? client, int events, Action committed, Action? abandoned)
+    private sealed class PendingWrite(Request? client, int events, Action committed, Action? abandoned)
     {
         /// <summary>Who is answered CKR_DEVICE_ERROR if the write fails; null for the token's own writes (rekey batches).</summary>
-        public ClientRequest? Client { get; } = client;
+        public Request? Client { get; } = client;
         public Action Committed { get; } = committed;
 
         /// <summary>Run instead of <see cref="Committed"/> when the journal did not take the events (drops what the command held).</summary>
@@ -179,77 +175,69 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         Forget();
         DropRekeyKeys();
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_objectKey);
-        _out.Dispose();
         base.PostStop();
     }
 
     // ------------------------------------------------------------------ dispatch
 
-    private void Handle(Request r)
+    /// <summary>
+    /// One call: the rules check it against the committed state and what the token holds in memory; a write journals its
+    /// events and answers once they are committed (<see cref="Commit"/>). Every call is answered: a PKCS#11 failure with its
+    /// code, anything else with CKR_FUNCTION_FAILED and a log line.
+    /// </summary>
+    private void Handle(TokenRequest r)
     {
-        var req = r.Client;
-        _currentSession = r.Session;
-        if (r.Peer is not null) _peers[r.AppId] = r.Peer;
-        _contextApp = r.AppId;
-        _contextSession = req.Opcode is Opcode.InitToken or Opcode.GetTokenInfo or Opcode.CloseAllSessions ? 0 : req.SessionHandle;
+        if (r.Caller.Peer is { } peer) _peers[r.Caller.AppId] = peer;
         try
         {
-            switch (req.Opcode)
+            switch (r)
             {
-                case Opcode.GetTokenInfo: GetTokenInfo(req); return;
-                case Opcode.InitToken: InitToken(req); return;
-                case Opcode.CloseAllSessions: CloseAllSessions(req, r.AppId); return;
-            }
-
-            var key = (r.AppId, req.SessionHandle);
-            if (!_sessions.TryGetValue(key, out var session))
-            {
-                req.Reply(CKR.SESSION_HANDLE_INVALID);
-                return;
-            }
-
-            var reader = new WireReader(req.Payload);
-            reader.ReadULong();
-            switch (req.Opcode)
-            {
-                case Opcode.CloseSession: CloseSession(req, session); break;
-                case Opcode.GetSessionInfo: GetSessionInfo(req, session); break;
-                case Opcode.Login: Login(req, session, ref reader); break;
-                case Opcode.Logout: Logout(req, session); break;
-                case Opcode.InitPIN: InitPin(req, session, ref reader); break;
-                case Opcode.SetPIN: SetPin(req, session, ref reader); break;
-                case Opcode.CreateObject: CreateObject(req, session, ref reader); break;
-                case Opcode.CopyObject: CopyObject(req, session, ref reader); break;
-                case Opcode.DestroyObject: DestroyObject(req, session, ref reader); break;
-                case Opcode.GetObjectSize: GetObjectSize(req, session, ref reader); break;
-                case Opcode.GetAttributeValue: GetAttributeValue(req, session, ref reader); break;
-                case Opcode.SetAttributeValue: SetAttributeValue(req, session, ref reader); break;
-                case Opcode.FindObjectsInit: FindObjectsInit(req, session, ref reader); break;
-                case Opcode.FindObjects: FindObjects(req, session, ref reader); break;
-                case Opcode.FindObjectsFinal: FindObjectsFinal(req, session); break;
-                case Opcode.EncryptInit or Opcode.DecryptInit or Opcode.SignInit or Opcode.VerifyInit
-                    or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit
-                    or Opcode.MessageEncryptInit or Opcode.MessageDecryptInit or Opcode.MessageSignInit or Opcode.MessageVerifyInit:
-                    BeginWithKey(req, session, ref reader);
-                    break;
-                case Opcode.DigestKey: DigestKey(req, session, ref reader); break;
-                case Opcode.SetOperationState: SetOperationState(req, session, ref reader); break;
-                case Opcode.EncapsulateKey: EncapsulateKey(req, session, ref reader); break;
-                case Opcode.DecapsulateKey: DecapsulateKey(req, session, ref reader); break;
-                case Opcode.VerifySignatureInit: VerifySignatureInit(req, session, ref reader); break;
-                case Opcode.WrapKey: WrapKey(req, session, ref reader); break;
-                case Opcode.UnwrapKey: UnwrapKey(req, session, ref reader); break;
-                case Opcode.DeriveKey: DeriveKey(req, session, ref reader); break;
-                default: req.Reply(CKR.FUNCTION_NOT_SUPPORTED); break;
+                case GetTokenInfo c: GetTokenInfo(c); return;
+                case InitToken c: InitToken(c); return;
+                case CloseAllSessions c: CloseAllSessions(c); return;
+                case OpenSession c: HandleOpenSession(c); return;
+                case SessionTokenRequest c: HandleSessionCall(c); return;
+                default: r.Answer(CKR.FUNCTION_NOT_SUPPORTED); return;
             }
         }
         catch (CkException e)
         {
-            req.Reply(e.Rv);
+            r.Answer(e.Rv);
         }
-        catch (WireFormatException)
+        catch (Exception e) when (e is not ActorKilledException)
         {
-            req.Reply(CKR.ARGUMENTS_BAD);
+            _log.Error(e, "token {0}: {1} failed", _slot.TokenName, r.GetType().Name);
+            r.Answer(CKR.FUNCTION_FAILED);
+        }
+    }
+
+    private void HandleSessionCall(SessionTokenRequest r)
+    {
+        if (!_sessions.TryGetValue((r.Caller.AppId, r.Session), out var session))
+        {
+            r.Answer(CKR.SESSION_HANDLE_INVALID);
+            return;
+        }
+
+        switch (r)
+        {
+            case CloseSession c: CloseSession(c, session); break;
+            case GetSessionInfo c: GetSessionInfo(c, session); break;
+            case Login c: Login(c, session); break;
+            case Logout c: Logout(c, session); break;
+            case InitPin c: InitPin(c, session); break;
+            case SetPin c: SetPin(c, session); break;
+            case CreateObject c: CreateObject(c, session); break;
+            case CopyObject c: CopyObject(c, session); break;
+            case DestroyObject c: DestroyObject(c, session); break;
+            case GetObjectSize c: GetObjectSize(c, session); break;
+            case GetAttributeValue c: GetAttributeValue(c, session); break;
+            case SetAttributeValue c: SetAttributeValue(c, session); break;
+            case FindObjectsInit c: FindObjectsInit(c, session); break;
+            case FindObjects c: FindObjects(c, session); break;
+            case FindObjectsFinal c: FindObjectsFinal(c, session); break;
+            case StoreNewObjects c: Store(c, session, [.. c.Objects.Select(o => o.Clone())], c.Ciphertext, c.Trailer); break;
+            default: HandOver(r, session); break;
         }
     }
 
@@ -277,30 +265,14 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
     private bool Locked(ulong userType) => _slot.MaxLoginFailures > 0 && _state.Failures(userType) >= _slot.MaxLoginFailures;
 
-    private void GetTokenInfo(ClientRequest req)
+    private void GetTokenInfo(GetTokenInfo req)
     {
         var rw = 0UL;
         foreach (var s in _sessions.Values)
             if (s.ReadWrite) rw++;
-        _out.Reset();
-        _out.WritePadded(_state.Initialized ? _state.Label : "", 32);
-        _out.WritePadded("OpenCryptokiActors", 32);
-        _out.WritePadded("soft", 16);
-        _out.WritePadded(Serial(), 16);
-        _out.WriteULong(TokenFlags());
-        _out.WriteULong(CK.EFFECTIVELY_INFINITE);
-        _out.WriteULong((ulong)_sessions.Count);
-        _out.WriteULong(CK.EFFECTIVELY_INFINITE);
-        _out.WriteULong(rw);
-        _out.WriteULong((ulong)_settings.MaxPinLength);
-        _out.WriteULong((ulong)_settings.MinPinLength);
-        for (var i = 0; i < 4; i++) _out.WriteULong(CK.UNAVAILABLE_INFORMATION);
-        _out.WriteByte(0);
-        _out.WriteByte(1);
-        _out.WriteByte(0);
-        _out.WriteByte(1);
-        _out.WritePadded("", 16);
-        req.Reply(CKR.OK, _out);
+        req.Ok(new TokenInfo(_state.Initialized ? _state.Label : "", "OpenCryptokiActors", "soft", Serial(), TokenFlags(),
+            CK.EFFECTIVELY_INFINITE, (ulong)_sessions.Count, CK.EFFECTIVELY_INFINITE, rw, (ulong)_settings.MaxPinLength, (ulong)_settings.MinPinLength,
+            CK.UNAVAILABLE_INFORMATION, CK.UNAVAILABLE_INFORMATION, CK.UNAVAILABLE_INFORMATION, CK.UNAVAILABLE_INFORMATION, 0, 1, 0, 1, ""));
     }
 
     private string Serial()
@@ -314,13 +286,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         if (pin.Length < _settings.MinPinLength || pin.Length > _settings.MaxPinLength) throw new CkException(CKR.PIN_LEN_RANGE);
     }
 
-    private void InitToken(ClientRequest req)
+    private void InitToken(InitToken req)
     {
-        var r = new WireReader(req.Payload);
-        r.ReadULong();
-        var pin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
-        var label = r.ReadPadded(32);
-        r.ExpectEnd();
+        var (pin, label) = (req.SoPin, req.Label);
         if (_sessions.Count > 0) throw new CkException(CKR.SESSION_EXISTS);
         CheckPinLength(pin);
         if (_state.Initialized && _state.SoPin is not null)
@@ -329,7 +297,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
             var mk = PinCrypto.TryUnwrap(_state.SoPin, pin);
             if (mk is null)
             {
-                Commit(req, TokenKey, [new LoginFailed(CKU.SO)], () => req.Reply(CKR.PIN_INCORRECT));
+                Commit(req, TokenKey, [new LoginFailed(CKU.SO)], () => req.Answer(CKR.PIN_INCORRECT));
                 return;
             }
 
@@ -356,11 +324,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
     private bool IsUser(ulong app) => LoggedIn(app) == CKU.USER;
 
-    private void Login(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void Login(Login req, SessionEntry s)
     {
-        var userType = r.ReadULong();
-        var pin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
-        r.ExpectEnd();
+        var (userType, pin) = (req.UserType, req.Pin);
         if (userType != CKU.SO && userType != CKU.USER && userType != CKU.CONTEXT_SPECIFIC) throw new CkException(CKR.USER_TYPE_INVALID);
         var current = LoggedIn(s.App);
         if (userType == CKU.CONTEXT_SPECIFIC)
@@ -379,16 +345,16 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         var mk = PinCrypto.TryUnwrap(record, pin);
         if (mk is null)
         {
-            Commit(req, TokenKey, [new LoginFailed(userType)], () => req.Reply(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT));
+            Commit(req, TokenKey, [new LoginFailed(userType)], () => req.Answer(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT));
             return;
         }
 
         // logged in only once the journal has the login: a failed write leaves the application logged out
-        var context = req.Opcode == Opcode.Login && current != ulong.MaxValue;
-        var session = context ? SessionActor(s) : null;
+        var context = current != ulong.MaxValue;
+        var session = context ? SessionActor(req) : null;
         Commit(req, TokenKey, [new LoginSucceeded(userType)], () =>
         {
-            ResumeRekeyWith(mk, pin, userType);
+            ResumeRekeyWith(mk, pin, userType, req.Caller.AppId);
             if (_masterKey is null) _masterKey = mk;
             else System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk);
             if (!context) _logins[s.App] = userType;
@@ -397,7 +363,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         }, () => System.Security.Cryptography.CryptographicOperations.ZeroMemory(mk));
     }
 
-    private void Logout(ClientRequest req, SessionEntry s)
+    private void Logout(Logout req, SessionEntry s)
     {
         if (!_logins.Remove(s.App)) throw new CkException(CKR.USER_NOT_LOGGED_IN);
         DropKeyIfNoLogin();
@@ -424,10 +390,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         _ => s.ReadWrite ? CKS.RW_PUBLIC_SESSION : CKS.RO_PUBLIC_SESSION,
     };
 
-    private void InitPin(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void InitPin(InitPin req, SessionEntry s)
     {
-        var pin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
-        r.ExpectEnd();
+        var pin = req.Pin;
         if (SessionState(s) != CKS.RW_SO_FUNCTIONS) throw new CkException(s.ReadWrite ? CKR.USER_NOT_LOGGED_IN : CKR.SESSION_READ_ONLY);
         CheckPinLength(pin);
         RefuseDuringRekey();
@@ -435,11 +400,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         Commit(req, TokenKey, [new UserPinSet(record)], req.Ok);
     }
 
-    private void SetPin(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void SetPin(SetPin req, SessionEntry s)
     {
-        var oldPin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
-        var newPin = r.ReadNullableBytes() ?? throw new CkException(CKR.ARGUMENTS_BAD);
-        r.ExpectEnd();
+        var (oldPin, newPin) = (req.OldPin, req.NewPin);
         if (!s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
         RefuseDuringRekey();
         var userType = LoggedIn(s.App) == CKU.SO ? CKU.SO : CKU.USER;
@@ -450,7 +413,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         var mk = PinCrypto.TryUnwrap(record, oldPin);
         if (mk is null)
         {
-            Commit(req, TokenKey, [new LoginFailed(userType)], () => req.Reply(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT));
+            Commit(req, TokenKey, [new LoginFailed(userType)], () => req.Answer(Locked(userType) ? CKR.PIN_LOCKED : CKR.PIN_INCORRECT));
             return;
         }
 
@@ -462,34 +425,27 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
     // ------------------------------------------------------------------ sessions
 
-    private void HandleOpenSession(OpenSession o, IActorRef replyTo)
+    private void HandleOpenSession(OpenSession o)
     {
-        if (o.Peer is not null) _peers[o.AppId] = o.Peer;
+        var app = o.Caller.AppId;
         ulong rv;
         var rw = (o.Flags & CKF.RW_SESSION) != 0;
         if ((o.Flags & CKF.SERIAL_SESSION) == 0) rv = CKR.SESSION_PARALLEL_NOT_SUPPORTED;
         else if (!_state.Initialized) rv = CKR.TOKEN_NOT_RECOGNIZED;
-        else if (!rw && LoggedIn(o.AppId) == CKU.SO) rv = CKR.SESSION_READ_WRITE_SO_EXISTS;
+        else if (!rw && LoggedIn(app) == CKU.SO) rv = CKR.SESSION_READ_WRITE_SO_EXISTS;
         else
         {
-            _sessions[(o.AppId, o.Handle)] = new SessionEntry(o.AppId, o.Handle, rw, ActorRefs.Nobody);
+            _sessions[(app, o.Handle)] = new SessionEntry(app, o.Handle, rw);
             rv = CKR.OK;
         }
 
-        replyTo.Tell(new SessionOpenResult(o.Client, o.Handle, rv));
+        Sender.Tell(new SessionOpenResult(o.Origin, o.Handle, rv));
     }
 
-    private void GetSessionInfo(ClientRequest req, SessionEntry s)
-    {
-        _out.Reset();
-        _out.WriteULong(_slot.Id);
-        _out.WriteULong(SessionState(s));
-        _out.WriteULong(CKF.SERIAL_SESSION | (s.ReadWrite ? CKF.RW_SESSION : 0));
-        _out.WriteULong(0);
-        req.Reply(CKR.OK, _out);
-    }
+    private void GetSessionInfo(GetSessionInfo req, SessionEntry s) =>
+        req.Ok(new SessionInfo(_slot.Id, SessionState(s), CKF.SERIAL_SESSION | (s.ReadWrite ? CKF.RW_SESSION : 0), 0));
 
-    private void CloseSession(ClientRequest req, SessionEntry s)
+    private void CloseSession(CloseSession req, SessionEntry s)
     {
         RemoveSession(s);
         if (!_sessions.Keys.Any(k => k.App == s.App) && _logins.Remove(s.App)) DropKeyIfNoLogin();
@@ -503,9 +459,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
             RemoveSessionObject(id);
     }
 
-    private void CloseAllSessions(ClientRequest req, ulong app)
+    private void CloseAllSessions(CloseAllSessions req)
     {
-        DropApplication(app);
+        DropApplication(req.Caller.AppId);
         req.Ok();
     }
 
@@ -667,7 +623,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>Stores new objects (token objects journaled first) and answers with their handles.</summary>
-    private void Store(ClientRequest req, SessionEntry s, IReadOnlyList<AttributeSet> objects, byte[]? replyPrefix = null, byte[]? output = null)
+    private void Store(SessionTokenRequest req, SessionEntry s, IReadOnlyList<AttributeSet> objects, byte[]? ciphertext = null, byte[]? trailer = null)
     {
         foreach (var o in objects) CheckMayStore(s, o);
         var handles = new ulong[objects.Count];
@@ -693,11 +649,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
         void Answer()
         {
-            _out.Reset();
-            if (replyPrefix is not null) _out.WriteRaw(replyPrefix);
-            foreach (var h in handles) _out.WriteULong(h);
-            if (output is not null) _out.WriteRaw(output);
-            req.Reply(CKR.OK, _out);
+            if (ciphertext is not null) req.Ok(new Encapsulated(ciphertext, handles[0]));
+            else if (req is TokenCommands.CreateObject or TokenCommands.CopyObject) req.Ok(new Handle(handles[0]));
+            else req.Ok(new NewObjects([.. handles], trailer));
         }
 
         if (events.Count == 0)
@@ -709,34 +663,16 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         Commit(req, null, events, Answer);
     }
 
-    private void HandleStoreNew(StoreNewObjects m)
+    private void CreateObject(CreateObject req, SessionEntry s)
     {
-        _currentSession = null;
-        _contextApp = m.AppId;
-        _contextSession = m.SessionHandle;
-        try
-        {
-            if (!_sessions.TryGetValue((m.AppId, m.SessionHandle), out var s)) throw new CkException(CKR.SESSION_HANDLE_INVALID);
-            Store(m.Client, s, m.Objects, m.ReplyPrefix, m.Output);
-        }
-        catch (CkException e)
-        {
-            m.Client.Reply(e.Rv);
-        }
-    }
-
-    private void CreateObject(ClientRequest req, SessionEntry s, ref WireReader r)
-    {
-        var template = AttributeSet.FromTemplate(r.ReadTemplate());
-        r.ExpectEnd();
+        var template = req.Template.ToAttributeSet();
         Store(req, s, [TemplateValidator.ForCreate(template, LoggedIn(s.App) == CKU.SO)]);
     }
 
-    private void CopyObject(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void CopyObject(CopyObject req, SessionEntry s)
     {
-        var handle = r.ReadULong();
-        var template = AttributeSet.FromTemplate(r.ReadTemplate());
-        r.ExpectEnd();
+        var handle = req.Object;
+        var template = req.Template.ToAttributeSet();
         if (TokenProvidedObjects.IsProvided(handle)) throw new CkException(CKR.ACTION_PROHIBITED);
         var source = Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
         var copy = TemplateValidator.ForCopy(source.Clone(), template, LoggedIn(s.App) == CKU.SO);
@@ -744,10 +680,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         Store(req, s, [copy]);
     }
 
-    private void DestroyObject(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void DestroyObject(DestroyObject req, SessionEntry s)
     {
-        var handle = r.ReadULong();
-        r.ExpectEnd();
+        var handle = req.Object;
         if (!TryVisible(s.App, handle, out var attrs, out var isTokenObject)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
         if (isTokenObject && !s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
         if (attrs.GetBool(CKA.DESTROYABLE) == false || TokenProvidedObjects.IsProvided(handle)) throw new CkException(CKR.ACTION_PROHIBITED);
@@ -765,36 +700,27 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void GetObjectSize(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void GetObjectSize(GetObjectSize req, SessionEntry s)
     {
-        var handle = r.ReadULong();
-        r.ExpectEnd();
-        if (!TryVisible(s.App, handle, out var attrs, out _)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
-        _out.Reset();
-        _out.WriteULong(TemplateValidator.Size(attrs));
-        req.Reply(CKR.OK, _out);
+        if (!TryVisible(s.App, req.Object, out var attrs, out _)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
+        req.Ok(new Handle(TemplateValidator.Size(attrs)));
     }
 
-    private void GetAttributeValue(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void GetAttributeValue(GetAttributeValue req, SessionEntry s)
     {
-        var handle = r.ReadULong();
-        var count = r.ReadUInt32();
-        if (count > (uint)(r.Remaining / 16)) throw new WireFormatException("template longer than frame");
+        var handle = req.Object;
         if (!TryVisible(s.App, handle, out var stored, out var isTokenObject)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
         AttributeSet? open = null;
         var rv = CKR.OK;
-        _out.Reset();
-        _out.WriteUInt32(count);
-        for (var i = 0; i < count; i++)
+        var values = new AttributeValue[req.Attributes.Length];
+        for (var i = 0; i < values.Length; i++)
         {
-            var type = r.ReadULong();
-            var capacity = r.ReadULong();
+            var (type, capacity) = req.Attributes[i];
             var read = TemplateValidator.Read(stored, type);
             if (read.Rv != CKR.OK || read.Value is null)
             {
                 rv = rv == CKR.OK ? read.Rv : rv;
-                _out.WriteULong(CK.UNAVAILABLE_INFORMATION);
-                _out.WriteNullableBytes(null);
+                values[i] = new AttributeValue(CK.UNAVAILABLE_INFORMATION, null);
                 continue;
             }
 
@@ -805,33 +731,22 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
                 value = open[type];
             }
 
-            if (capacity == Frame.NullBuffer)
-            {
-                _out.WriteULong((ulong)value.Length);
-                _out.WriteNullableBytes(null);
-            }
+            if (capacity == Frame.NullBuffer) values[i] = new AttributeValue((ulong)value.Length, null);
             else if (capacity < (ulong)value.Length)
             {
                 rv = rv == CKR.OK ? CKR.BUFFER_TOO_SMALL : rv;
-                _out.WriteULong(CK.UNAVAILABLE_INFORMATION);
-                _out.WriteNullableBytes(null);
+                values[i] = new AttributeValue(CK.UNAVAILABLE_INFORMATION, null);
             }
-            else
-            {
-                _out.WriteULong((ulong)value.Length);
-                _out.WriteBytes(value);
-            }
+            else values[i] = new AttributeValue((ulong)value.Length, value);
         }
 
-        r.ExpectEnd();
-        req.Reply(rv, _out);
+        req.Answer(rv, new AttributeValues(System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(values)));
     }
 
-    private void SetAttributeValue(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void SetAttributeValue(SetAttributeValue req, SessionEntry s)
     {
-        var handle = r.ReadULong();
-        var changes = AttributeSet.FromTemplate(r.ReadTemplate());
-        r.ExpectEnd();
+        var handle = req.Object;
+        var changes = req.Template.ToAttributeSet();
         if (!TryVisible(s.App, handle, out _, out var isTokenObject)) throw new CkException(CKR.OBJECT_HANDLE_INVALID);
         if (isTokenObject && !s.ReadWrite) throw new CkException(CKR.SESSION_READ_ONLY);
         if (TokenProvidedObjects.IsProvided(handle)) throw new CkException(CKR.ACTION_PROHIBITED);
@@ -853,10 +768,9 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void FindObjectsInit(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void FindObjectsInit(FindObjectsInit req, SessionEntry s)
     {
-        var template = AttributeSet.FromTemplate(r.ReadTemplate());
-        r.ExpectEnd();
+        var template = req.Template.ToAttributeSet();
         if (s.FindResults is not null) throw new CkException(CKR.OPERATION_ACTIVE);
         var user = IsUser(s.App);
         var results = _state.Index.Find(template, user ? null : static (_, attrs) => !attrs.IsTrue(CKA.PRIVATE));
@@ -873,19 +787,16 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         req.Ok();
     }
 
-    private void FindObjects(ClientRequest req, SessionEntry s, ref WireReader r)
+    private void FindObjects(FindObjects req, SessionEntry s)
     {
-        var max = r.ReadULong();
-        r.ExpectEnd();
         var results = s.FindResults ?? throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
-        var n = (int)Math.Min(max, (ulong)(results.Length - s.FindPosition));
-        _out.Reset();
-        _out.WriteULongs(results.AsSpan(s.FindPosition, n));
+        var n = (int)Math.Min(req.MaxCount, (ulong)(results.Length - s.FindPosition));
+        var found = results.AsSpan(s.FindPosition, n).ToArray();
         s.FindPosition += n;
-        req.Reply(CKR.OK, _out);
+        req.Ok(new Handles(System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(found)));
     }
 
-    private void FindObjectsFinal(ClientRequest req, SessionEntry s)
+    private void FindObjectsFinal(FindObjectsFinal req, SessionEntry s)
     {
         if (s.FindResults is null) throw new CkException(CKR.OPERATION_NOT_INITIALIZED);
         s.FindResults = null;
@@ -894,93 +805,31 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
     // ------------------------------------------------------------------ keys to sessions
 
-    private KeySnapshot Key(SessionEntry s, ulong handle, ulong invalidRv) => new(handle, Open(s.App, handle, invalidRv));
+    private KeySnapshot Key(SessionEntry s, ulong handle, ulong invalidRv) => new(handle, Open(s.App, handle, invalidRv).Freeze());
 
-    /// <summary>The session actor of the request being handled (the application names it in <see cref="Request"/>).</summary>
-    private IActorRef SessionActor(SessionEntry s) => _currentSession ?? throw new CkException(CKR.SESSION_HANDLE_INVALID, $"session {s.Handle} has no actor");
+    /// <summary>The session actor of the call being handled (whoever routed it named it).</summary>
+    private static IActorRef SessionActor(SessionTokenRequest r) =>
+        r.SessionActor ?? throw new CkException(CKR.SESSION_HANDLE_INVALID, $"session {r.Session} has no actor");
 
-    private void BeginWithKey(ClientRequest req, SessionEntry s, ref WireReader r)
+    /// <summary>The calls that need keys: the token resolves the handles and hands the call, with key snapshots, to the session.</summary>
+    private void HandOver(SessionTokenRequest r, SessionEntry s)
     {
-        var mechanism = r.ReadMechanism();
-        var key = r.ReadULong();
-        r.ExpectEnd();
-        SessionActor(s).Tell(new BeginOperation(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID)));
-    }
-
-    private void DigestKey(ClientRequest req, SessionEntry s, ref WireReader r)
-    {
-        var key = r.ReadULong();
-        r.ExpectEnd();
-        SessionActor(s).Tell(new BeginDigestKey(req, Key(s, key, CKR.KEY_HANDLE_INVALID)));
-    }
-
-    private void EncapsulateKey(ClientRequest req, SessionEntry s, ref WireReader r)
-    {
-        var mechanism = r.ReadMechanism();
-        var key = r.ReadULong();
-        var template = AttributeSet.FromTemplate(r.ReadTemplate());
-        var capacity = r.ReadULong();
-        r.ExpectEnd();
-        SessionActor(s).Tell(new BeginEncapsulate(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID), template, capacity));
-    }
-
-    private void DecapsulateKey(ClientRequest req, SessionEntry s, ref WireReader r)
-    {
-        var mechanism = r.ReadMechanism();
-        var key = r.ReadULong();
-        var template = AttributeSet.FromTemplate(r.ReadTemplate());
-        var ciphertext = r.ReadBytes();
-        r.ExpectEnd();
-        SessionActor(s).Tell(new BeginDecapsulate(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID), template, ciphertext));
-    }
-
-    private void VerifySignatureInit(ClientRequest req, SessionEntry s, ref WireReader r)
-    {
-        var mechanism = r.ReadMechanism();
-        var key = r.ReadULong();
-        var signature = r.ReadBytes();
-        r.ExpectEnd();
-        SessionActor(s).Tell(new BeginVerifySignature(req, mechanism, Key(s, key, CKR.KEY_HANDLE_INVALID), signature));
-    }
-
-    private void SetOperationState(ClientRequest req, SessionEntry s, ref WireReader r)
-    {
-        var state = r.ReadBytes();
-        var encryptionKey = r.ReadULong();
-        var authenticationKey = r.ReadULong();
-        r.ExpectEnd();
-        SessionActor(s).Tell(new BeginSetOperationState(req, state,
-            encryptionKey == 0 ? null : Key(s, encryptionKey, CKR.KEY_HANDLE_INVALID),
-            authenticationKey == 0 ? null : Key(s, authenticationKey, CKR.KEY_HANDLE_INVALID)));
-    }
-
-    private void WrapKey(ClientRequest req, SessionEntry s, ref WireReader r)
-    {
-        var mechanism = r.ReadMechanism();
-        var wrapping = r.ReadULong();
-        var key = r.ReadULong();
-        var capacity = r.ReadULong();
-        r.ExpectEnd();
-        SessionActor(s).Tell(new BeginWrap(req, mechanism, Key(s, wrapping, CKR.WRAPPING_KEY_HANDLE_INVALID), Key(s, key, CKR.KEY_HANDLE_INVALID), capacity));
-    }
-
-    private void UnwrapKey(ClientRequest req, SessionEntry s, ref WireReader r)
-    {
-        var mechanism = r.ReadMechanism();
-        var unwrapping = r.ReadULong();
-        var wrapped = r.ReadBytes();
-        var template = AttributeSet.FromTemplate(r.ReadTemplate());
-        r.ExpectEnd();
-        SessionActor(s).Tell(new BeginUnwrap(req, mechanism, Key(s, unwrapping, CKR.UNWRAPPING_KEY_HANDLE_INVALID), wrapped, template));
-    }
-
-    private void DeriveKey(ClientRequest req, SessionEntry s, ref WireReader r)
-    {
-        var mechanism = r.ReadMechanism();
-        var baseKey = r.ReadULong();
-        var template = AttributeSet.FromTemplate(r.ReadTemplate());
-        r.ExpectEnd();
-        SessionActor(s).Tell(new BeginDerive(req, mechanism, Key(s, baseKey, CKR.KEY_HANDLE_INVALID), template));
+        SessionBegin begin = r switch
+        {
+            InitOperation c => new BeginOperation(c.Kind, c.Mechanism, Key(s, c.Key, CKR.KEY_HANDLE_INVALID)) { Id = r.Id, ReplyTo = r.ReplyTo },
+            DigestKey c => new BeginDigestKey(Key(s, c.Key, CKR.KEY_HANDLE_INVALID)) { Id = r.Id, ReplyTo = r.ReplyTo },
+            EncapsulateKey c => new BeginEncapsulate(c.Mechanism, Key(s, c.PublicKey, CKR.KEY_HANDLE_INVALID), c.Template, c.Capacity) { Id = r.Id, ReplyTo = r.ReplyTo },
+            DecapsulateKey c => new BeginDecapsulate(c.Mechanism, Key(s, c.PrivateKey, CKR.KEY_HANDLE_INVALID), c.Template, c.Ciphertext) { Id = r.Id, ReplyTo = r.ReplyTo },
+            VerifySignatureInit c => new BeginVerifySignature(c.Mechanism, Key(s, c.Key, CKR.KEY_HANDLE_INVALID), c.Signature) { Id = r.Id, ReplyTo = r.ReplyTo },
+            SetOperationState c => new BeginSetOperationState(c.State,
+                c.EncryptionKey == 0 ? null : Key(s, c.EncryptionKey, CKR.KEY_HANDLE_INVALID),
+                c.AuthenticationKey == 0 ? null : Key(s, c.AuthenticationKey, CKR.KEY_HANDLE_INVALID)) { Id = r.Id, ReplyTo = r.ReplyTo },
+            WrapKey c => new BeginWrap(c.Mechanism, Key(s, c.WrappingKey, CKR.WRAPPING_KEY_HANDLE_INVALID), Key(s, c.Key, CKR.KEY_HANDLE_INVALID), c.Capacity) { Id = r.Id, ReplyTo = r.ReplyTo },
+            UnwrapKey c => new BeginUnwrap(c.Mechanism, Key(s, c.UnwrappingKey, CKR.UNWRAPPING_KEY_HANDLE_INVALID), c.Wrapped, c.Template) { Id = r.Id, ReplyTo = r.ReplyTo },
+            DeriveKey c => new BeginDerive(c.Mechanism, Key(s, c.BaseKey, CKR.KEY_HANDLE_INVALID), c.Template) { Id = r.Id, ReplyTo = r.ReplyTo },
+            _ => throw new CkException(CKR.FUNCTION_NOT_SUPPORTED),
+        };
+        SessionActor(r).Tell(begin);
     }
 
     // ------------------------------------------------------------------ master-key rotation (ock token rekey)
@@ -996,7 +845,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     private byte[]? _rekeyNew;
     private readonly Queue<ulong> _rekeyQueue = new();
     private readonly List<IActorRef> _rekeyWaiters = new();
-    private ApplicationProtocol.PeerCredentials? _rekeyBy;
+    private PeerCredentials? _rekeyBy;
     private bool _rekeyStepQueued;
 
     private void RefuseDuringRekey()
@@ -1006,8 +855,6 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
     private void HandleStartRekey(StartRekey m, IActorRef sender)
     {
-        _contextApp = 0;
-        _contextSession = 0;
         if (!_state.Initialized || _state.SoPin is null) { sender.Tell(new RekeyDone(false, "the token is not initialised")); return; }
         var old = PinCrypto.TryUnwrap(_state.SoPin, m.SoPin);
         if (old is null) { sender.Tell(new RekeyDone(false, "SO PIN incorrect")); return; }
@@ -1025,7 +872,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         }
 
         _rekeyWaiters.Add(sender);
-        _rekeyBy = new ApplicationProtocol.PeerCredentials(m.Pid, m.Uid, 0);
+        _rekeyBy = new PeerCredentials(m.Pid, m.Uid, 0);
         if (_state.Rekey is { } pending)
         {
             // a rekey under way (this run, or journaled before a crash): go on with its key
@@ -1053,12 +900,12 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>A login during a rekey under way (after a restart, nobody holds its keys): the same PIN opens the new key too, and the rekey goes on.</summary>
-    private void ResumeRekeyWith(byte[] oldKey, byte[] pin, ulong userType)
+    private void ResumeRekeyWith(byte[] oldKey, byte[] pin, ulong userType, ulong app)
     {
         if (_state.Rekey is not { } pending || _rekeyNew is not null) return;
         var record = userType == CKU.SO ? pending.SoPin : pending.UserPin;
         if (record is null || PinCrypto.TryUnwrap(record, pin) is not { } fresh) return;
-        _rekeyBy = _peers.GetValueOrDefault(_contextApp);
+        _rekeyBy = _peers.GetValueOrDefault(app);
         StartRekeyLoop((byte[])oldKey.Clone(), fresh, "resumed");
     }
 
@@ -1257,20 +1104,12 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
     // ------------------------------------------------------------------ group commit and audit
 
-    private static bool IsWrite(ITokenCommand c) => c switch
-    {
-        StoreNewObjects or StartRekey or RekeyNext => true,
-        Request r => r.Client.Opcode is Opcode.InitToken or Opcode.Login or Opcode.InitPIN or Opcode.SetPIN
-            or Opcode.CreateObject or Opcode.CopyObject or Opcode.DestroyObject or Opcode.SetAttributeValue,
-        _ => false,
-    };
+    private static bool IsWrite(ITokenCommand c) => c is ITokenWrite or RekeyNext;
 
     private static ulong AppOf(ITokenCommand c) => c switch
     {
-        Request r => r.AppId,
-        OpenSession o => o.AppId,
+        TokenRequest r => r.Caller.AppId,
         ApplicationGone g => g.AppId,
-        StoreNewObjects m => m.AppId,
         _ => 0,
     };
 
@@ -1294,29 +1133,22 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         if (_batch.Count == 0) return false;
         if (_batchExclusive) return true;
         if (!IsWrite(c)) return _batchApps.Contains(AppOf(c));
-        if (c is StoreNewObjects) return false;
-        if (c is StartRekey or RekeyNext) return true; // a batch of its own: it reads (and reseals) objects others may touch
-        var r = (Request)c;
-        switch (r.Client.Opcode)
+        return c switch
         {
-            case Opcode.InitToken: return true;
-            case Opcode.Login or Opcode.InitPIN or Opcode.SetPIN: return _batchTouched.Contains(TokenKey);
-            case Opcode.CreateObject: return false;
-            default:
-                // CopyObject, DestroyObject, SetAttributeValue: u64 session, u64 object, ...
-                var p = r.Client.Payload;
-                return p.Length < 16 || _batchTouched.Contains(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(p.AsSpan(8)));
-        }
+            StoreNewObjects or TokenCommands.CreateObject => false,
+            StartRekey or RekeyNext or TokenCommands.InitToken => true, // a batch of its own (a rekey reads and reseals objects others may touch)
+            TokenCommands.Login or TokenCommands.InitPin or TokenCommands.SetPin => _batchTouched.Contains(TokenKey),
+            ITouchesObject t => _batchTouched.Contains(t.Object),
+            _ => true,
+        };
     }
 
     private void Dispatch(ITokenCommand c, IActorRef sender)
     {
         switch (c)
         {
-            case Request r: Handle(r); break;
-            case OpenSession o: HandleOpenSession(o, sender); break;
+            case TokenRequest r: Handle(r); break;
             case ApplicationGone g: DropApplication(g.AppId); break;
-            case StoreNewObjects m: HandleStoreNew(m); break;
             case StartRekey k: HandleStartRekey(k, sender); break;
             case RekeyNext: RekeyStep(); break;
         }
@@ -1327,14 +1159,16 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     /// runs <paramref name="committed"/> once all of them are committed and applied. <paramref name="touches"/>:
     /// the object id (or <see cref="TokenKey"/>) whose committed state the command's validation read.
     /// </summary>
-    private void Commit(ClientRequest? client, ulong? touches, IReadOnlyList<ITokenEvent> events, Action committed, Action? abandoned = null,
-        ApplicationProtocol.PeerCredentials? by = null)
+    private void Commit(Request? client, ulong? touches, IReadOnlyList<ITokenEvent> events, Action committed, Action? abandoned = null,
+        PeerCredentials? by = null)
     {
-        var peer = by ?? _peers.GetValueOrDefault(_contextApp);
+        var app = (client as TokenRequest)?.Caller.AppId ?? 0;
+        var session = (client as SessionTokenRequest)?.Session ?? 0;
+        var peer = by ?? _peers.GetValueOrDefault(app);
         var at = DateTimeOffset.UtcNow;
         foreach (var e in events)
         {
-            var record = AuditRecord.Create(_chainHead, at, peer?.Pid ?? -1, peer?.Uid ?? -1, _contextSession,
+            var record = AuditRecord.Create(_chainHead, at, peer?.Pid ?? -1, peer?.Uid ?? -1, session,
                 TokenEventSerializer.ManifestOf(e), TokenEventSerializer.Encode(e));
             _chainHead = record.Hash;
             _pendingEvents.Add(new AuditedEvent(e, record));
@@ -1342,7 +1176,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
 
         _batch.Add(new PendingWrite(client, events.Count, committed, abandoned));
         if (touches is { } t) _batchTouched.Add(t);
-        _batchApps.Add(_contextApp);
+        _batchApps.Add(app);
         if (!_collecting) Flush();
     }
 
@@ -1447,7 +1281,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         {
             _batchFailed = true;
             w.Abandoned?.Invoke();
-            w.Client?.Reply(CKR.DEVICE_ERROR);
+            w.Client?.Answer(CKR.DEVICE_ERROR);
         }
         else
         {
@@ -1457,7 +1291,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
             }
             catch (CkException e)
             {
-                w.Client?.Reply(e.Rv);
+                w.Client?.Answer(e.Rv);
             }
         }
 
@@ -1519,15 +1353,11 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "token {0}: journal write failed at sequence {1}", _slot.TokenName, sequenceNr);
-        for (var i = _inFlightCursor; i < _inFlight.Count; i++) _inFlight[i].Client?.Reply(CKR.DEVICE_ERROR);
-        foreach (var w in _batch) w.Client?.Reply(CKR.DEVICE_ERROR);
+        for (var i = _inFlightCursor; i < _inFlight.Count; i++) _inFlight[i].Client?.Answer(CKR.DEVICE_ERROR);
+        foreach (var w in _batch) w.Client?.Answer(CKR.DEVICE_ERROR);
         foreach (var (c, _) in _deferred)
         {
-            switch (c)
-            {
-                case Request r: r.Client.Reply(CKR.DEVICE_ERROR); break;
-                case StoreNewObjects m: m.Client.Reply(CKR.DEVICE_ERROR); break;
-            }
+            if (c is Request r) r.Answer(CKR.DEVICE_ERROR);
         }
 
         FailRekeyWaiters("the journal write failed");

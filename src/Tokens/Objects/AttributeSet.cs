@@ -29,8 +29,12 @@ public sealed class AttributeSet : IEnumerable<KeyValuePair<ulong, byte[]>>
     /// <summary>Whether <see cref="_types"/> is an interned array shared with other sets (copied before a change).</summary>
     private bool _sharedTypes;
 
-    /// <summary>Prepared crypto objects by slot; created on first use, cleared by any change of the values.</summary>
+    /// <summary>Prepared crypto objects by slot; created on first use, cleared by any change of the values. Never serialized.</summary>
+    [NonSerialized]
     private ConcurrentDictionary<object, object>? _prepared;
+
+    /// <summary>Set by <see cref="Freeze"/>: the set is shared (handed to another actor) and no longer changes.</summary>
+    private bool _frozen;
 
     public AttributeSet()
         : this(4)
@@ -94,9 +98,27 @@ public sealed class AttributeSet : IEnumerable<KeyValuePair<ulong, byte[]>>
         set => Set(type, value);
     }
 
+    /// <summary>
+    /// Makes the set read-only (every change throws <see cref="InvalidOperationException"/>) before it crosses to another
+    /// actor; <see cref="Clone"/> gives a changeable copy. Returns the set itself.
+    /// </summary>
+    public AttributeSet Freeze()
+    {
+        _frozen = true;
+        return this;
+    }
+
+    public bool IsFrozen => _frozen;
+
+    private void CheckChangeable()
+    {
+        if (_frozen) throw new InvalidOperationException("a frozen attribute set does not change (clone it)");
+    }
+
     public void Set(ulong type, byte[] value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        CheckChangeable();
         var i = IndexOf(type);
         if (i >= 0) _values[i] = value;
         else Append(type, value);
@@ -109,6 +131,7 @@ public sealed class AttributeSet : IEnumerable<KeyValuePair<ulong, byte[]>>
 
     public bool Remove(ulong type)
     {
+        CheckChangeable();
         Changed();
         var i = IndexOf(type);
         if (i < 0) return false;
