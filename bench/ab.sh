@@ -3,6 +3,7 @@
 #
 #   MODULE_B=bench/.out/native-new/libopencryptoki-actors.so bench/ab.sh     # module A = bench/.out/native
 #   DAEMON_ENV_B="DOTNET_GCLOHThreshold=0x400000" bench/ab.sh                 # daemon A = as built
+#   HOST_B=/path/to/other/ock-slotd-build bench/ab.sh                         # daemon B = another build (a directory with ock-slotd.dll)
 #   N=4 CASES=sha256-1MiB,aes256-cbc-1MiB T=1 ...
 #
 # Each of N iterations runs A then B (a fresh ock-slotd per run when the daemon differs, one warm
@@ -33,8 +34,8 @@ one() { # side module daemon-env...
     work=""
 }
 for _ in $(seq "${N:-3}"); do
-    one A "$mod_a"
-    one B "$mod_b" "${env_b[@]}"
+    OCK_HOST_DIR="$out/host" one A "$mod_a"
+    OCK_HOST_DIR="${HOST_B:-$out/host}" one B "$mod_b" "${env_b[@]}"
 done | tee "$res/ab.tsv"
 python3 - "$res/ab.tsv" <<'PY'
 import collections, statistics, sys

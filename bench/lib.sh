@@ -13,7 +13,7 @@ stop_pid() { # pid: TERM, wait up to 5 s, then KILL - only pids this script star
 }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
-# ours_start [NAME=VALUE...]: a private ock-slotd (its own HOCON in $work/ours; extra environment
+# ours_start [NAME=VALUE...]: a private ock-slotd (its own HOCON in $work/ours; OCK_HOST_DIR: another build of the daemon; extra environment
 # for the daemon as arguments), token 'bench' initialised with pkcs11-tool; sets ours_pid and
 # exports OPENCRYPTOKI_ACTORS_SOCKET.
 ours_start() {
@@ -26,7 +26,7 @@ opencryptoki {
   slots = [ { id = 0, token-type = soft, token-name = benchtok, description = "bench soft token", max-login-failures = 0 } ]
 }
 EOF
-    env "$@" dotnet "$out/host/ock-slotd.dll" --config "$work/ours/slotd.conf" > "$res/ock-slotd.log" 2>&1 &
+    env "$@" dotnet "${OCK_HOST_DIR:-$out/host}/ock-slotd.dll" --config "$work/ours/slotd.conf" > "$res/ock-slotd.log" 2>&1 &
     ours_pid=$!
     for _ in $(seq 200); do [ -S "$work/ours/slotd.socket" ] && break; sleep 0.05; done
     [ -S "$work/ours/slotd.socket" ] || { echo "ock-slotd did not start:" >&2; cat "$res/ock-slotd.log" >&2; return 1; }

@@ -28,6 +28,8 @@ public sealed class ClientHarness : IReplySink
 
     public IActorRef Application { get; private set; } = ActorRefs.Nobody;
 
+    public ulong AppId => _caller.AppId;
+
     public static async Task<ClientHarness> ConnectAsync(IActorRef applications, int pid = 4242)
     {
         var client = new ClientHarness();

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Akka.Actor;
+using Akka.Event;
 using OpenCryptokiActors.Actors.Protocol;
 using OpenCryptokiActors.Actors.Server;
 using OpenCryptokiActors.Actors.Sessions;
@@ -117,8 +118,21 @@ public sealed class ApplicationActor : ReceiveActor
         _directory.Publish(_routes);
     }
 
-    /// <summary>A call the edge could not route straight to a session or token (or one of the slot-level calls).</summary>
+    /// <summary>A call the edge could not route straight to a session or token (or one of the slot-level calls); answered whatever happens.</summary>
     private void Route(Request req)
+    {
+        try
+        {
+            RouteOrAnswer(req);
+        }
+        catch (Exception e)
+        {
+            Context.GetLogger().Error(e, "application {0}: {1} failed", _appId, req.GetType().Name);
+            req.Answer(CKR.FUNCTION_FAILED);
+        }
+    }
+
+    private void RouteOrAnswer(Request req)
     {
         switch (req)
         {
@@ -133,8 +147,9 @@ public sealed class ApplicationActor : ReceiveActor
                     return;
                 }
 
-                closing.Slot.Token.Tell(close with { SessionActor = closing.Actor });
+                // off the directory first: no new call of the connections reaches the closing session
                 Unpublish(close.Session);
+                closing.Slot.Token.Tell(close with { SessionActor = closing.Actor });
                 Context.Stop(closing.Actor);
                 return;
             case TokenCommands.SessionTokenRequest t:

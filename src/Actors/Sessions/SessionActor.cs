@@ -17,7 +17,9 @@ namespace OpenCryptokiActors.Actors.Sessions;
 /// handed over by the token, so sessions of one token work in parallel. Every command is answered exactly once, to its
 /// <see cref="Request.ReplyTo"/>: a PKCS#11 failure with its code, anything else (a bug, a provider fault) with
 /// CKR_FUNCTION_FAILED and a log line. A failed call of the encrypt, decrypt, digest, sign and verify families ends its
-/// operation (§5.2) unless it is CKR_BUFFER_TOO_SMALL, or CKR_OPERATION_ACTIVE from the lifecycle rules.
+/// operation (§5.2) unless it is CKR_BUFFER_TOO_SMALL, CKR_OPERATION_ACTIVE from the lifecycle rules, or
+/// CKR_USER_NOT_LOGGED_IN from a CKA_ALWAYS_AUTHENTICATE key still waiting for its context login (the operation has not
+/// been used; C_Login(CKU_CONTEXT_SPECIFIC) lets it go on, §4.9 CKA_ALWAYS_AUTHENTICATE).
 /// The message-based, key-management and operation-state calls are in <see cref="SessionMessageCalls"/>,
 /// <see cref="SessionKeyCalls"/> and <see cref="SessionStateCalls"/>; this file holds the dispatch and the classic operations.
 /// </summary>
@@ -55,7 +57,8 @@ public sealed class SessionActor : ReceiveActor
         }
         catch (CkException e)
         {
-            if (e.Rv is not (CKR.BUFFER_TOO_SMALL or CKR.OPERATION_ACTIVE or CKR.OPERATION_NOT_INITIALIZED)) EndFamilyOf(request);
+            // CKR_USER_NOT_LOGGED_IN here is the CKA_ALWAYS_AUTHENTICATE gate: the operation waits for its context login
+            if (e.Rv is not (CKR.BUFFER_TOO_SMALL or CKR.OPERATION_ACTIVE or CKR.OPERATION_NOT_INITIALIZED or CKR.USER_NOT_LOGGED_IN)) EndFamilyOf(request);
             request.Answer(e.Rv);
         }
         catch (WireFormatException)

@@ -58,11 +58,11 @@ internal static unsafe class Calls
             Trace.Args(call.Function, $"hSession={session} dataLen={dataLength} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)}");
         using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+        if (pulOutput is null) return EndOperation(c, op, session, CKR.ARGUMENTS_BAD);
         var w = c.Begin(op);
         w.WriteULong(session);
         rv = Marshalling.WriteData(w, data, dataLength);
-        if (rv != CKR.OK) return rv;
+        if (rv != CKR.OK) return EndOperation(c, op, session, rv);
         var cap = Marshalling.Cap(output, pulOutput);
         w.WriteULong(cap);
         rv = c.Call(out var reply);
@@ -76,7 +76,7 @@ internal static unsafe class Calls
             Trace.Args(call.Function, $"hSession={session} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)}");
         using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+        if (pulOutput is null) return EndOperation(c, op, session, CKR.ARGUMENTS_BAD);
         var w = c.Begin(op);
         w.WriteULong(session);
         var cap = Marshalling.Cap(output, pulOutput);
@@ -122,8 +122,44 @@ internal static unsafe class Calls
         var w = c.Begin(op);
         w.WriteULong(session);
         rv = Marshalling.WriteData(w, data, dataLength);
-        if (rv != CKR.OK) return rv;
+        if (rv != CKR.OK) return EndOperation(c, op, session, rv);
         return c.Call(out _);
+    }
+
+    /// <summary>
+    /// The operations a call of the encrypt, decrypt, digest, sign and verify families belongs to, as C_SessionCancel
+    /// flags (0 for any other call).
+    /// </summary>
+    public static ulong OperationFlags(Opcode op) => op switch
+    {
+        Opcode.Encrypt or Opcode.EncryptUpdate or Opcode.EncryptFinal => CKF.ENCRYPT,
+        Opcode.Decrypt or Opcode.DecryptUpdate or Opcode.DecryptFinal => CKF.DECRYPT,
+        Opcode.Digest or Opcode.DigestUpdate or Opcode.DigestFinal => CKF.DIGEST,
+        Opcode.Sign or Opcode.SignUpdate or Opcode.SignFinal => CKF.SIGN,
+        Opcode.SignRecover => CKF.SIGN_RECOVER,
+        Opcode.Verify or Opcode.VerifyUpdate or Opcode.VerifyFinal => CKF.VERIFY,
+        Opcode.VerifyRecover => CKF.VERIFY_RECOVER,
+        Opcode.DigestEncryptUpdate => CKF.DIGEST | CKF.ENCRYPT,
+        Opcode.DecryptDigestUpdate => CKF.DECRYPT | CKF.DIGEST,
+        Opcode.SignEncryptUpdate => CKF.SIGN | CKF.ENCRYPT,
+        Opcode.DecryptVerifyUpdate => CKF.DECRYPT | CKF.VERIFY,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// A call the module refuses itself (a NULL data pointer with a length, a NULL length pointer: CKR_ARGUMENTS_BAD) still
+    /// ends the session's operation of its family, as any failure but CKR_BUFFER_TOO_SMALL does (PKCS#11 3.0 §5.2): the
+    /// daemon is told with C_SessionCancel's request. Returns <paramref name="rv"/>.
+    /// </summary>
+    public static ulong EndOperation(Connection c, Opcode op, ulong session, ulong rv)
+    {
+        var flags = OperationFlags(op);
+        if (flags == 0) return rv;
+        var w = c.Begin(Opcode.SessionCancel);
+        w.WriteULong(session);
+        w.WriteULong(flags);
+        c.Call(out _);
+        return rv;
     }
 
     /// <summary>Reads a <c>u64</c> handle reply into a caller pointer (NULL allowed: the handle is dropped).</summary>

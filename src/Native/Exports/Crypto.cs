@@ -110,7 +110,7 @@ internal static unsafe partial class Crypto
         w.WriteULong(hSession);
         rv = Marshalling.WriteData(w, pData, ulDataLen);
         if (rv == CKR.OK) rv = Marshalling.WriteData(w, pSignature, ulSignatureLen);
-        if (rv != CKR.OK) return rv;
+        if (rv != CKR.OK) return Calls.EndOperation(c, Opcode.Verify, hSession, rv);
         return c.Call(out _);
     }
 
