@@ -1,5 +1,6 @@
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens;
+using OpenCryptokiActors.Tokens.State;
 using OpenCryptokiActors.Tokens.Mechanisms;
 
 namespace OpenCryptokiActors.Actors.Sessions;

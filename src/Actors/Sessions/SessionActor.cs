@@ -5,6 +5,7 @@ using OpenCryptokiActors.Actors.Statistics;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens;
+using OpenCryptokiActors.Tokens.State;
 using OpenCryptokiActors.Tokens.Mechanisms;
 using OpenCryptokiActors.Tokens.Policy;
 using static OpenCryptokiActors.Actors.Sessions.SessionCommands;
@@ -150,7 +151,7 @@ public sealed class SessionActor : ReceiveActor
         var (_, impl) = _ctx.Mechanism(c.Mechanism.Type, CKF.DIGEST, c.Mechanism.Parameter);
         _ctx.Active[OperationKind.Digest] = new DigestOperation(impl.CreateDigest(c.Mechanism.Type, c.Mechanism.Parameter))
         {
-            Recording = new Recording(new StateOrigin(OperationKind.Digest, c.Mechanism.Type, c.Mechanism.Parameter, [])),
+            Recording = new Recording(new StateOrigin((ulong)OperationKind.Digest, c.Mechanism.Type, c.Mechanism.Parameter, [])),
         };
         _ctx.Stats?.Count(c.Mechanism.Type, null);
         c.Ok();
@@ -187,7 +188,7 @@ public sealed class SessionActor : ReceiveActor
     private ActiveOperation Started(ActiveOperation op, OperationKind kind, ulong type, byte[]? parameter, OpenCryptokiActors.Tokens.Objects.AttributeSet key)
     {
         var recording = kind is OperationKind.Encrypt or OperationKind.Decrypt or OperationKind.Sign or OperationKind.Verify
-            ? new Recording(new StateOrigin(kind, type, parameter, OperationStateBlob.KeyFingerprint(_ctx.StateKey, key)))
+            ? new Recording(new StateOrigin((ulong)kind, type, parameter, OperationStateBlob.KeyFingerprint(_ctx.StateKey, key)))
             : null;
         return _ctx.Gate(op, kind, key, recording);
     }

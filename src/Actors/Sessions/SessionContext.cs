@@ -5,6 +5,7 @@ using OpenCryptokiActors.Actors.Statistics;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens;
+using OpenCryptokiActors.Tokens.State;
 using OpenCryptokiActors.Tokens.Mechanisms;
 using OpenCryptokiActors.Tokens.Objects;
 using OpenCryptokiActors.Tokens.Policy;

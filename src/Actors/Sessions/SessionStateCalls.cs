@@ -2,6 +2,7 @@ using OpenCryptokiActors.Actors.Protocol;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens;
+using OpenCryptokiActors.Tokens.State;
 using static OpenCryptokiActors.Actors.Sessions.SessionCommands;
 using static OpenCryptokiActors.Actors.Sessions.SessionProtocol;
 
@@ -38,8 +39,8 @@ public sealed class SessionStateCalls(SessionContext ctx)
     public void Set(BeginSetOperationState m)
     {
         var saved = OperationStateBlob.Open(ctx.StateKey, m.State);
-        var needEncryption = saved.Any(s => s.Origin.Kind is OperationKind.Encrypt or OperationKind.Decrypt);
-        var needAuthentication = saved.Any(s => s.Origin.Kind is OperationKind.Sign or OperationKind.Verify);
+        var needEncryption = saved.Any(s => (OperationKind)s.Origin.Kind is OperationKind.Encrypt or OperationKind.Decrypt);
+        var needAuthentication = saved.Any(s => (OperationKind)s.Origin.Kind is OperationKind.Sign or OperationKind.Verify);
         if ((m.EncryptionKey is not null && !needEncryption) || (m.AuthenticationKey is not null && !needAuthentication))
             throw new CkException(CKR.KEY_NOT_NEEDED);
         if ((needEncryption && m.EncryptionKey is null) || (needAuthentication && m.AuthenticationKey is null))
@@ -47,7 +48,7 @@ public sealed class SessionStateCalls(SessionContext ctx)
         var restored = new Dictionary<OperationKind, ActiveOperation>();
         foreach (var (origin, seen) in saved)
         {
-            var kind = origin.Kind;
+            var kind = (OperationKind)origin.Kind;
             if (!Enum.IsDefined(kind) || restored.ContainsKey(kind)) throw new CkException(CKR.SAVED_STATE_INVALID);
             restored[kind] = Restore(origin, seen, m);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seen);
@@ -60,7 +61,7 @@ public sealed class SessionStateCalls(SessionContext ctx)
 
     private ActiveOperation Restore(StateOrigin origin, byte[] seen, BeginSetOperationState m)
     {
-        var kind = origin.Kind;
+        var kind = (OperationKind)origin.Kind;
         if (kind is not (OperationKind.Digest or OperationKind.Encrypt or OperationKind.Decrypt or OperationKind.Sign or OperationKind.Verify))
             throw new CkException(CKR.SAVED_STATE_INVALID);
         var (usage, flag) = ForInit(kind);

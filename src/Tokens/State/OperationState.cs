@@ -1,15 +1,14 @@
 using System.Security.Cryptography;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
-using OpenCryptokiActors.Tokens;
 using OpenCryptokiActors.Tokens.Objects;
-using static OpenCryptokiActors.Actors.Sessions.SessionProtocol;
 
-namespace OpenCryptokiActors.Actors.Sessions;
+namespace OpenCryptokiActors.Tokens.State;
 
 /// <summary>How a saveable operation was started: enough to start it again (the key is supplied again by the caller).</summary>
+/// <param name="Kind">The session's operation kind (its number in the session's vocabulary).</param>
 /// <param name="KeyFingerprint">HMAC of the key's identity under the application's state key; empty for a digest.</param>
-public sealed record StateOrigin(OperationKind Kind, ulong Mechanism, byte[]? Parameter, byte[] KeyFingerprint);
+public sealed record StateOrigin(ulong Kind, ulong Mechanism, byte[]? Parameter, byte[] KeyFingerprint);
 
 /// <summary>
 /// What a multi-part operation has been fed, so that its state can be saved: the providers' cipher, hash and MAC
@@ -81,7 +80,7 @@ public static class OperationStateBlob
         w.WriteULong((ulong)operations.Count);
         foreach (var op in operations)
         {
-            w.WriteULong((ulong)op.Origin.Kind);
+            w.WriteULong(op.Origin.Kind);
             w.WriteULong(op.Origin.Mechanism);
             w.WriteNullableBytes(op.Origin.Parameter);
             w.WriteBytes(op.Origin.KeyFingerprint);
@@ -117,7 +116,7 @@ public static class OperationStateBlob
             var result = new List<(StateOrigin, byte[])>();
             for (var i = 0UL; i < count; i++)
             {
-                var kind = (OperationKind)r.ReadULong();
+                var kind = r.ReadULong();
                 var origin = new StateOrigin(kind, r.ReadULong(), r.ReadNullableBytes(), r.ReadBytes());
                 result.Add((origin, r.ReadBytes()));
             }
