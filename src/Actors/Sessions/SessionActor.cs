@@ -617,7 +617,7 @@ public sealed class SessionActor : ReceiveActor
                     OperationKind.Sign => Opcode.SignInit,
                     _ => Opcode.VerifyInit,
                 });
-                KeyUsage.Check(key, usage, origin.Mechanism, info);
+                _mechanisms.CheckKey(key, usage, origin.Mechanism);
                 PolicyKeys(key);
                 op = kind switch
                 {
@@ -657,7 +657,7 @@ public sealed class SessionActor : ReceiveActor
     private (MechanismInfo Info, IMechanism Impl) Mechanism(ulong type, ulong requiredFlag, byte[]? parameter = null)
     {
         Refuse(_policy.CheckMechanism(type));
-        Refuse(_policy.CheckParameter(type, parameter));
+        Refuse(_policy.CheckParameter(type, _mechanisms.ParameterChoices(type, parameter)));
         if (!_mechanisms.TryGet(type, out var info, out var impl) || (info.Flags & requiredFlag) == 0) throw new CkException(CKR.MECHANISM_INVALID);
         return (info, impl);
     }
@@ -771,7 +771,7 @@ public sealed class SessionActor : ReceiveActor
         if (_active.ContainsKey(kind)) throw new CkException(CKR.OPERATION_ACTIVE);
         var (info, impl) = Mechanism(m.Mechanism.Type, flag, m.Mechanism.Parameter);
         var key = m.Key.Attributes;
-        KeyUsage.Check(key, usage, m.Mechanism.Type, info);
+        _mechanisms.CheckKey(key, usage, m.Mechanism.Type);
         PolicyKeys(key);
         var type = m.Mechanism.Type;
         var parameter = m.Mechanism.Parameter;
@@ -808,7 +808,7 @@ public sealed class SessionActor : ReceiveActor
     private void Encapsulate(BeginEncapsulate m)
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.ENCAPSULATE, m.Mechanism.Parameter);
-        KeyUsage.Check(m.PublicKey.Attributes, CKA.ENCAPSULATE, m.Mechanism.Type, info);
+        _mechanisms.CheckKey(m.PublicKey.Attributes, CKA.ENCAPSULATE, m.Mechanism.Type);
         PolicyKeys(m.PublicKey.Attributes);
         var (ciphertext, produced) = impl.Encapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PublicKey.Attributes, m.Template);
         if (!Fits(m.Client, (ulong)ciphertext.Length, m.Capacity)) return;
@@ -823,7 +823,7 @@ public sealed class SessionActor : ReceiveActor
     private void Decapsulate(BeginDecapsulate m)
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DECAPSULATE, m.Mechanism.Parameter);
-        KeyUsage.Check(m.PrivateKey.Attributes, CKA.DECAPSULATE, m.Mechanism.Type, info);
+        _mechanisms.CheckKey(m.PrivateKey.Attributes, CKA.DECAPSULATE, m.Mechanism.Type);
         PolicyKeys(m.PrivateKey.Attributes);
         var produced = impl.Decapsulate(m.Mechanism.Type, m.Mechanism.Parameter, m.PrivateKey.Attributes, m.Ciphertext, m.Template);
         var full = TemplateValidator.ForGenerated(m.Template, produced, ObjectOrigin.Derive, m.Mechanism.Type, m.PrivateKey.Attributes);
@@ -836,7 +836,7 @@ public sealed class SessionActor : ReceiveActor
     {
         if (_active.ContainsKey(OperationKind.VerifySignature)) throw new CkException(CKR.OPERATION_ACTIVE);
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.VERIFY, m.Mechanism.Parameter);
-        KeyUsage.Check(m.Key.Attributes, CKA.VERIFY, m.Mechanism.Type, info);
+        _mechanisms.CheckKey(m.Key.Attributes, CKA.VERIFY, m.Mechanism.Type);
         PolicyKeys(m.Key.Attributes);
         var op = impl.CreateVerify(m.Mechanism.Type, m.Mechanism.Parameter, m.Key.Attributes);
         _active[OperationKind.VerifySignature] = new Active((op, m.Signature));
@@ -857,7 +857,7 @@ public sealed class SessionActor : ReceiveActor
     private void Wrap(BeginWrap m)
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.WRAP, m.Mechanism.Parameter);
-        KeyUsage.Check(m.WrappingKey.Attributes, CKA.WRAP, m.Mechanism.Type, info);
+        _mechanisms.CheckKey(m.WrappingKey.Attributes, CKA.WRAP, m.Mechanism.Type);
         KeyUsage.CheckWrap(m.WrappingKey.Attributes, m.Key.Attributes);
         PolicyKeys(m.WrappingKey.Attributes);
         var wrapped = impl.Wrap(m.Mechanism.Type, m.Mechanism.Parameter, m.WrappingKey.Attributes, KeyEncoding.Encode(m.Key.Attributes));
@@ -878,7 +878,7 @@ public sealed class SessionActor : ReceiveActor
     private void Unwrap(BeginUnwrap m)
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.UNWRAP, m.Mechanism.Parameter);
-        KeyUsage.Check(m.UnwrappingKey.Attributes, CKA.UNWRAP, m.Mechanism.Type, info);
+        _mechanisms.CheckKey(m.UnwrappingKey.Attributes, CKA.UNWRAP, m.Mechanism.Type);
         PolicyKeys(m.UnwrappingKey.Attributes);
         var template = KeyUsage.ApplyKeyTemplate(m.Template, m.UnwrappingKey.Attributes, CKA.UNWRAP_TEMPLATE);
         var cls = template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
@@ -894,7 +894,7 @@ public sealed class SessionActor : ReceiveActor
     private void Derive(BeginDerive m)
     {
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.DERIVE, m.Mechanism.Parameter);
-        KeyUsage.Check(m.BaseKey.Attributes, CKA.DERIVE, m.Mechanism.Type, info);
+        _mechanisms.CheckKey(m.BaseKey.Attributes, CKA.DERIVE, m.Mechanism.Type);
         PolicyKeys(m.BaseKey.Attributes);
         var template = KeyUsage.ApplyKeyTemplate(m.Template, m.BaseKey.Attributes, CKA.DERIVE_TEMPLATE);
         var made = impl.DeriveAll(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, template);

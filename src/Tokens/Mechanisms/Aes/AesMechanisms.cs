@@ -26,30 +26,30 @@ public sealed class AesMechanisms : IMechanism
     {
         const ulong cipher = CKF.ENCRYPT | CKF.DECRYPT;
         const ulong wrap = CKF.WRAP | CKF.UNWRAP;
-        r.Add(CKM.AES_KEY_GEN, new MechanismInfo(16, 32, CKF.GENERATE), Instance);
-        r.Add(CKM.AES_ECB, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_CBC, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_CBC_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_CTR, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_GCM, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_KEY_WRAP, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_KEY_WRAP_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_KEY_WRAP_KWP, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_CCM, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_CTS, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_OFB, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_CFB1, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_CFB8, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_CFB128, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_XTS, new MechanismInfo(32, 64, cipher), Instance);
-        r.Add(CKM.AES_XTS_KEY_GEN, new MechanismInfo(32, 64, CKF.GENERATE), Instance);
-        r.Add(CKM.AES_MAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_MAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_CMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_CMAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_GMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_ECB_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance);
-        r.Add(CKM.AES_CBC_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance);
+        r.Add(CKM.AES_KEY_GEN, new MechanismInfo(16, 32, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_ECB, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CBC, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CBC_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CTR, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_GCM, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES).Taking(ParamKind.Gcm).AsMessageAead());
+        r.Add(CKM.AES_KEY_WRAP, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_KEY_WRAP_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_KEY_WRAP_KWP, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CCM, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES).Taking(ParamKind.Ccm).AsMessageAead());
+        r.Add(CKM.AES_CTS, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_OFB, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CFB1, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CFB8, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CFB128, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_XTS, new MechanismInfo(32, 64, cipher), Instance, MechanismFacts.Keys(CKK.AES_XTS));
+        r.Add(CKM.AES_XTS_KEY_GEN, new MechanismInfo(32, 64, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.AES_XTS));
+        r.Add(CKM.AES_MAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_MAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CMAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_GMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_ECB_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance, MechanismFacts.Keys(CKK.AES).Taking(ParamKind.KeyDerivationStringData));
+        r.Add(CKM.AES_CBC_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance, MechanismFacts.Keys(CKK.AES).Taking(ParamKind.AesCbcEncryptData));
     }
 
     public AttributeSet GenerateKey(ulong mechanism, byte[]? parameter, AttributeSet template)

@@ -9,7 +9,7 @@ public sealed class DigestMechanisms : IMechanism
 
     public static void Register(MechanismRegistry r)
     {
-        foreach (var h in Hashes.All) r.Add(h.Digest, new MechanismInfo(0, 0, CKF.DIGEST), Instance);
+        foreach (var h in Hashes.All) r.Add(h.Digest, new MechanismInfo(0, 0, CKF.DIGEST), Instance, MechanismFacts.AnyKey);
     }
 
     public IDigestOperation CreateDigest(ulong mechanism, byte[]? parameter)

@@ -37,12 +37,12 @@ public sealed class EcMechanisms : IMechanism
 
     public static void Register(MechanismRegistry r)
     {
-        r.Add(CKM.EC_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR | EcFlags), Instance);
-        r.Add(CKM.ECDSA, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
-        foreach (var (m, _) in Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
+        r.Add(CKM.EC_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR | EcFlags), Instance, MechanismFacts.Keys(CKK.EC));
+        r.Add(CKM.ECDSA, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance, MechanismFacts.Keys(CKK.EC));
+        foreach (var (m, _) in Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance, MechanismFacts.Keys(CKK.EC));
         // ECDH1_DERIVE also takes Montgomery keys (X25519 255 bits .. X448 448 bits), inside this range.
-        r.Add(CKM.ECDH1_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance);
-        r.Add(CKM.ECDH1_COFACTOR_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance);
+        r.Add(CKM.ECDH1_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance, MechanismFacts.Keys(CKK.EC, CKK.EC_MONTGOMERY).Taking(ParamKind.Ecdh1));
+        r.Add(CKM.ECDH1_COFACTOR_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance, MechanismFacts.Keys(CKK.EC).Taking(ParamKind.Ecdh1));
     }
 
     public (AttributeSet Public, AttributeSet Private) GenerateKeyPair(ulong mechanism, byte[]? parameter, AttributeSet publicTemplate, AttributeSet privateTemplate)

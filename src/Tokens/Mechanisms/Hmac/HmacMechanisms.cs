@@ -33,10 +33,10 @@ public sealed class HmacMechanisms : IMechanism
     public static void Register(MechanismRegistry r)
     {
         var info = new MechanismInfo(1, 4096, CKF.SIGN | CKF.VERIFY);
-        foreach (var (mac, general, _, _) in Table)
+        foreach (var (mac, general, _, keyType) in Table)
         {
-            r.Add(mac, info, Instance);
-            r.Add(general, info, Instance);
+            r.Add(mac, info, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET, keyType));
+            r.Add(general, info, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET, keyType));
         }
     }
 

@@ -53,14 +53,14 @@ public sealed class RsaMechanisms : IMechanism
     public static void Register(MechanismRegistry r)
     {
         const ulong all = CKF.ENCRYPT | CKF.DECRYPT | CKF.SIGN | CKF.VERIFY | CKF.SIGN_RECOVER | CKF.VERIFY_RECOVER | CKF.WRAP | CKF.UNWRAP;
-        r.Add(CKM.RSA_PKCS_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
-        r.Add(CKM.RSA_X9_31_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
-        r.Add(CKM.RSA_PKCS, new MechanismInfo(MinBits, MaxBits, all), Instance);
-        r.Add(CKM.RSA_X_509, new MechanismInfo(MinBits, MaxBits, all), Instance);
-        r.Add(CKM.RSA_PKCS_OAEP, new MechanismInfo(MinBits, MaxBits, CKF.ENCRYPT | CKF.DECRYPT | CKF.WRAP | CKF.UNWRAP | CKF.ENCAPSULATE | CKF.DECAPSULATE), Instance);
-        r.Add(CKM.RSA_PKCS_PSS, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
-        foreach (var (m, _) in Pkcs1Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
-        foreach (var (m, _) in PssHashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.RSA_PKCS_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance, MechanismFacts.Keys(CKK.RSA));
+        r.Add(CKM.RSA_X9_31_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance, MechanismFacts.Keys(CKK.RSA));
+        r.Add(CKM.RSA_PKCS, new MechanismInfo(MinBits, MaxBits, all), Instance, MechanismFacts.Keys(CKK.RSA));
+        r.Add(CKM.RSA_X_509, new MechanismInfo(MinBits, MaxBits, all), Instance, MechanismFacts.Keys(CKK.RSA));
+        r.Add(CKM.RSA_PKCS_OAEP, new MechanismInfo(MinBits, MaxBits, CKF.ENCRYPT | CKF.DECRYPT | CKF.WRAP | CKF.UNWRAP | CKF.ENCAPSULATE | CKF.DECAPSULATE), Instance, MechanismFacts.Keys(CKK.RSA).Taking(ParamKind.Oaep));
+        r.Add(CKM.RSA_PKCS_PSS, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.RSA).Taking(ParamKind.Pss));
+        foreach (var (m, _) in Pkcs1Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.RSA));
+        foreach (var (m, _) in PssHashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.RSA).Taking(ParamKind.Pss));
     }
 
     public (AttributeSet Public, AttributeSet Private) GenerateKeyPair(ulong mechanism, byte[]? parameter, AttributeSet publicTemplate, AttributeSet privateTemplate)
