@@ -33,11 +33,13 @@ public sealed class MechanismTableSpec
         sb.AppendLine("secret keys; the parameter-set number for ML-DSA, ML-KEM and SLH-DSA). Key types: the types the mechanism works");
         sb.AppendLine("with (for generation: makes); \"any\" where any key of a fitting class will do. Parameter: the structure kind");
         sb.AppendLine("(Cryptoki.Wire.ParamKind; \"raw\" travels as the caller's bytes); \"AEAD\" marks the message-based AEADs.");
+        sb.AppendLine("Policy: \"legacy\" mechanisms are offered only by slots whose policy has `legacy = on`, which also lowers the least");
+        sb.AppendLine("key size to the one given (\"legacy min\").");
         sb.AppendLine();
         sb.AppendLine($"{registry.Types.Count} mechanisms.");
         sb.AppendLine();
-        sb.AppendLine("| mechanism | value | functions | min key | max key | key types | parameter |");
-        sb.AppendLine("|---|---|---|---:|---:|---|---|");
+        sb.AppendLine("| mechanism | value | functions | min key | max key | key types | parameter | policy |");
+        sb.AppendLine("|---|---|---|---:|---:|---|---|---|");
         foreach (var e in registry.Entries)
         {
             var (type, info, facts) = (e.Type, e.Info, e.Facts);
@@ -46,7 +48,8 @@ public sealed class MechanismTableSpec
             var keyTypes = facts.KeyTypes.Count == 0 ? "any" : string.Join(", ", facts.KeyTypes.Select(k => CkNames.KeyType(k).Replace("CKK_", "", StringComparison.Ordinal)));
             var parameter = facts.Parameter == Cryptoki.Wire.ParamKind.Raw ? "raw" : facts.Parameter.ToString();
             if (facts.MessageAead) parameter += ", AEAD";
-            sb.AppendLine($"| {name} | 0x{type:X} | {functions} | {info.MinKeySize} | {info.MaxKeySize} | {keyTypes} | {parameter} |");
+            var policy = facts.Legacy ? "legacy" : facts.LegacyMinKeySize is { } min ? $"legacy min {min}" : "";
+            sb.AppendLine($"| {name} | 0x{type:X} | {functions} | {info.MinKeySize} | {info.MaxKeySize} | {keyTypes} | {parameter} | {policy} |");
         }
 
         return sb.ToString();

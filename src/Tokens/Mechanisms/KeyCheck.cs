@@ -62,7 +62,7 @@ public static class KeyCheck
 
         // CKA_ENCAPSULATE / CKA_DECAPSULATE (PKCS#11 3.2) default to TRUE; keys stored before they existed have
         // neither, and an absent one means that default.
-        if ((key.GetBool(usageAttribute) ?? usageAttribute is CKA.ENCAPSULATE or CKA.DECAPSULATE) != true)
+        if (!mechanism.Facts.UsageFlagIgnored && (key.GetBool(usageAttribute) ?? usageAttribute is CKA.ENCAPSULATE or CKA.DECAPSULATE) != true)
             throw new CkException(CKR.KEY_FUNCTION_NOT_PERMITTED, $"key attribute 0x{usageAttribute:X} is not TRUE");
 
         if (key.TryGet(CKA.ALLOWED_MECHANISMS, out var allowed) && allowed.Length > 0

@@ -1,6 +1,7 @@
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens.Objects;
+using OpenCryptokiActors.Tokens.Policy;
 
 namespace OpenCryptokiActors.Tokens.Mechanisms;
 
@@ -35,6 +36,7 @@ public sealed class MechanismRegistry
         Derive.KeyDerivationMechanisms.Register(r);
         Derive.Sp800108Kdf.Register(r);
         Derive.TlsMechanisms.Register(r);
+        Derive.PublicFromPrivate.Register(r);
         return r;
     }
 
@@ -98,6 +100,22 @@ public sealed class MechanismRegistry
     /// </summary>
     public void CheckKey(AttributeSet key, ulong usageAttribute, ulong type) =>
         KeyCheck.Check(key, usageAttribute, Find(type) ?? throw new CkException(CKR.MECHANISM_INVALID));
+
+    /// <summary>
+    /// The mechanisms a slot with <paramref name="policy"/> offers: those its allow/deny lists admit, the legacy ones only
+    /// under policy.legacy, which also lowers the least key size where a mechanism's facts name a legacy one.
+    /// </summary>
+    public MechanismRegistry ForPolicy(MechanismPolicy policy)
+    {
+        var r = new MechanismRegistry();
+        foreach (var (type, e) in _entries)
+        {
+            if ((e.Facts.Legacy && !policy.Legacy) || !policy.Offers(type)) continue;
+            r._entries[type] = policy.Legacy && e.Facts.LegacyMinKeySize is { } min ? e with { Info = e.Info with { MinKeySize = min } } : e;
+        }
+
+        return r;
+    }
 
     /// <summary>A registry holding only the mechanisms <paramref name="allow"/> accepts.</summary>
     public MechanismRegistry Filter(Func<ulong, bool> allow)

@@ -38,9 +38,15 @@ public sealed record MechanismPolicy
     /// <summary>policy.kdfs: the allowed CKD_ values of ECDH parameters (null: all).</summary>
     public IReadOnlySet<ulong>? Kdfs { get; init; }
 
+    /// <summary>
+    /// policy.legacy (off by default): offer the legacy mechanisms (MD2, MD2_RSA_PKCS, RIPEMD-128/160 and their HMACs) and
+    /// admit RSA keys of 512 and 768 bits, so that old keys can still be imported and used. min-strength still applies.
+    /// </summary>
+    public bool Legacy { get; init; }
+
     /// <summary>Value equality (the sets by content), so that `ock slot reload` sees an unchanged policy as unchanged.</summary>
     public bool Equals(MechanismPolicy? other) =>
-        other is not null && MinStrength == other.MinStrength && Same(Allow, other.Allow) && Same(Deny, other.Deny)
+        other is not null && MinStrength == other.MinStrength && Legacy == other.Legacy && Same(Allow, other.Allow) && Same(Deny, other.Deny)
         && Same(Curves, other.Curves) && Same(Mgfs, other.Mgfs) && Same(Kdfs, other.Kdfs);
 
     public override int GetHashCode() => HashCode.Combine(MinStrength, Allow?.Count, Deny.Count, Curves?.Count, Mgfs?.Count, Kdfs?.Count);

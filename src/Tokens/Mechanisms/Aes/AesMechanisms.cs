@@ -35,6 +35,7 @@ public sealed class AesMechanisms : IMechanism
         r.Add(CKM.AES_KEY_WRAP, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
         r.Add(CKM.AES_KEY_WRAP_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
         r.Add(CKM.AES_KEY_WRAP_KWP, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_KEY_WRAP_PKCS7, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
         r.Add(CKM.AES_CCM, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES).Taking(ParamKind.Ccm).AsMessageAead());
         r.Add(CKM.AES_CTS, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
         r.Add(CKM.AES_OFB, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
@@ -240,6 +241,11 @@ public sealed class AesMechanisms : IMechanism
             case CKM.AES_KEY_WRAP:
                 if (parameter is { Length: > 0 } and not { Length: 8 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "an 8-byte IV is expected");
                 return new WrapOperation(k, encrypt, pad: false, parameter is { Length: 8 } ? parameter : AesKeyWrap.DefaultIv);
+            case CKM.AES_KEY_WRAP_PKCS7:
+                // PKCS#11 3.0 §2.14.3: RFC 3394 over the data padded by PKCS #7 to a multiple of the 8-byte semiblock; the
+                // parameter is the 8-byte IV of RFC 3394 (optional, as for CKM_AES_KEY_WRAP; openCryptoki does the same).
+                if (parameter is { Length: > 0 } and not { Length: 8 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "an 8-byte IV is expected");
+                return new Pkcs7WrapOperation(k, encrypt, parameter is { Length: 8 } ? parameter : AesKeyWrap.DefaultIv);
             case CKM.AES_KEY_WRAP_PAD:
             case CKM.AES_KEY_WRAP_KWP:
                 if (parameter is { Length: > 0 } and not { Length: 4 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "a 4-byte AIV is expected");
