@@ -93,7 +93,8 @@ internal static unsafe class Marshalling
         }
 
         if (len > Frame.MaxFrameLength) return CKR.MECHANISM_PARAM_INVALID;
-        if (!MechanismParams.HasPointers(mechanism->mechanism))
+        var kind = MechanismParams.KindOf(mechanism->mechanism);
+        if (!MechanismParams.HoldsPointers(kind))
         {
             w.WriteBytes(new ReadOnlySpan<byte>(p, (int)len));
             return CKR.OK;
@@ -101,13 +102,7 @@ internal static unsafe class Marshalling
 
         var at = w.Reserve(4);
         var start = w.Length;
-        var rv = mechanism->mechanism switch
-        {
-            CKM.AES_GCM => WriteGcm(w, p, len),
-            CKM.RSA_PKCS_OAEP => WriteOaep(w, p, len),
-            CKM.ECDH1_DERIVE or CKM.ECDH1_COFACTOR_DERIVE => WriteEcdh1(w, p, len),
-            _ => WriteFlattened(w, MechanismParams.KindOf(mechanism->mechanism), (byte*)p, len),
-        };
+        var rv = WriteFlattened(w, kind, (byte*)p, len);
         if (rv != CKR.OK) return rv;
         w.PatchUInt32(at, (uint)(w.Length - start));
         return CKR.OK;
@@ -154,7 +149,7 @@ internal static unsafe class Marshalling
     }
 
     /// <summary>
-    /// The other pointer-holding parameters (docs/wire-protocol.md, "Flattened mechanism parameters"), read at their LP64
+    /// The pointer-holding parameters by their kind (docs/wire-protocol.md, "Flattened mechanism parameters"), read at their LP64
     /// offsets: CK_ULONG and pointers are 8 bytes, a leading CK_BBOOL is padded to 8.
     /// </summary>
     private static ulong WriteFlattened(WireWriter w, ParamKind kind, byte* p, ulong len)
@@ -163,6 +158,15 @@ internal static unsafe class Marshalling
         static byte* P(byte* b, int offset) => *(byte**)(b + offset);
         switch (kind)
         {
+            case ParamKind.Gcm:
+                return WriteGcm(w, p, len);
+
+            case ParamKind.Oaep:
+                return WriteOaep(w, p, len);
+
+            case ParamKind.Ecdh1:
+                return WriteEcdh1(w, p, len);
+
             case ParamKind.Ccm:
             {
                 // CK_CCM_PARAMS { ulDataLen; pNonce; ulNonceLen; pAAD; ulAADLen; ulMACLen }
@@ -397,7 +401,7 @@ internal static unsafe class Marshalling
     {
         var p = (byte*)mechanism->pParameter;
         if (p is null) return;
-        var feedback = mechanism->mechanism == CKM.SP800_108_FEEDBACK_KDF;
+        var feedback = MechanismParams.KindOf(mechanism->mechanism) == ParamKind.Sp800108Feedback;
         if (mechanism->ulParameterLen != (feedback ? 56UL : 40UL)) return;
         var keys = *(ulong*)(p + (feedback ? 40 : 24));
         var derived = *(byte**)(p + (feedback ? 48 : 32));

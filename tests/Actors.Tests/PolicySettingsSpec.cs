@@ -43,6 +43,25 @@ public sealed class PolicySettingsSpec
     }
 
     [Fact]
+    public void Policy_legacy_must_offer_the_legacy_mechanisms_and_small_rsa_keys_only_where_it_is_on()
+    {
+        var slots = Slots("{ id = 0, token-name = a, policy { legacy = on } }, { id = 1, token-name = b, policy { legacy = off } }, { id = 2, token-name = c }");
+        Assert.True(slots[0].Policy.Legacy);
+        Assert.False(slots[1].Policy.Legacy);
+        Assert.NotEqual(slots[0].Policy, slots[1].Policy);
+        var registry = MechanismRegistry.CreateDefault();
+        var on = registry.ForPolicy(slots[0].Policy);
+        Assert.Contains(CKM.MD2, on.Types);
+        Assert.Equal(512UL, on.Find(CKM.SHA256_RSA_PKCS)!.Info.MinKeySize);
+        foreach (var off in new[] { registry.ForPolicy(slots[1].Policy), registry.ForPolicy(slots[2].Policy) })
+        {
+            Assert.DoesNotContain(CKM.MD2, off.Types);
+            Assert.DoesNotContain(CKM.RIPEMD160_HMAC, off.Types);
+            Assert.Equal(1024UL, off.Find(CKM.SHA256_RSA_PKCS)!.Info.MinKeySize);
+        }
+    }
+
+    [Fact]
     public void Every_curve_name_of_opencryptokis_policy_conf_converts_to_a_curve_the_policy_knows()
     {
         foreach (var (theirs, ours) in OpenCryptokiPolicy.CurveNames)

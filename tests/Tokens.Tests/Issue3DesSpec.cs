@@ -144,8 +144,8 @@ public class Issue3DesSpec
         Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => Mech(CKM.DES_ECB).CreateEncrypt(CKM.DES_ECB, null, Des3(Tdea3))));
         Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => Mech(CKM.DES3_CMAC).CreateSign(CKM.DES3_CMAC, null, Aes(new byte[16]))));
         Assert.Equal(CKR.WRAPPING_KEY_TYPE_INCONSISTENT, Rv(() => Mech(CKM.DES3_CBC_PAD).Wrap(CKM.DES3_CBC_PAD, new byte[8], Aes(new byte[16]), new byte[16])));
-        Assert.Equal(CKK.DES, KeyUsage.RequiredKeyType(CKM.DES_CBC));
-        Assert.Null(KeyUsage.RequiredKeyType(CKM.DES3_CBC));
+        Assert.Equal([CKK.DES], KeyTypes(CKM.DES_CBC));
+        Assert.Equal([CKK.DES2, CKK.DES3], KeyTypes(CKM.DES3_CBC));
 
         // OFB64/CFB with a TDEA key run TDEA.
         var ofb = Mech(CKM.DES_OFB64).CreateEncrypt(CKM.DES_OFB64, Fips81Iv, Des3(Tdea3)).OneShot(NowIs);

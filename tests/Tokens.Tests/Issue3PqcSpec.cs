@@ -44,7 +44,7 @@ public class Issue3PqcSpec
         Assert.Equal(CKR.SIGNATURE_LEN_RANGE, Rv(() => Mech(CKM.ML_DSA).CreateVerify(CKM.ML_DSA, null, pub).OneShot(S("abc"), sig[..100])));
         Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => Mech(CKM.ML_DSA).CreateSign(CKM.ML_DSA, new byte[24], priv)));
         Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => Mech(CKM.ML_DSA).CreateSign(CKM.ML_DSA, null, pub)));
-        Assert.Equal(CKK.ML_DSA, KeyUsage.RequiredKeyType(CKM.ML_DSA));
+        Assert.Equal([CKK.ML_DSA], KeyTypes(CKM.ML_DSA));
         Assert.Equal(CKP.ML_DSA_44, KeyUsage.KeySize(pub));
     }
 
@@ -156,7 +156,7 @@ public class Issue3PqcSpec
         Assert.Equal(CKR.SIGNATURE_LEN_RANGE, Rv(() => Mech(CKM.SLH_DSA).CreateVerify(CKM.SLH_DSA, null, pub).OneShot(S("message"), sig[..100])));
         Assert.Equal(CKR.MECHANISM_PARAM_INVALID, Rv(() => Mech(CKM.SLH_DSA).CreateSign(CKM.SLH_DSA, new byte[24], priv)));
         Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => Mech(CKM.SLH_DSA).CreateVerify(CKM.SLH_DSA, null, priv)));
-        Assert.Equal(CKK.SLH_DSA, KeyUsage.RequiredKeyType(CKM.SLH_DSA));
+        Assert.Equal([CKK.SLH_DSA], KeyTypes(CKM.SLH_DSA));
         Assert.Equal(CKR.ATTRIBUTE_VALUE_INVALID, Rv(() => Mech(CKM.SLH_DSA_KEY_PAIR_GEN).GenerateKeyPair(CKM.SLH_DSA_KEY_PAIR_GEN, null, Set((CKA.PARAMETER_SET, U(13))), new AttributeSet())));
         Assert.Equal(CKR.TEMPLATE_INCOMPLETE, Rv(() => Mech(CKM.SLH_DSA_KEY_PAIR_GEN).GenerateKeyPair(CKM.SLH_DSA_KEY_PAIR_GEN, null, new AttributeSet(), new AttributeSet())));
     }

@@ -30,18 +30,26 @@ public sealed class MechanismTableSpec
         sb.AppendLine();
         sb.AppendLine("Generated from `MechanismRegistry.CreateDefault()` by tests/Tokens.Tests/MechanismTableSpec.cs (do not edit).");
         sb.AppendLine("Key sizes are in the unit the specification gives per mechanism (bits for RSA, DSA, DH and EC; bytes for");
-        sb.AppendLine("secret keys; the parameter-set number for ML-DSA, ML-KEM and SLH-DSA).");
+        sb.AppendLine("secret keys; the parameter-set number for ML-DSA, ML-KEM and SLH-DSA). Key types: the types the mechanism works");
+        sb.AppendLine("with (for generation: makes); \"any\" where any key of a fitting class will do. Parameter: the structure kind");
+        sb.AppendLine("(Cryptoki.Wire.ParamKind; \"raw\" travels as the caller's bytes); \"AEAD\" marks the message-based AEADs.");
+        sb.AppendLine("Policy: \"legacy\" mechanisms are offered only by slots whose policy has `legacy = on`, which also lowers the least");
+        sb.AppendLine("key size to the one given (\"legacy min\").");
         sb.AppendLine();
         sb.AppendLine($"{registry.Types.Count} mechanisms.");
         sb.AppendLine();
-        sb.AppendLine("| mechanism | value | functions | min key | max key |");
-        sb.AppendLine("|---|---|---|---:|---:|");
-        foreach (var type in registry.Types)
+        sb.AppendLine("| mechanism | value | functions | min key | max key | key types | parameter | policy |");
+        sb.AppendLine("|---|---|---|---:|---:|---|---|---|");
+        foreach (var e in registry.Entries)
         {
-            Assert.True(registry.TryGet(type, out var info, out _));
+            var (type, info, facts) = (e.Type, e.Info, e.Facts);
             var functions = string.Join(", ", Functions.Where(f => (info.Flags & f.Flag) != 0).Select(f => f.Name));
             var name = Name(type) ?? $"0x{type:X}";
-            sb.AppendLine($"| {name} | 0x{type:X} | {functions} | {info.MinKeySize} | {info.MaxKeySize} |");
+            var keyTypes = facts.KeyTypes.Count == 0 ? "any" : string.Join(", ", facts.KeyTypes.Select(k => CkNames.KeyType(k).Replace("CKK_", "", StringComparison.Ordinal)));
+            var parameter = facts.Parameter == Cryptoki.Wire.ParamKind.Raw ? "raw" : facts.Parameter.ToString();
+            if (facts.MessageAead) parameter += ", AEAD";
+            var policy = facts.Legacy ? "legacy" : facts.LegacyMinKeySize is { } min ? $"legacy min {min}" : "";
+            sb.AppendLine($"| {name} | 0x{type:X} | {functions} | {info.MinKeySize} | {info.MaxKeySize} | {keyTypes} | {parameter} | {policy} |");
         }
 
         return sb.ToString();

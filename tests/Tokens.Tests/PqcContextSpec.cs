@@ -255,19 +255,19 @@ public class PqcContextSpec
             Assert.True(Registry.TryGet(m, out var info, out _));
             Assert.Equal(CKF.SIGN | CKF.VERIFY, info.Flags & (CKF.SIGN | CKF.VERIFY | CKF.ENCRYPT | CKF.DECRYPT | CKF.DERIVE));
             Assert.Equal((CKP.ML_DSA_44, CKP.ML_DSA_87), (info.MinKeySize, info.MaxKeySize));
-            Assert.Equal(CKK.ML_DSA, KeyUsage.RequiredKeyType(m));
+            Assert.Equal([CKK.ML_DSA], KeyTypes(m));
         }
 
         foreach (var m in new[] { CKM.HASH_SLH_DSA, CKM.HASH_SLH_DSA_SHA224, CKM.HASH_SLH_DSA_SHAKE256 })
         {
             Assert.True(Registry.TryGet(m, out var info, out _));
             Assert.Equal(CKF.SIGN | CKF.VERIFY, info.Flags & (CKF.SIGN | CKF.VERIFY | CKF.ENCRYPT | CKF.DECRYPT | CKF.DERIVE));
-            Assert.Equal(CKK.SLH_DSA, KeyUsage.RequiredKeyType(m));
+            Assert.Equal([CKK.SLH_DSA], KeyTypes(m));
         }
 
         Assert.True(Registry.TryGet(CKM.RSA_PKCS_OAEP, out var oaep, out _));
         Assert.Equal(CKF.ENCAPSULATE | CKF.DECAPSULATE, oaep.Flags & (CKF.ENCAPSULATE | CKF.DECAPSULATE));
-        Assert.Equal(CKK.ML_KEM, KeyUsage.RequiredKeyType(CKM.ML_KEM));
+        Assert.Equal([CKK.ML_KEM], KeyTypes(CKM.ML_KEM));
     }
 
     [Fact]
@@ -310,14 +310,14 @@ public class PqcContextSpec
         Assert.True(pub.IsTrue(CKA.ENCAPSULATE));
         Assert.True(priv.IsTrue(CKA.DECAPSULATE));
         Registry.TryGet(CKM.ML_KEM, out var info, out _);
-        KeyUsage.Check(pub, CKA.ENCAPSULATE, CKM.ML_KEM, info);
-        KeyUsage.Check(priv, CKA.DECAPSULATE, CKM.ML_KEM, info);
+        CheckKey(pub, CKA.ENCAPSULATE, CKM.ML_KEM, info);
+        CheckKey(priv, CKA.DECAPSULATE, CKM.ML_KEM, info);
 
         var noEncap = TemplateValidator.ForGenerated(template.With(CKA.ENCAPSULATE, B(false)), pubP, ObjectOrigin.GenerateKeyPair, CKM.ML_KEM_KEY_PAIR_GEN, null);
         var noDecap = TemplateValidator.ForGenerated(Set((CKA.DECAPSULATE, B(false))), privP, ObjectOrigin.GenerateKeyPair, CKM.ML_KEM_KEY_PAIR_GEN, null);
-        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(noEncap, CKA.ENCAPSULATE, CKM.ML_KEM, info)));
-        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(noDecap, CKA.DECAPSULATE, CKM.ML_KEM, info)));
-        Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => KeyUsage.Check(priv, CKA.ENCAPSULATE, CKM.ML_KEM, info)));
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => CheckKey(noEncap, CKA.ENCAPSULATE, CKM.ML_KEM, info)));
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => CheckKey(noDecap, CKA.DECAPSULATE, CKM.ML_KEM, info)));
+        Assert.Equal(CKR.KEY_TYPE_INCONSISTENT, Rv(() => CheckKey(priv, CKA.ENCAPSULATE, CKM.ML_KEM, info)));
 
         var rsa = TemplateValidator.ForCreate(Set((CKA.CLASS, U(CKO.PUBLIC_KEY)), (CKA.KEY_TYPE, U(CKK.RSA)), (CKA.MODULUS, Enumerable.Repeat((byte)0xC5, 256).ToArray()), (CKA.PUBLIC_EXPONENT, [1, 0, 1])));
         Assert.True(rsa.IsTrue(CKA.ENCAPSULATE));
@@ -333,8 +333,8 @@ public class PqcContextSpec
         Assert.True(pub.Remove(CKA.ENCAPSULATE));
         Assert.True(priv.Remove(CKA.DECAPSULATE));
         Registry.TryGet(CKM.ML_KEM, out var kem, out _);
-        KeyUsage.Check(pub, CKA.ENCAPSULATE, CKM.ML_KEM, kem);
-        KeyUsage.Check(priv, CKA.DECAPSULATE, CKM.ML_KEM, kem);
+        CheckKey(pub, CKA.ENCAPSULATE, CKM.ML_KEM, kem);
+        CheckKey(priv, CKA.DECAPSULATE, CKM.ML_KEM, kem);
         var generic = Set((CKA.CLASS, U(CKO.SECRET_KEY)), (CKA.KEY_TYPE, U(CKK.GENERIC_SECRET)));
         var (ct, sent) = Mech(CKM.ML_KEM).Encapsulate(CKM.ML_KEM, null, pub, generic);
         Assert.Equal(sent.Get(CKA.VALUE), Mech(CKM.ML_KEM).Decapsulate(CKM.ML_KEM, null, priv, ct, generic).Get(CKA.VALUE));
@@ -347,16 +347,16 @@ public class PqcContextSpec
         rsaPriv.Remove(CKA.DECAPSULATE);
         Assert.False(rsaPub.Has(CKA.ENCAPSULATE) || rsaPriv.Has(CKA.DECAPSULATE));
         Registry.TryGet(CKM.RSA_PKCS_OAEP, out var oaep, out _);
-        KeyUsage.Check(rsaPub, CKA.ENCAPSULATE, CKM.RSA_PKCS_OAEP, oaep);
-        KeyUsage.Check(rsaPriv, CKA.DECAPSULATE, CKM.RSA_PKCS_OAEP, oaep);
+        CheckKey(rsaPub, CKA.ENCAPSULATE, CKM.RSA_PKCS_OAEP, oaep);
+        CheckKey(rsaPriv, CKA.DECAPSULATE, CKM.RSA_PKCS_OAEP, oaep);
 
         // FALSE still refuses, and the default applies to these two attributes only: an absent CKA_SIGN is not TRUE.
         pub.SetBool(CKA.ENCAPSULATE, false);
         priv.SetBool(CKA.DECAPSULATE, false);
-        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(pub, CKA.ENCAPSULATE, CKM.ML_KEM, kem)));
-        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(priv, CKA.DECAPSULATE, CKM.ML_KEM, kem)));
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => CheckKey(pub, CKA.ENCAPSULATE, CKM.ML_KEM, kem)));
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => CheckKey(priv, CKA.DECAPSULATE, CKM.ML_KEM, kem)));
         rsaPriv.Remove(CKA.SIGN);
         Registry.TryGet(CKM.RSA_PKCS, out var pkcs, out _);
-        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => KeyUsage.Check(rsaPriv, CKA.SIGN, CKM.RSA_PKCS, pkcs)));
+        Assert.Equal(CKR.KEY_FUNCTION_NOT_PERMITTED, Rv(() => CheckKey(rsaPriv, CKA.SIGN, CKM.RSA_PKCS, pkcs)));
     }
 }

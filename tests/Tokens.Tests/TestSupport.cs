@@ -8,6 +8,13 @@ internal static class T
 {
     public static readonly MechanismRegistry Registry = MechanismRegistry.CreateDefault();
 
+    /// <summary>The key types the registry states for a mechanism.</summary>
+    public static ulong[] KeyTypes(ulong mechanism) => [.. Registry.Find(mechanism)!.Facts.KeyTypes];
+
+    /// <summary>The registry's pre-init key checks for <paramref name="mechanism"/>, with <paramref name="info"/> in place of its own.</summary>
+    public static void CheckKey(AttributeSet key, ulong usage, ulong mechanism, MechanismInfo info) =>
+        KeyCheck.Check(key, usage, Registry.Find(mechanism)! with { Info = info });
+
     public static byte[] H(string hex) => Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
 
     public static byte[] U(ulong v) => Attr.ULong(v);

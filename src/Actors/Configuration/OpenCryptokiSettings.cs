@@ -21,7 +21,7 @@ public sealed record SlotSettings(ulong Id, string TokenType, string TokenName, 
     /// <summary>CK_SLOT_INFO.firmwareVersion (HOCON firmware-version; classic firmwareversion).</summary>
     public (byte Major, byte Minor) FirmwareVersion { get; init; } = (0, 1);
 
-    /// <summary>The slot's mechanism policy (HOCON policy { allow | deny, min-strength, curves, mgfs, kdfs }); none by default.</summary>
+    /// <summary>The slot's mechanism policy (HOCON policy { allow | deny, min-strength, curves, mgfs, kdfs, legacy }); none by default.</summary>
     public MechanismPolicy Policy { get; init; } = MechanismPolicy.None;
 
     /// <summary>Checks one slot as a configuration line would: the message says which slot and what is wrong.</summary>
@@ -128,8 +128,8 @@ public sealed record OpenCryptokiSettings(
         HashSet<T>? Set<T>(string key, Func<string, T?> parse) where T : struct =>
             List(key)?.Select(n => parse(n) ?? throw new ConfigurationException($"slot {id}: policy.{key}: unknown name '{n}'")).ToHashSet();
         foreach (var key in o.Items.Keys)
-            if (key is not ("allow" or "deny" or "min-strength" or "curves" or "mgfs" or "kdfs"))
-                throw new ConfigurationException($"slot {id}: policy.{key}: unknown key (known: allow, deny, min-strength, curves, mgfs, kdfs)");
+            if (key is not ("allow" or "deny" or "min-strength" or "curves" or "mgfs" or "kdfs" or "legacy"))
+                throw new ConfigurationException($"slot {id}: policy.{key}: unknown key (known: allow, deny, min-strength, curves, mgfs, kdfs, legacy)");
         var allow = Set("allow", CkNames.ParseMechanism);
         var deny = Set("deny", CkNames.ParseMechanism);
         if (allow is not null && deny is not null) throw new ConfigurationException($"slot {id}: policy: give allow or deny, not both");
@@ -145,6 +145,7 @@ public sealed record OpenCryptokiSettings(
             Curves = curves,
             Mgfs = Set("mgfs", CkNames.ParseMgf),
             Kdfs = Set("kdfs", CkNames.ParseKdf),
+            Legacy = o.Items.TryGetValue("legacy", out var legacy) && legacy.GetBoolean(),
         };
     }
 

@@ -37,7 +37,6 @@ public sealed class MessageCipher
 
     public MessageCipher(ulong mechanism, IMechanism impl, AttributeSet key, bool encrypt)
     {
-        if (!MechanismRegistry.IsMessageAead(mechanism)) throw new CkException(CKR.MECHANISM_INVALID);
         _mechanism = mechanism;
         _impl = impl;
         _key = key;

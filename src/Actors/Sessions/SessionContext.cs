@@ -50,19 +50,19 @@ public sealed class SessionContext(Caller caller, ulong handle, MechanismRegistr
     public (MechanismInfo Info, IMechanism Impl) Mechanism(ulong type, ulong requiredFlag, byte[]? parameter = null)
     {
         Refuse(policy.CheckMechanism(type));
-        Refuse(policy.CheckParameter(type, parameter));
+        Refuse(policy.CheckParameter(type, Mechanisms.ParameterChoices(type, parameter)));
         if (!Mechanisms.TryGet(type, out var info, out var impl) || (info.Flags & requiredFlag) == 0) throw new CkException(CKR.MECHANISM_INVALID);
         return (info, impl);
     }
 
     /// <summary>
     /// The checks every use of a key repeats, in one place: the mechanism (slot, flag, policy, parameter), the key's usage
-    /// attribute, type and size for that mechanism (<see cref="KeyUsage.Check"/>), and the policy's rules on keys.
+    /// attribute, type and size for that mechanism (<see cref="MechanismRegistry.CheckKey"/>), and the policy's rules on keys.
     /// </summary>
     public (MechanismInfo Info, IMechanism Impl) KeyUse(WireMechanism mechanism, ulong requiredFlag, AttributeSet key, ulong usageAttribute)
     {
         var (info, impl) = Mechanism(mechanism.Type, requiredFlag, mechanism.Parameter);
-        KeyUsage.Check(key, usageAttribute, mechanism.Type, info);
+        Mechanisms.CheckKey(key, usageAttribute, mechanism.Type);
         PolicyKeys(key);
         return (info, impl);
     }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using OpenCryptokiActors.Actors.Protocol;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens;
+using OpenCryptokiActors.Tokens.Mechanisms;
 using OpenCryptokiActors.Tokens.Objects;
 using static OpenCryptokiActors.Actors.Sessions.SessionCommands;
 using static OpenCryptokiActors.Actors.Sessions.SessionProtocol;

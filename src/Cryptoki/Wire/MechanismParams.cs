@@ -13,16 +13,28 @@ namespace OpenCryptokiActors.Cryptoki.Wire;
 /// </summary>
 public static class MechanismParams
 {
-    /// <summary>True when the module must flatten this mechanism's parameter with an encoder below.</summary>
-    public static bool HasPointers(ulong mechanism) => mechanism switch
-    {
-        CKM.AES_GCM or CKM.RSA_PKCS_OAEP or CKM.ECDH1_DERIVE or CKM.ECDH1_COFACTOR_DERIVE => true,
-        _ => KindOf(mechanism) != ParamKind.Raw,
-    };
+    /// <summary>
+    /// True when the module must flatten a parameter of this kind with an encoder below (it holds pointers); the other
+    /// kinds travel as the caller's bytes.
+    /// </summary>
+    public static bool HoldsPointers(ParamKind kind) => kind is not (ParamKind.Raw or ParamKind.Pss);
 
-    /// <summary>Which flattened form a mechanism's parameter takes (beyond GCM, OAEP and ECDH1 above).</summary>
+    /// <summary>True when the module must flatten this mechanism's parameter (its <see cref="KindOf"/> holds pointers).</summary>
+    public static bool HasPointers(ulong mechanism) => HoldsPointers(KindOf(mechanism));
+
+    /// <summary>
+    /// The one CKM → parameter-kind table of the ABI side: which structure a mechanism's parameter is, and so how the
+    /// module marshals it. The soft token's registry states the same kind for every mechanism it registers (a spec in
+    /// tests/Tokens.Tests compares the two).
+    /// </summary>
     public static ParamKind KindOf(ulong mechanism) => mechanism switch
     {
+        CKM.AES_GCM => ParamKind.Gcm,
+        CKM.RSA_PKCS_OAEP => ParamKind.Oaep,
+        CKM.ECDH1_DERIVE or CKM.ECDH1_COFACTOR_DERIVE => ParamKind.Ecdh1,
+        CKM.RSA_PKCS_PSS or CKM.SHA1_RSA_PKCS_PSS or CKM.SHA224_RSA_PKCS_PSS or CKM.SHA256_RSA_PKCS_PSS or CKM.SHA384_RSA_PKCS_PSS
+            or CKM.SHA512_RSA_PKCS_PSS or CKM.SHA3_224_RSA_PKCS_PSS or CKM.SHA3_256_RSA_PKCS_PSS or CKM.SHA3_384_RSA_PKCS_PSS
+            or CKM.SHA3_512_RSA_PKCS_PSS => ParamKind.Pss,
         CKM.AES_CCM => ParamKind.Ccm,
         CKM.CONCATENATE_BASE_AND_DATA or CKM.CONCATENATE_DATA_AND_BASE or CKM.XOR_BASE_AND_DATA
             or CKM.AES_ECB_ENCRYPT_DATA or CKM.DES_ECB_ENCRYPT_DATA or CKM.DES3_ECB_ENCRYPT_DATA => ParamKind.KeyDerivationStringData,
@@ -46,6 +58,31 @@ public static class MechanismParams
             or (>= CKM.HASH_SLH_DSA_SHA224 and <= CKM.HASH_SLH_DSA_SHAKE256) => ParamKind.SignAdditionalContext,
         _ => ParamKind.Raw,
     };
+
+    /// <summary>
+    /// The choices a policy rules on, read from a canonical parameter of <paramref name="kind"/>: the MGF of OAEP, PSS and
+    /// RSA-AES key wrap parameters, the KDF of ECDH1 parameters. A parameter that does not parse yields no choice (the
+    /// mechanism refuses it).
+    /// </summary>
+    public static ParameterChoices Choices(ParamKind kind, byte[]? parameter)
+    {
+        if (parameter is null) return ParameterChoices.None;
+        try
+        {
+            return kind switch
+            {
+                ParamKind.Oaep => new(OaepParams.Decode(parameter).Mgf, null),
+                ParamKind.RsaAesKeyWrap => new(RsaAesKeyWrapParams.Decode(parameter).Oaep.Mgf, null),
+                ParamKind.Pss when parameter.Length == 24 => new(ULongAt(parameter, 8), null),
+                ParamKind.Ecdh1 => new(null, Ecdh1DeriveParams.Decode(parameter).Kdf),
+                _ => ParameterChoices.None,
+            };
+        }
+        catch (WireFormatException)
+        {
+            return ParameterChoices.None;
+        }
+    }
 
     /// <summary>Reads a little-endian CK_ULONG from a raw flat parameter at a byte offset.</summary>
     public static ulong ULongAt(ReadOnlySpan<byte> raw, int offset)
@@ -138,11 +175,29 @@ public sealed record Ecdh1DeriveParams(ulong Kdf, byte[] SharedData, byte[] Publ
     }
 }
 
-/// <summary>The flattened forms of <see cref="MechanismParams.KindOf"/>.</summary>
+/// <summary>What a policy rules on in a parameter (policy.mgfs, policy.kdfs): null where the parameter has no such choice.</summary>
+public readonly record struct ParameterChoices(ulong? Mgf, ulong? Kdf)
+{
+    public static ParameterChoices None => default;
+}
+
+/// <summary>The parameter structures of <see cref="MechanismParams.KindOf"/>.</summary>
 public enum ParamKind
 {
-    /// <summary>No pointers: the caller's bytes travel as they are.</summary>
+    /// <summary>No pointers (or no parameter): the caller's bytes travel as they are.</summary>
     Raw,
+
+    /// <summary>CK_RSA_PKCS_PSS_PARAMS: no pointers, raw; named so that a policy can rule on its MGF.</summary>
+    Pss,
+
+    /// <summary>CK_GCM_PARAMS (3.0 or the 2.40 layout) as <see cref="GcmParams"/>.</summary>
+    Gcm,
+
+    /// <summary>CK_RSA_PKCS_OAEP_PARAMS as <see cref="OaepParams"/>.</summary>
+    Oaep,
+
+    /// <summary>CK_ECDH1_DERIVE_PARAMS as <see cref="Ecdh1DeriveParams"/>.</summary>
+    Ecdh1,
     Ccm,
     KeyDerivationStringData,
     AesCbcEncryptData,

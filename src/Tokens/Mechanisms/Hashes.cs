@@ -43,7 +43,23 @@ public static class Hashes
     public static IReadOnlyList<HashAlg> All { get; } =
         [Md5, Sha1, Sha224, Sha256, Sha384, Sha512, Sha512_224, Sha512_256, Sha3_224, Sha3_256, Sha3_384, Sha3_512];
 
+    // Legacy hashes (offered under policy.legacy only): MD2 (RFC 1319), RIPEMD-128 and RIPEMD-160 (ISO/IEC 10118-3),
+    // through BouncyCastle; DigestInfo prefixes from RFC 8017 §9.2 note 1 (MD2) and the TeleTrusT OIDs 1.3.36.3.2.2 / .1.
+    public static readonly HashAlg Md2 = new(CKM.MD2, 0, new HashAlgorithmName("MD2"), 16, "3020300c06082a864886f70d020205000410", () => new MD2Digest());
+    public static readonly HashAlg Ripemd128 = new(CKM.RIPEMD128, 0, new HashAlgorithmName("RIPEMD128"), 16, "301d300906052b24030202050004" + "10", () => new RipeMD128Digest());
+    public static readonly HashAlg Ripemd160 = new(CKM.RIPEMD160, 0, new HashAlgorithmName("RIPEMD160"), 20, "3021300906052b2403020105000414", () => new RipeMD160Digest());
+
+    public static IReadOnlyList<HashAlg> Legacy { get; } = [Md2, Ripemd128, Ripemd160];
+
+    /// <summary>openCryptoki's IBM numbers for SHA-3 (CKM_IBM_SHA3_224 ... 512): the same functions as CKM_SHA3_*.</summary>
+    public static IReadOnlyList<(ulong Ibm, HashAlg Hash)> IbmSha3 { get; } =
+        [(CKM.IBM_SHA3_224, Sha3_224), (CKM.IBM_SHA3_256, Sha3_256), (CKM.IBM_SHA3_384, Sha3_384), (CKM.IBM_SHA3_512, Sha3_512)];
+
     public static HashAlg? ByDigest(ulong mechanism) => All.FirstOrDefault(h => h.Digest == mechanism);
+
+    /// <summary>The hash a digest mechanism computes: the standard ones, the legacy ones and the IBM SHA-3 numbers.</summary>
+    public static HashAlg? ForDigestMechanism(ulong mechanism) =>
+        ByDigest(mechanism) ?? Legacy.FirstOrDefault(h => h.Digest == mechanism) ?? IbmSha3.Where(x => x.Ibm == mechanism).Select(x => x.Hash).FirstOrDefault();
 
     public static HashAlg? ByMgf(ulong mgf) => mgf == 0 ? null : All.FirstOrDefault(h => h.Mgf1 == mgf);
 

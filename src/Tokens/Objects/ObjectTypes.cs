@@ -305,21 +305,21 @@ public static class ObjectTypes
     private static void CheckMlDsa(AttributeSet a)
     {
         var set = a.GetULong(CKA.PARAMETER_SET);
-        if (set is not null && Mechanisms.Pqc.MlDsaMechanisms.ParametersOf(set.Value) is null)
+        if (set is not null && set.Value is < CKP.ML_DSA_44 or > CKP.ML_DSA_87)
             throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"unknown ML-DSA parameter set 0x{set:X}");
     }
 
     private static void CheckMlKem(AttributeSet a)
     {
         var set = a.GetULong(CKA.PARAMETER_SET);
-        if (set is not null && Mechanisms.Pqc.SlhDsaMlKemMechanisms.KemParametersOf(set.Value) is null)
+        if (set is not null && set.Value is < CKP.ML_KEM_512 or > CKP.ML_KEM_1024)
             throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"unknown ML-KEM parameter set 0x{set:X}");
     }
 
     private static void CheckSlhDsa(AttributeSet a)
     {
         var set = a.GetULong(CKA.PARAMETER_SET);
-        if (set is not null && Mechanisms.Pqc.SlhDsaMlKemMechanisms.SlhParametersOf(set.Value) is null)
+        if (set is not null && set.Value is < CKP.SLH_DSA_SHA2_128S or > CKP.SLH_DSA_SHAKE_256F)
             throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"unknown SLH-DSA parameter set 0x{set:X}");
     }
 

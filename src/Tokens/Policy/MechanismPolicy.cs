@@ -1,7 +1,5 @@
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
-using OpenCryptokiActors.Tokens.Mechanisms.Ec;
-using OpenCryptokiActors.Tokens.Mechanisms.Rsa;
 using OpenCryptokiActors.Tokens.Objects;
 
 namespace OpenCryptokiActors.Tokens.Policy;
@@ -40,9 +38,15 @@ public sealed record MechanismPolicy
     /// <summary>policy.kdfs: the allowed CKD_ values of ECDH parameters (null: all).</summary>
     public IReadOnlySet<ulong>? Kdfs { get; init; }
 
+    /// <summary>
+    /// policy.legacy (off by default): offer the legacy mechanisms (MD2, MD2_RSA_PKCS, RIPEMD-128/160 and their HMACs) and
+    /// admit RSA keys of 512 and 768 bits, so that old keys can still be imported and used. min-strength still applies.
+    /// </summary>
+    public bool Legacy { get; init; }
+
     /// <summary>Value equality (the sets by content), so that `ock slot reload` sees an unchanged policy as unchanged.</summary>
     public bool Equals(MechanismPolicy? other) =>
-        other is not null && MinStrength == other.MinStrength && Same(Allow, other.Allow) && Same(Deny, other.Deny)
+        other is not null && MinStrength == other.MinStrength && Legacy == other.Legacy && Same(Allow, other.Allow) && Same(Deny, other.Deny)
         && Same(Curves, other.Curves) && Same(Mgfs, other.Mgfs) && Same(Kdfs, other.Kdfs);
 
     public override int GetHashCode() => HashCode.Combine(MinStrength, Allow?.Count, Deny.Count, Curves?.Count, Mgfs?.Count, Kdfs?.Count);
@@ -64,15 +68,14 @@ public sealed record MechanismPolicy
     }
 
     /// <summary>
-    /// The MGF of OAEP/PSS parameters and the KDF of ECDH parameters against policy.mgfs and policy.kdfs
-    /// (CKR_MECHANISM_PARAM_INVALID), or null. A parameter that does not parse is left to the mechanism to refuse.
+    /// The choices in a mechanism's parameter (its MGF, its KDF: the registry reads them by the parameter kind it states)
+    /// against policy.mgfs and policy.kdfs (CKR_MECHANISM_PARAM_INVALID), or null.
     /// </summary>
-    public PolicyRefusal? CheckParameter(ulong mechanism, byte[]? parameter)
+    public PolicyRefusal? CheckParameter(ulong mechanism, ParameterChoices choices)
     {
-        if (parameter is null) return null;
-        if (Mgfs is not null && Mgf(mechanism, parameter) is { } mgf && !Mgfs.Contains(mgf))
+        if (Mgfs is not null && choices.Mgf is { } mgf && !Mgfs.Contains(mgf))
             return new(CKR.MECHANISM_PARAM_INVALID, "policy.mgfs", $"{CkNames.Mgf(mgf)} of {CkNames.Mechanism(mechanism)} not allowed");
-        if (Kdfs is not null && mechanism is CKM.ECDH1_DERIVE or CKM.ECDH1_COFACTOR_DERIVE && Kdf(parameter) is { } kdf && !Kdfs.Contains(kdf))
+        if (Kdfs is not null && choices.Kdf is { } kdf && !Kdfs.Contains(kdf))
             return new(CKR.MECHANISM_PARAM_INVALID, "policy.kdfs", $"{CkNames.Kdf(kdf)} of {CkNames.Mechanism(mechanism)} not allowed");
         return null;
     }
@@ -87,7 +90,7 @@ public sealed record MechanismPolicy
         if (Curves is not null && kt is CKK.EC or CKK.EC_EDWARDS or CKK.EC_MONTGOMERY)
         {
             var p = key.Get(CKA.EC_PARAMS) ?? [];
-            var oid = EcCurves.TryFromParams(p)?.Oid ?? EdwardsMontgomery.TryFromParams(p)?.Oid;
+            var oid = EcCurves.TryFromParams(p)?.Oid ?? CfrgCurves.TryFromParams(p)?.Oid;
             if (oid is null || !Curves.Contains(oid))
                 return new(CKR.CURVE_NOT_SUPPORTED, "policy.curves", $"curve {CurveName(oid)} not allowed");
         }
@@ -101,11 +104,11 @@ public sealed record MechanismPolicy
     public static string? CurveOid(string name) =>
         EcCurves.FromName(name)?.Oid
         ?? EcCurves.FromOid(name)?.Oid
-        ?? EdwardsMontgomery.All.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase)
+        ?? CfrgCurves.All.FirstOrDefault(c => c.Name.Equals(name, StringComparison.OrdinalIgnoreCase)
                                                  || c.ParamsName.Equals(name, StringComparison.OrdinalIgnoreCase) || c.Oid == name)?.Oid;
 
     private static string CurveName(string? oid) =>
-        oid is null ? "(unknown)" : EcCurves.FromOid(oid)?.Name ?? EdwardsMontgomery.All.FirstOrDefault(c => c.Oid == oid)?.Name ?? oid;
+        oid is null ? "(unknown)" : EcCurves.FromOid(oid)?.Name ?? CfrgCurves.All.FirstOrDefault(c => c.Oid == oid)?.Name ?? oid;
 
     private static string KeyKind(AttributeSet key) => $"{CkNames.KeyType(key.GetULong(CKA.KEY_TYPE) ?? CK.UNAVAILABLE_INFORMATION)} key";
 
@@ -114,31 +117,4 @@ public sealed record MechanismPolicy
         key.GetULong(CKA.CLASS) == CKO.SECRET_KEY
         || key.GetULong(CKA.KEY_TYPE) is CKK.RSA or CKK.DSA or CKK.DH or CKK.EC or CKK.EC_EDWARDS or CKK.EC_MONTGOMERY
             or CKK.ML_DSA or CKK.ML_KEM or CKK.SLH_DSA;
-
-    /// <summary>The mgf of CK_RSA_PKCS_OAEP_PARAMS (canonical form) or CK_RSA_PKCS_PSS_PARAMS (three CK_ULONGs).</summary>
-    private static ulong? Mgf(ulong mechanism, byte[] parameter)
-    {
-        try
-        {
-            if (mechanism == CKM.RSA_PKCS_OAEP) return OaepParams.Decode(parameter).Mgf;
-            if ((mechanism == CKM.RSA_PKCS_PSS || RsaMechanisms.IsPssHashed(mechanism)) && parameter.Length == 24) return MechanismParams.ULongAt(parameter, 8);
-        }
-        catch (Exception e) when (e is WireFormatException or ArgumentException or InvalidOperationException)
-        {
-        }
-
-        return null;
-    }
-
-    private static ulong? Kdf(byte[] parameter)
-    {
-        try
-        {
-            return Ecdh1DeriveParams.Decode(parameter).Kdf;
-        }
-        catch (Exception e) when (e is WireFormatException or ArgumentException or InvalidOperationException)
-        {
-            return null;
-        }
-    }
 }

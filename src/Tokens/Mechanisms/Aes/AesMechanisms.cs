@@ -26,30 +26,31 @@ public sealed class AesMechanisms : IMechanism
     {
         const ulong cipher = CKF.ENCRYPT | CKF.DECRYPT;
         const ulong wrap = CKF.WRAP | CKF.UNWRAP;
-        r.Add(CKM.AES_KEY_GEN, new MechanismInfo(16, 32, CKF.GENERATE), Instance);
-        r.Add(CKM.AES_ECB, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_CBC, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_CBC_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_CTR, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_GCM, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_KEY_WRAP, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_KEY_WRAP_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_KEY_WRAP_KWP, new MechanismInfo(16, 32, cipher | wrap), Instance);
-        r.Add(CKM.AES_CCM, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_CTS, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_OFB, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_CFB1, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_CFB8, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_CFB128, new MechanismInfo(16, 32, cipher), Instance);
-        r.Add(CKM.AES_XTS, new MechanismInfo(32, 64, cipher), Instance);
-        r.Add(CKM.AES_XTS_KEY_GEN, new MechanismInfo(32, 64, CKF.GENERATE), Instance);
-        r.Add(CKM.AES_MAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_MAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_CMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_CMAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_GMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.AES_ECB_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance);
-        r.Add(CKM.AES_CBC_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance);
+        r.Add(CKM.AES_KEY_GEN, new MechanismInfo(16, 32, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_ECB, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CBC, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CBC_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CTR, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_GCM, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES).Taking(ParamKind.Gcm).AsMessageAead());
+        r.Add(CKM.AES_KEY_WRAP, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_KEY_WRAP_PAD, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_KEY_WRAP_KWP, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_KEY_WRAP_PKCS7, new MechanismInfo(16, 32, cipher | wrap), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CCM, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES).Taking(ParamKind.Ccm).AsMessageAead());
+        r.Add(CKM.AES_CTS, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_OFB, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CFB1, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CFB8, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CFB128, new MechanismInfo(16, 32, cipher), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_XTS, new MechanismInfo(32, 64, cipher), Instance, MechanismFacts.Keys(CKK.AES_XTS));
+        r.Add(CKM.AES_XTS_KEY_GEN, new MechanismInfo(32, 64, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.AES_XTS));
+        r.Add(CKM.AES_MAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_MAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_CMAC_GENERAL, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_GMAC, new MechanismInfo(16, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.AES));
+        r.Add(CKM.AES_ECB_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance, MechanismFacts.Keys(CKK.AES).Taking(ParamKind.KeyDerivationStringData));
+        r.Add(CKM.AES_CBC_ENCRYPT_DATA, new MechanismInfo(16, 32, CKF.DERIVE), Instance, MechanismFacts.Keys(CKK.AES).Taking(ParamKind.AesCbcEncryptData));
     }
 
     public AttributeSet GenerateKey(ulong mechanism, byte[]? parameter, AttributeSet template)
@@ -240,6 +241,11 @@ public sealed class AesMechanisms : IMechanism
             case CKM.AES_KEY_WRAP:
                 if (parameter is { Length: > 0 } and not { Length: 8 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "an 8-byte IV is expected");
                 return new WrapOperation(k, encrypt, pad: false, parameter is { Length: 8 } ? parameter : AesKeyWrap.DefaultIv);
+            case CKM.AES_KEY_WRAP_PKCS7:
+                // PKCS#11 3.0 §2.14.3: RFC 3394 over the data padded by PKCS #7 to a multiple of the 8-byte semiblock; the
+                // parameter is the 8-byte IV of RFC 3394 (optional, as for CKM_AES_KEY_WRAP; openCryptoki does the same).
+                if (parameter is { Length: > 0 } and not { Length: 8 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "an 8-byte IV is expected");
+                return new Pkcs7WrapOperation(k, encrypt, parameter is { Length: 8 } ? parameter : AesKeyWrap.DefaultIv);
             case CKM.AES_KEY_WRAP_PAD:
             case CKM.AES_KEY_WRAP_KWP:
                 if (parameter is { Length: > 0 } and not { Length: 4 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "a 4-byte AIV is expected");

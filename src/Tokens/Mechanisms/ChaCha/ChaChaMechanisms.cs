@@ -24,11 +24,11 @@ public sealed class ChaChaMechanisms : IMechanism
     public static void Register(MechanismRegistry r)
     {
         const ulong cipher = CKF.ENCRYPT | CKF.DECRYPT;
-        r.Add(CKM.CHACHA20_KEY_GEN, new MechanismInfo(32, 32, CKF.GENERATE), Instance);
-        r.Add(CKM.CHACHA20, new MechanismInfo(32, 32, cipher), Instance);
-        r.Add(CKM.CHACHA20_POLY1305, new MechanismInfo(32, 32, cipher), Instance);
-        r.Add(CKM.POLY1305_KEY_GEN, new MechanismInfo(32, 32, CKF.GENERATE), Instance);
-        r.Add(CKM.POLY1305, new MechanismInfo(32, 32, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.CHACHA20_KEY_GEN, new MechanismInfo(32, 32, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.CHACHA20));
+        r.Add(CKM.CHACHA20, new MechanismInfo(32, 32, cipher), Instance, MechanismFacts.Keys(CKK.CHACHA20).Taking(ParamKind.ChaCha20));
+        r.Add(CKM.CHACHA20_POLY1305, new MechanismInfo(32, 32, cipher), Instance, MechanismFacts.Keys(CKK.CHACHA20).Taking(ParamKind.ChaCha20Poly1305).AsMessageAead());
+        r.Add(CKM.POLY1305_KEY_GEN, new MechanismInfo(32, 32, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.POLY1305));
+        r.Add(CKM.POLY1305, new MechanismInfo(32, 32, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.POLY1305));
     }
 
     public AttributeSet GenerateKey(ulong mechanism, byte[]? parameter, AttributeSet template)

@@ -38,17 +38,17 @@ public sealed class KeyDerivationMechanisms : IMechanism
     public static void Register(MechanismRegistry r)
     {
         var derive = new MechanismInfo(1, 4096, CKF.DERIVE);
-        r.Add(CKM.CONCATENATE_BASE_AND_DATA, derive, Instance);
-        r.Add(CKM.CONCATENATE_DATA_AND_BASE, derive, Instance);
-        r.Add(CKM.XOR_BASE_AND_DATA, derive, Instance);
-        r.Add(CKM.EXTRACT_KEY_FROM_KEY, derive, Instance);
-        foreach (var (m, _) in HashDerivations) r.Add(m, derive, Instance);
-        r.Add(CKM.SHAKE_128_KEY_DERIVATION, derive, Instance);
-        r.Add(CKM.SHAKE_256_KEY_DERIVATION, derive, Instance);
-        r.Add(CKM.HKDF_DERIVE, derive, Instance);
-        r.Add(CKM.HKDF_DATA, derive, Instance);
-        r.Add(CKM.HKDF_KEY_GEN, new MechanismInfo(1, 4096, CKF.GENERATE), Instance);
-        r.Add(CKM.PKCS5_PBKD2, new MechanismInfo(1, 4096, CKF.GENERATE), Instance);
+        r.Add(CKM.CONCATENATE_BASE_AND_DATA, derive, Instance, MechanismFacts.AnyKey.Taking(ParamKind.KeyDerivationStringData));
+        r.Add(CKM.CONCATENATE_DATA_AND_BASE, derive, Instance, MechanismFacts.AnyKey.Taking(ParamKind.KeyDerivationStringData));
+        r.Add(CKM.XOR_BASE_AND_DATA, derive, Instance, MechanismFacts.AnyKey.Taking(ParamKind.KeyDerivationStringData));
+        r.Add(CKM.EXTRACT_KEY_FROM_KEY, derive, Instance, MechanismFacts.AnyKey);
+        foreach (var (m, _) in HashDerivations) r.Add(m, derive, Instance, MechanismFacts.AnyKey);
+        r.Add(CKM.SHAKE_128_KEY_DERIVATION, derive, Instance, MechanismFacts.AnyKey);
+        r.Add(CKM.SHAKE_256_KEY_DERIVATION, derive, Instance, MechanismFacts.AnyKey);
+        r.Add(CKM.HKDF_DERIVE, derive, Instance, MechanismFacts.AnyKey.Taking(ParamKind.Hkdf));
+        r.Add(CKM.HKDF_DATA, derive, Instance, MechanismFacts.AnyKey.Taking(ParamKind.Hkdf));
+        r.Add(CKM.HKDF_KEY_GEN, new MechanismInfo(1, 4096, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.HKDF));
+        r.Add(CKM.PKCS5_PBKD2, new MechanismInfo(1, 4096, CKF.GENERATE), Instance, MechanismFacts.AnyKey.Taking(ParamKind.Pbkdf2));
     }
 
     public AttributeSet GenerateKey(ulong mechanism, byte[]? parameter, AttributeSet template)

@@ -26,9 +26,9 @@ public sealed class Sp800108Kdf : IMechanism
     public static void Register(MechanismRegistry r)
     {
         var info = new MechanismInfo(1, 4096, CKF.DERIVE);
-        r.Add(CKM.SP800_108_COUNTER_KDF, info, Instance);
-        r.Add(CKM.SP800_108_FEEDBACK_KDF, info, Instance);
-        r.Add(CKM.SP800_108_DOUBLE_PIPELINE_KDF, info, Instance);
+        r.Add(CKM.SP800_108_COUNTER_KDF, info, Instance, MechanismFacts.AnyKey.Taking(ParamKind.Sp800108));
+        r.Add(CKM.SP800_108_FEEDBACK_KDF, info, Instance, MechanismFacts.AnyKey.Taking(ParamKind.Sp800108Feedback));
+        r.Add(CKM.SP800_108_DOUBLE_PIPELINE_KDF, info, Instance, MechanismFacts.AnyKey.Taking(ParamKind.Sp800108));
     }
 
     public AttributeSet Derive(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template) =>

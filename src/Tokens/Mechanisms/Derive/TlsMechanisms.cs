@@ -30,17 +30,22 @@ public sealed class TlsMechanisms : IMechanism
         var derive = new MechanismInfo(MasterSecretLength, MasterSecretLength, CKF.DERIVE);
         var deriveDh = new MechanismInfo(1, 4096, CKF.DERIVE);
         var mac = new MechanismInfo(1, 4096, CKF.SIGN | CKF.VERIFY);
-        r.Add(CKM.SSL3_PRE_MASTER_KEY_GEN, generate, Instance);
-        r.Add(CKM.TLS_PRE_MASTER_KEY_GEN, generate, Instance);
-        foreach (var m in new[] { CKM.TLS12_MASTER_KEY_DERIVE, CKM.SSL3_MASTER_KEY_DERIVE, CKM.TLS12_KEY_AND_MAC_DERIVE, CKM.TLS12_KEY_SAFE_DERIVE,
-                     CKM.SSL3_KEY_AND_MAC_DERIVE, CKM.TLS12_KDF, CKM.TLS_KDF })
-            r.Add(m, derive, Instance);
-        r.Add(CKM.TLS12_MASTER_KEY_DERIVE_DH, deriveDh, Instance);
-        r.Add(CKM.SSL3_MASTER_KEY_DERIVE_DH, deriveDh, Instance);
-        r.Add(CKM.TLS_MAC, new MechanismInfo(MasterSecretLength, MasterSecretLength, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.TLS12_MAC, new MechanismInfo(MasterSecretLength, MasterSecretLength, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.SSL3_MD5_MAC, mac, Instance);
-        r.Add(CKM.SSL3_SHA1_MAC, mac, Instance);
+        r.Add(CKM.SSL3_PRE_MASTER_KEY_GEN, generate, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET));
+        r.Add(CKM.TLS_PRE_MASTER_KEY_GEN, generate, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET));
+        var any = MechanismFacts.AnyKey;
+        r.Add(CKM.TLS12_MASTER_KEY_DERIVE, derive, Instance, any.Taking(ParamKind.Tls12MasterKeyDerive));
+        r.Add(CKM.SSL3_MASTER_KEY_DERIVE, derive, Instance, any.Taking(ParamKind.Ssl3MasterKeyDerive));
+        r.Add(CKM.TLS12_KEY_AND_MAC_DERIVE, derive, Instance, any.Taking(ParamKind.Tls12KeyMat));
+        r.Add(CKM.TLS12_KEY_SAFE_DERIVE, derive, Instance, any.Taking(ParamKind.Tls12KeyMat));
+        r.Add(CKM.SSL3_KEY_AND_MAC_DERIVE, derive, Instance, any.Taking(ParamKind.Ssl3KeyMat));
+        r.Add(CKM.TLS12_KDF, derive, Instance, any.Taking(ParamKind.TlsKdf));
+        r.Add(CKM.TLS_KDF, derive, Instance, any.Taking(ParamKind.TlsKdf));
+        r.Add(CKM.TLS12_MASTER_KEY_DERIVE_DH, deriveDh, Instance, MechanismFacts.AnyKey.Taking(ParamKind.Tls12MasterKeyDerive));
+        r.Add(CKM.SSL3_MASTER_KEY_DERIVE_DH, deriveDh, Instance, MechanismFacts.AnyKey.Taking(ParamKind.Ssl3MasterKeyDerive));
+        r.Add(CKM.TLS_MAC, new MechanismInfo(MasterSecretLength, MasterSecretLength, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET));
+        r.Add(CKM.TLS12_MAC, new MechanismInfo(MasterSecretLength, MasterSecretLength, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET));
+        r.Add(CKM.SSL3_MD5_MAC, mac, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET));
+        r.Add(CKM.SSL3_SHA1_MAC, mac, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET));
     }
 
     /// <summary>The TLS 1.2 PRF (RFC 5246 §5): P_hash(secret, label || seed) truncated to <paramref name="length"/>.</summary>

@@ -45,26 +45,26 @@ public sealed class DesMechanisms : IMechanism
         const ulong cipher = CKF.ENCRYPT | CKF.DECRYPT;
         const ulong wrap = CKF.WRAP | CKF.UNWRAP;
         const ulong mac = CKF.SIGN | CKF.VERIFY;
-        r.Add(CKM.DES_KEY_GEN, new MechanismInfo(8, 8, CKF.GENERATE), Instance);
-        r.Add(CKM.DES2_KEY_GEN, new MechanismInfo(16, 16, CKF.GENERATE), Instance);
-        r.Add(CKM.DES3_KEY_GEN, new MechanismInfo(24, 24, CKF.GENERATE), Instance);
-        r.Add(CKM.DES_ECB, new MechanismInfo(8, 8, cipher | wrap), Instance);
-        r.Add(CKM.DES_CBC, new MechanismInfo(8, 8, cipher | wrap), Instance);
-        r.Add(CKM.DES_CBC_PAD, new MechanismInfo(8, 8, cipher | wrap), Instance);
-        r.Add(CKM.DES3_ECB, new MechanismInfo(16, 24, cipher | wrap), Instance);
-        r.Add(CKM.DES3_CBC, new MechanismInfo(16, 24, cipher | wrap), Instance);
-        r.Add(CKM.DES3_CBC_PAD, new MechanismInfo(16, 24, cipher | wrap), Instance);
-        r.Add(CKM.DES_OFB64, new MechanismInfo(8, 24, cipher), Instance);
-        r.Add(CKM.DES_CFB8, new MechanismInfo(8, 24, cipher), Instance);
-        r.Add(CKM.DES_CFB64, new MechanismInfo(8, 24, cipher), Instance);
-        r.Add(CKM.DES3_MAC, new MechanismInfo(16, 24, mac), Instance);
-        r.Add(CKM.DES3_MAC_GENERAL, new MechanismInfo(16, 24, mac), Instance);
-        r.Add(CKM.DES3_CMAC, new MechanismInfo(16, 24, mac), Instance);
-        r.Add(CKM.DES3_CMAC_GENERAL, new MechanismInfo(16, 24, mac), Instance);
-        r.Add(CKM.DES_ECB_ENCRYPT_DATA, new MechanismInfo(8, 8, CKF.DERIVE), Instance);
-        r.Add(CKM.DES_CBC_ENCRYPT_DATA, new MechanismInfo(8, 8, CKF.DERIVE), Instance);
-        r.Add(CKM.DES3_ECB_ENCRYPT_DATA, new MechanismInfo(16, 24, CKF.DERIVE), Instance);
-        r.Add(CKM.DES3_CBC_ENCRYPT_DATA, new MechanismInfo(16, 24, CKF.DERIVE), Instance);
+        r.Add(CKM.DES_KEY_GEN, new MechanismInfo(8, 8, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.DES));
+        r.Add(CKM.DES2_KEY_GEN, new MechanismInfo(16, 16, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.DES2));
+        r.Add(CKM.DES3_KEY_GEN, new MechanismInfo(24, 24, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.DES3));
+        r.Add(CKM.DES_ECB, new MechanismInfo(8, 8, cipher | wrap), Instance, MechanismFacts.Keys(CKK.DES));
+        r.Add(CKM.DES_CBC, new MechanismInfo(8, 8, cipher | wrap), Instance, MechanismFacts.Keys(CKK.DES));
+        r.Add(CKM.DES_CBC_PAD, new MechanismInfo(8, 8, cipher | wrap), Instance, MechanismFacts.Keys(CKK.DES));
+        r.Add(CKM.DES3_ECB, new MechanismInfo(16, 24, cipher | wrap), Instance, MechanismFacts.Keys(CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES3_CBC, new MechanismInfo(16, 24, cipher | wrap), Instance, MechanismFacts.Keys(CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES3_CBC_PAD, new MechanismInfo(16, 24, cipher | wrap), Instance, MechanismFacts.Keys(CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES_OFB64, new MechanismInfo(8, 24, cipher), Instance, MechanismFacts.Keys(CKK.DES, CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES_CFB8, new MechanismInfo(8, 24, cipher), Instance, MechanismFacts.Keys(CKK.DES, CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES_CFB64, new MechanismInfo(8, 24, cipher), Instance, MechanismFacts.Keys(CKK.DES, CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES3_MAC, new MechanismInfo(16, 24, mac), Instance, MechanismFacts.Keys(CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES3_MAC_GENERAL, new MechanismInfo(16, 24, mac), Instance, MechanismFacts.Keys(CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES3_CMAC, new MechanismInfo(16, 24, mac), Instance, MechanismFacts.Keys(CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES3_CMAC_GENERAL, new MechanismInfo(16, 24, mac), Instance, MechanismFacts.Keys(CKK.DES2, CKK.DES3));
+        r.Add(CKM.DES_ECB_ENCRYPT_DATA, new MechanismInfo(8, 8, CKF.DERIVE), Instance, MechanismFacts.Keys(CKK.DES).Taking(ParamKind.KeyDerivationStringData));
+        r.Add(CKM.DES_CBC_ENCRYPT_DATA, new MechanismInfo(8, 8, CKF.DERIVE), Instance, MechanismFacts.Keys(CKK.DES).Taking(ParamKind.DesCbcEncryptData));
+        r.Add(CKM.DES3_ECB_ENCRYPT_DATA, new MechanismInfo(16, 24, CKF.DERIVE), Instance, MechanismFacts.Keys(CKK.DES2, CKK.DES3).Taking(ParamKind.KeyDerivationStringData));
+        r.Add(CKM.DES3_CBC_ENCRYPT_DATA, new MechanismInfo(16, 24, CKF.DERIVE), Instance, MechanismFacts.Keys(CKK.DES2, CKK.DES3).Taking(ParamKind.DesCbcEncryptData));
     }
 
     public AttributeSet GenerateKey(ulong mechanism, byte[]? parameter, AttributeSet template)

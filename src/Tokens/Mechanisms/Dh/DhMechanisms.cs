@@ -29,9 +29,9 @@ public sealed class DhMechanisms : IMechanism
 
     public static void Register(MechanismRegistry r)
     {
-        r.Add(CKM.DH_PKCS_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
-        r.Add(CKM.DH_PKCS_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE), Instance);
-        r.Add(CKM.DH_PKCS_PARAMETER_GEN, new MechanismInfo(MinBits, MaxParameterBits, CKF.GENERATE), Instance);
+        r.Add(CKM.DH_PKCS_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance, MechanismFacts.Keys(CKK.DH));
+        r.Add(CKM.DH_PKCS_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE), Instance, MechanismFacts.Keys(CKK.DH));
+        r.Add(CKM.DH_PKCS_PARAMETER_GEN, new MechanismInfo(MinBits, MaxParameterBits, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.DH));
     }
 
     private static DHParameters Domain(byte[] p, byte[] g, ulong rv)

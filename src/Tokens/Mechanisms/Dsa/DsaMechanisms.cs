@@ -31,9 +31,9 @@ public sealed class DsaMechanisms : IMechanism
 
     public static void Register(MechanismRegistry r)
     {
-        r.Add(CKM.DSA_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
-        r.Add(CKM.DSA_PARAMETER_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE), Instance);
-        foreach (var m in SignMechanisms) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.DSA_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance, MechanismFacts.Keys(CKK.DSA));
+        r.Add(CKM.DSA_PARAMETER_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE), Instance, MechanismFacts.Keys(CKK.DSA));
+        foreach (var m in SignMechanisms) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.DSA));
     }
 
     public AttributeSet GenerateKey(ulong mechanism, byte[]? parameter, AttributeSet template)

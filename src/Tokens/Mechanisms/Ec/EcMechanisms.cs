@@ -35,14 +35,27 @@ public sealed class EcMechanisms : IMechanism
         (CKD.SHA3_256_KDF, Hashes.Sha3_256), (CKD.SHA3_384_KDF, Hashes.Sha3_384), (CKD.SHA3_512_KDF, Hashes.Sha3_512),
     ];
 
+    /// <summary>The CKD_*_KDF_SP800 functions (PKCS#11 3.0 §2.3.9): the one-step KDF of NIST SP 800-56A Rev. 3 §5.8.2.1.</summary>
+    private static readonly (ulong Kdf, HashAlg Hash)[] Sp800Kdfs =
+    [
+        (CKD.SHA1_KDF_SP800, Hashes.Sha1), (CKD.SHA224_KDF_SP800, Hashes.Sha224), (CKD.SHA256_KDF_SP800, Hashes.Sha256),
+        (CKD.SHA384_KDF_SP800, Hashes.Sha384), (CKD.SHA512_KDF_SP800, Hashes.Sha512), (CKD.SHA3_224_KDF_SP800, Hashes.Sha3_224),
+        (CKD.SHA3_256_KDF_SP800, Hashes.Sha3_256), (CKD.SHA3_384_KDF_SP800, Hashes.Sha3_384), (CKD.SHA3_512_KDF_SP800, Hashes.Sha3_512),
+    ];
+
+    /// <summary>The KDF a CK_EC_KDF_TYPE names: its hash and whether it is the SP 800-56A one-step form; null for an unknown one.</summary>
+    internal static (HashAlg Hash, bool Sp800)? KdfOf(ulong kdf) =>
+        Kdfs.Where(x => x.Kdf == kdf).Select(x => ((HashAlg, bool)?)(x.Hash, false)).FirstOrDefault()
+        ?? Sp800Kdfs.Where(x => x.Kdf == kdf).Select(x => ((HashAlg, bool)?)(x.Hash, true)).FirstOrDefault();
+
     public static void Register(MechanismRegistry r)
     {
-        r.Add(CKM.EC_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR | EcFlags), Instance);
-        r.Add(CKM.ECDSA, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
-        foreach (var (m, _) in Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance);
+        r.Add(CKM.EC_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR | EcFlags), Instance, MechanismFacts.Keys(CKK.EC));
+        r.Add(CKM.ECDSA, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance, MechanismFacts.Keys(CKK.EC));
+        foreach (var (m, _) in Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY | EcFlags), Instance, MechanismFacts.Keys(CKK.EC));
         // ECDH1_DERIVE also takes Montgomery keys (X25519 255 bits .. X448 448 bits), inside this range.
-        r.Add(CKM.ECDH1_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance);
-        r.Add(CKM.ECDH1_COFACTOR_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance);
+        r.Add(CKM.ECDH1_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance, MechanismFacts.Keys(CKK.EC, CKK.EC_MONTGOMERY).Taking(ParamKind.Ecdh1));
+        r.Add(CKM.ECDH1_COFACTOR_DERIVE, new MechanismInfo(MinBits, MaxBits, CKF.DERIVE | EcFlags), Instance, MechanismFacts.Keys(CKK.EC).Taking(ParamKind.Ecdh1));
     }
 
     public (AttributeSet Public, AttributeSet Private) GenerateKeyPair(ulong mechanism, byte[]? parameter, AttributeSet publicTemplate, AttributeSet privateTemplate)
@@ -102,15 +115,14 @@ public sealed class EcMechanisms : IMechanism
         if (baseKey.GetULong(CKA.CLASS) != CKO.PRIVATE_KEY) throw new CkException(CKR.KEY_TYPE_INCONSISTENT, "ECDH needs an EC private key");
         var p = Params.Decode(parameter, b => Ecdh1DeriveParams.Decode(b), "CK_ECDH1_DERIVE_PARAMS");
 
-        HashAlg? kdf = null;
+        (HashAlg Hash, bool Sp800)? kdf = null;
         if (p.Kdf == CKD.NULL)
         {
             if (p.SharedData.Length != 0) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CKD_NULL takes no shared data");
         }
         else
         {
-            kdf = Kdfs.Where(x => x.Kdf == p.Kdf).Select(x => x.Hash).FirstOrDefault()
-                  ?? throw new CkException(CKR.MECHANISM_PARAM_INVALID, "unsupported KDF");
+            kdf = KdfOf(p.Kdf) ?? throw new CkException(CKR.MECHANISM_PARAM_INVALID, "unsupported KDF");
         }
 
         var z = baseKey.GetULong(CKA.KEY_TYPE) == CKK.EC_MONTGOMERY && mechanism == CKM.ECDH1_DERIVE
@@ -138,8 +150,8 @@ public sealed class EcMechanisms : IMechanism
             return mine.Ecdh(other.PublicKey, static (ec, peerKey) => ec.DeriveRawSecretAgreement(peerKey));
     }
 
-    /// <summary>The secret key of an ECDH derivation: Z itself (CKD_NULL) or Z through an X9.63 KDF.</summary>
-    internal static AttributeSet DeriveFromSecret(byte[] z, HashAlg? kdf, byte[] sharedData, AttributeSet template)
+    /// <summary>The secret key of an ECDH derivation: Z itself (CKD_NULL), or Z through the X9.63 or the SP 800-56A one-step KDF.</summary>
+    internal static AttributeSet DeriveFromSecret(byte[] z, (HashAlg Hash, bool Sp800)? kdf, byte[] sharedData, AttributeSet template)
     {
         var cls = template.GetULong(CKA.CLASS) ?? CKO.SECRET_KEY;
         if (cls != CKO.SECRET_KEY) throw new CkException(CKR.TEMPLATE_INCONSISTENT, "ECDH derives secret keys");
@@ -151,7 +163,7 @@ public sealed class EcMechanisms : IMechanism
         if (ObjectTypes.SecretLengths(keyType) is { } lengths && !lengths.Contains(len)) throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, "wrong key length for the key type");
 
         // CKD_NULL: Z itself; shorter keys keep its trailing bytes (as SoftHSM does). KDFs: ANSI X9.63.
-        var value = kdf is null ? z[^len..] : X963Kdf(kdf, z, sharedData, len);
+        var value = kdf is not { } f ? z[^len..] : f.Sp800 ? OneStepKdf(f.Hash, z, sharedData, len) : X963Kdf(f.Hash, z, sharedData, len);
         CryptographicOperations.ZeroMemory(z);
         var a = new AttributeSet();
         a.SetULong(CKA.CLASS, CKO.SECRET_KEY);
@@ -163,6 +175,32 @@ public sealed class EcMechanisms : IMechanism
 
     private static int DefaultLength(ulong keyType, int available) =>
         keyType == CKK.AES ? (available >= 32 ? 32 : available >= 24 ? 24 : 16) : available;
+
+    /// <summary>
+    /// The one-step KDF of NIST SP 800-56A Rev. 3 §5.8.2.1 (= SP 800-56C Rev. 2 §4.1, option 1, OpenSSL's SSKDF):
+    /// K = H(counter_32be || Z || OtherInfo) for counter = 1, 2, ..., truncated; OtherInfo is the CK_ECDH1_DERIVE_PARAMS shared data.
+    /// </summary>
+    public static byte[] OneStepKdf(HashAlg h, ReadOnlySpan<byte> z, ReadOnlySpan<byte> otherInfo, int length)
+    {
+        var output = new byte[length];
+        var counter = new byte[4];
+        var done = 0;
+        for (uint i = 1; done < length; i++)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(counter, i);
+            var x = Hashes.CreateHasher(h);
+            x.Append(counter);
+            x.Append(z);
+            x.Append(otherInfo);
+            var block = x.Finish();
+            var n = Math.Min(block.Length, length - done);
+            block.AsSpan(0, n).CopyTo(output.AsSpan(done));
+            CryptographicOperations.ZeroMemory(block);
+            done += n;
+        }
+
+        return output;
+    }
 
     /// <summary>ANSI X9.63 KDF (SEC 1 §3.6.1): K = H(Z || counter_32be || sharedInfo) for counter = 1, 2, ..., truncated.</summary>
     public static byte[] X963Kdf(HashAlg h, ReadOnlySpan<byte> z, ReadOnlySpan<byte> sharedInfo, int length)

@@ -10,20 +10,6 @@ using Org.BouncyCastle.Security;
 
 namespace OpenCryptokiActors.Tokens.Mechanisms.Ec;
 
-/// <summary>A curve of RFC 7748 / RFC 8032: its OID, CKA_EC_PARAMS curve names, key type and key lengths.</summary>
-public sealed record CfrgCurve(string Oid, string Name, string ParamsName, ulong KeyType, int Bits, int PrivateLength, int PublicLength)
-{
-    public byte[] EcParams
-    {
-        get
-        {
-            var w = new AsnWriter(AsnEncodingRules.DER);
-            w.WriteObjectIdentifier(Oid);
-            return w.Encode();
-        }
-    }
-}
-
 /// <summary>
 /// Edwards and Montgomery curves (PKCS#11 v3.0 §6.3.5–6.3.8, BouncyCastle): CKM_EC_EDWARDS_KEY_PAIR_GEN and CKM_EDDSA
 /// (Ed25519, Ed25519ctx, Ed25519ph, Ed448, Ed448ph; CK_EDDSA_PARAMS optional), CKM_EC_MONTGOMERY_KEY_PAIR_GEN
@@ -33,47 +19,24 @@ public sealed record CfrgCurve(string Oid, string Name, string ParamsName, ulong
 /// </summary>
 public sealed class EdwardsMontgomery : IMechanism
 {
-    public static readonly CfrgCurve Ed25519 = new("1.3.101.112", "Ed25519", "edwards25519", CKK.EC_EDWARDS, 255, 32, 32);
-    public static readonly CfrgCurve Ed448 = new("1.3.101.113", "Ed448", "edwards448", CKK.EC_EDWARDS, 448, 57, 57);
-    public static readonly CfrgCurve X25519 = new("1.3.101.110", "X25519", "curve25519", CKK.EC_MONTGOMERY, 255, 32, 32);
-    public static readonly CfrgCurve X448 = new("1.3.101.111", "X448", "curve448", CKK.EC_MONTGOMERY, 448, 56, 56);
+    public static readonly CfrgCurve Ed25519 = CfrgCurves.Ed25519;
+    public static readonly CfrgCurve Ed448 = CfrgCurves.Ed448;
+    public static readonly CfrgCurve X25519 = CfrgCurves.X25519;
+    public static readonly CfrgCurve X448 = CfrgCurves.X448;
 
-    public static IReadOnlyList<CfrgCurve> All { get; } = [Ed25519, Ed448, X25519, X448];
+    public static IReadOnlyList<CfrgCurve> All => CfrgCurves.All;
 
     private static readonly EdwardsMontgomery Instance = new();
 
     public static void Register(MechanismRegistry r)
     {
-        r.Add(CKM.EC_EDWARDS_KEY_PAIR_GEN, new MechanismInfo(255, 448, CKF.GENERATE_KEY_PAIR | CKF.EC_NAMEDCURVE), Instance);
-        r.Add(CKM.EDDSA, new MechanismInfo(255, 448, CKF.SIGN | CKF.VERIFY | CKF.EC_NAMEDCURVE), Instance);
-        r.Add(CKM.EC_MONTGOMERY_KEY_PAIR_GEN, new MechanismInfo(255, 448, CKF.GENERATE_KEY_PAIR | CKF.EC_NAMEDCURVE), Instance);
+        r.Add(CKM.EC_EDWARDS_KEY_PAIR_GEN, new MechanismInfo(255, 448, CKF.GENERATE_KEY_PAIR | CKF.EC_NAMEDCURVE), Instance, MechanismFacts.Keys(CKK.EC_EDWARDS));
+        r.Add(CKM.EDDSA, new MechanismInfo(255, 448, CKF.SIGN | CKF.VERIFY | CKF.EC_NAMEDCURVE), Instance, MechanismFacts.Keys(CKK.EC_EDWARDS).Taking(ParamKind.EdDsa));
+        r.Add(CKM.EC_MONTGOMERY_KEY_PAIR_GEN, new MechanismInfo(255, 448, CKF.GENERATE_KEY_PAIR | CKF.EC_NAMEDCURVE), Instance, MechanismFacts.Keys(CKK.EC_MONTGOMERY));
     }
 
     /// <summary>The curve named by CKA_EC_PARAMS, or null.</summary>
-    public static CfrgCurve? TryFromParams(ReadOnlySpan<byte> ecParams)
-    {
-        try
-        {
-            var r = new AsnReader(ecParams.ToArray(), AsnEncodingRules.DER);
-            var tag = r.PeekTag();
-            if (tag.HasSameClassAndValue(Asn1Tag.ObjectIdentifier))
-            {
-                var oid = r.ReadObjectIdentifier();
-                return r.HasData ? null : All.FirstOrDefault(c => c.Oid == oid);
-            }
-
-            if (tag.HasSameClassAndValue(new Asn1Tag(UniversalTagNumber.PrintableString)))
-            {
-                var name = r.ReadCharacterString(UniversalTagNumber.PrintableString);
-                return r.HasData ? null : All.FirstOrDefault(c => c.ParamsName.Equals(name, StringComparison.OrdinalIgnoreCase) || c.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
-            }
-        }
-        catch (AsnContentException)
-        {
-        }
-
-        return null;
-    }
+    public static CfrgCurve? TryFromParams(ReadOnlySpan<byte> ecParams) => CfrgCurves.TryFromParams(ecParams);
 
     /// <summary>The curve of a key object, which must be of <paramref name="keyType"/>.</summary>
     public static CfrgCurve CurveOf(AttributeSet key, ulong keyType)

@@ -24,8 +24,8 @@ public sealed class GenericSecretMechanisms : IMechanism
     public static void Register(MechanismRegistry r)
     {
         var info = new MechanismInfo(8, 8 * 4096, CKF.GENERATE);
-        r.Add(CKM.GENERIC_SECRET_KEY_GEN, info, Instance);
-        foreach (var (m, _) in KeyGens) r.Add(m, info, Instance);
+        r.Add(CKM.GENERIC_SECRET_KEY_GEN, info, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET));
+        foreach (var (m, _) in KeyGens) r.Add(m, info, Instance, MechanismFacts.Keys(KeyTypeOf(m)!.Value));
     }
 
     /// <summary>The key type a SHA key generator makes, or null for other mechanisms.</summary>

@@ -30,13 +30,34 @@ public sealed class HmacMechanisms : IMechanism
         (CKM.SHA3_512_HMAC, CKM.SHA3_512_HMAC_GENERAL, Hashes.Sha3_512, CKK.SHA3_512_HMAC),
     ];
 
+    /// <summary>openCryptoki's CKM_IBM_SHA3_*_HMAC: HMAC over SHA-3 under IBM's numbers, no _GENERAL form.</summary>
+    private static readonly (ulong Mac, HashAlg Hash, ulong KeyType)[] IbmTable =
+    [
+        (CKM.IBM_SHA3_224_HMAC, Hashes.Sha3_224, CKK.SHA3_224_HMAC), (CKM.IBM_SHA3_256_HMAC, Hashes.Sha3_256, CKK.SHA3_256_HMAC),
+        (CKM.IBM_SHA3_384_HMAC, Hashes.Sha3_384, CKK.SHA3_384_HMAC), (CKM.IBM_SHA3_512_HMAC, Hashes.Sha3_512, CKK.SHA3_512_HMAC),
+    ];
+
+    /// <summary>The legacy HMACs (policy.legacy): MD2 (RFC 2104 over RFC 1319), RIPEMD-128 and RIPEMD-160 (RFC 2286), with generic secret keys.</summary>
+    private static readonly (ulong Mac, ulong General, HashAlg Hash)[] LegacyTable =
+    [
+        (CKM.MD2_HMAC, CKM.MD2_HMAC_GENERAL, Hashes.Md2), (CKM.RIPEMD128_HMAC, CKM.RIPEMD128_HMAC_GENERAL, Hashes.Ripemd128),
+        (CKM.RIPEMD160_HMAC, CKM.RIPEMD160_HMAC_GENERAL, Hashes.Ripemd160),
+    ];
+
     public static void Register(MechanismRegistry r)
     {
         var info = new MechanismInfo(1, 4096, CKF.SIGN | CKF.VERIFY);
-        foreach (var (mac, general, _, _) in Table)
+        foreach (var (mac, general, _, keyType) in Table)
         {
-            r.Add(mac, info, Instance);
-            r.Add(general, info, Instance);
+            r.Add(mac, info, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET, keyType));
+            r.Add(general, info, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET, keyType));
+        }
+
+        foreach (var (mac, _, keyType) in IbmTable) r.Add(mac, info, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET, keyType));
+        foreach (var (mac, general, _) in LegacyTable)
+        {
+            r.Add(mac, info, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET).AsLegacy());
+            r.Add(general, info, Instance, MechanismFacts.Keys(CKK.GENERIC_SECRET).AsLegacy());
         }
     }
 
@@ -73,7 +94,36 @@ public sealed class HmacMechanisms : IMechanism
             return new Operation(hmac, length);
         }
 
+        foreach (var (mac, hash, keyType) in IbmTable)
+        {
+            if (mechanism != mac) continue;
+            Check.NoParameter(parameter);
+            return new Operation(Hashes.CreateHmac(hash, Check.SecretValue(key, CKK.GENERIC_SECRET, keyType)), hash.Length);
+        }
+
+        foreach (var (mac, general, hash) in LegacyTable)
+        {
+            if (mechanism != mac && mechanism != general) continue;
+            var length = mechanism == general ? GeneralLength(parameter, hash) : NoParameter(parameter, hash);
+            return new Operation(Hashes.CreateHmac(hash, Check.SecretValue(key, CKK.GENERIC_SECRET, CKK.GENERIC_SECRET)), length);
+        }
+
         throw new CkException(CKR.MECHANISM_INVALID);
+    }
+
+    private static int NoParameter(byte[]? parameter, HashAlg hash)
+    {
+        Check.NoParameter(parameter);
+        return hash.Length;
+    }
+
+    /// <summary>CK_MAC_GENERAL_PARAMS: the MAC length, 1 .. the hash length.</summary>
+    private static int GeneralLength(byte[]? parameter, HashAlg hash)
+    {
+        if (parameter is not { Length: 8 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_MAC_GENERAL_PARAMS expected");
+        var l = MechanismParams.ULongAt(parameter, 0);
+        if (l < 1 || l > (ulong)hash.Length) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "MAC length out of range");
+        return (int)l;
     }
 
     private sealed class Operation(IHasher mac, int length) : ISignOperation, IVerifyOperation

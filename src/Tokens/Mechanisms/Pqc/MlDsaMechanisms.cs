@@ -1,4 +1,5 @@
 using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens.Objects;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -21,8 +22,8 @@ public sealed class MlDsaMechanisms : IMechanism
 
     public static void Register(MechanismRegistry r)
     {
-        r.Add(CKM.ML_DSA_KEY_PAIR_GEN, new MechanismInfo(CKP.ML_DSA_44, CKP.ML_DSA_87, CKF.GENERATE_KEY_PAIR), Instance);
-        foreach (var m in Family.Mechanisms) r.Add(m, new MechanismInfo(CKP.ML_DSA_44, CKP.ML_DSA_87, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.ML_DSA_KEY_PAIR_GEN, new MechanismInfo(CKP.ML_DSA_44, CKP.ML_DSA_87, CKF.GENERATE_KEY_PAIR), Instance, MechanismFacts.Keys(CKK.ML_DSA));
+        foreach (var m in Family.Mechanisms) r.Add(m, new MechanismInfo(CKP.ML_DSA_44, CKP.ML_DSA_87, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.ML_DSA).Taking(ParamKind.SignAdditionalContext));
     }
 
     /// <summary>CKM_ML_DSA, CKM_HASH_ML_DSA and CKM_HASH_ML_DSA_SHA224 ... SHAKE256 over ML-DSA keys.</summary>

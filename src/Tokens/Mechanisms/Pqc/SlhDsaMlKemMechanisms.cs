@@ -1,4 +1,5 @@
 using OpenCryptokiActors.Cryptoki.Pkcs11;
+using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens.Objects;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -28,10 +29,10 @@ public sealed class SlhDsaMlKemMechanisms : IMechanism
 
     public static void Register(MechanismRegistry r)
     {
-        r.Add(CKM.SLH_DSA_KEY_PAIR_GEN, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.GENERATE_KEY_PAIR), Instance);
-        foreach (var m in Family.Mechanisms) r.Add(m, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.SIGN | CKF.VERIFY), Instance);
-        r.Add(CKM.ML_KEM_KEY_PAIR_GEN, new MechanismInfo(CKP.ML_KEM_512, CKP.ML_KEM_1024, CKF.GENERATE_KEY_PAIR), Instance);
-        r.Add(CKM.ML_KEM, new MechanismInfo(CKP.ML_KEM_512, CKP.ML_KEM_1024, CKF.ENCAPSULATE | CKF.DECAPSULATE), Instance);
+        r.Add(CKM.SLH_DSA_KEY_PAIR_GEN, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.GENERATE_KEY_PAIR), Instance, MechanismFacts.Keys(CKK.SLH_DSA));
+        foreach (var m in Family.Mechanisms) r.Add(m, new MechanismInfo(CKP.SLH_DSA_SHA2_128S, CKP.SLH_DSA_SHAKE_256F, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.SLH_DSA).Taking(ParamKind.SignAdditionalContext));
+        r.Add(CKM.ML_KEM_KEY_PAIR_GEN, new MechanismInfo(CKP.ML_KEM_512, CKP.ML_KEM_1024, CKF.GENERATE_KEY_PAIR), Instance, MechanismFacts.Keys(CKK.ML_KEM));
+        r.Add(CKM.ML_KEM, new MechanismInfo(CKP.ML_KEM_512, CKP.ML_KEM_1024, CKF.ENCAPSULATE | CKF.DECAPSULATE), Instance, MechanismFacts.Keys(CKK.ML_KEM));
     }
 
     /// <summary>CKM_SLH_DSA, CKM_HASH_SLH_DSA and CKM_HASH_SLH_DSA_SHA224 ... SHAKE256 over SLH-DSA keys.</summary>

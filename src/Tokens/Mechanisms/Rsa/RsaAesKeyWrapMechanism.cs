@@ -17,7 +17,7 @@ public sealed class RsaAesKeyWrapMechanism : IMechanism
     private static readonly RsaMechanisms Rsa = new();
 
     public static void Register(MechanismRegistry r) =>
-        r.Add(CKM.RSA_AES_KEY_WRAP, new MechanismInfo(RsaMechanisms.MinBits, RsaMechanisms.MaxBits, CKF.WRAP | CKF.UNWRAP), Instance);
+        r.Add(CKM.RSA_AES_KEY_WRAP, new MechanismInfo(RsaMechanisms.MinBits, RsaMechanisms.MaxBits, CKF.WRAP | CKF.UNWRAP), Instance, MechanismFacts.Keys(CKK.RSA).Taking(ParamKind.RsaAesKeyWrap));
 
     public byte[] Wrap(ulong mechanism, byte[]? parameter, AttributeSet wrappingKey, byte[] keyEncoding)
     {

@@ -52,15 +52,18 @@ public sealed class RsaMechanisms : IMechanism
 
     public static void Register(MechanismRegistry r)
     {
+        // policy.legacy admits RSA keys of 512 and 768 bits for use (not for generation).
+        var rsa = MechanismFacts.Keys(CKK.RSA).WithLegacyMinKeySize(512);
         const ulong all = CKF.ENCRYPT | CKF.DECRYPT | CKF.SIGN | CKF.VERIFY | CKF.SIGN_RECOVER | CKF.VERIFY_RECOVER | CKF.WRAP | CKF.UNWRAP;
-        r.Add(CKM.RSA_PKCS_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
-        r.Add(CKM.RSA_X9_31_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance);
-        r.Add(CKM.RSA_PKCS, new MechanismInfo(MinBits, MaxBits, all), Instance);
-        r.Add(CKM.RSA_X_509, new MechanismInfo(MinBits, MaxBits, all), Instance);
-        r.Add(CKM.RSA_PKCS_OAEP, new MechanismInfo(MinBits, MaxBits, CKF.ENCRYPT | CKF.DECRYPT | CKF.WRAP | CKF.UNWRAP | CKF.ENCAPSULATE | CKF.DECAPSULATE), Instance);
-        r.Add(CKM.RSA_PKCS_PSS, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
-        foreach (var (m, _) in Pkcs1Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
-        foreach (var (m, _) in PssHashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.RSA_PKCS_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance, MechanismFacts.Keys(CKK.RSA));
+        r.Add(CKM.RSA_X9_31_KEY_PAIR_GEN, new MechanismInfo(MinBits, MaxBits, CKF.GENERATE_KEY_PAIR), Instance, MechanismFacts.Keys(CKK.RSA));
+        r.Add(CKM.RSA_PKCS, new MechanismInfo(MinBits, MaxBits, all), Instance, rsa);
+        r.Add(CKM.RSA_X_509, new MechanismInfo(MinBits, MaxBits, all), Instance, rsa);
+        r.Add(CKM.RSA_PKCS_OAEP, new MechanismInfo(MinBits, MaxBits, CKF.ENCRYPT | CKF.DECRYPT | CKF.WRAP | CKF.UNWRAP | CKF.ENCAPSULATE | CKF.DECAPSULATE), Instance, rsa.Taking(ParamKind.Oaep));
+        r.Add(CKM.RSA_PKCS_PSS, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance, rsa.Taking(ParamKind.Pss));
+        foreach (var (m, _) in Pkcs1Hashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance, rsa);
+        r.Add(CKM.MD2_RSA_PKCS, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance, rsa.AsLegacy());
+        foreach (var (m, _) in PssHashed) r.Add(m, new MechanismInfo(MinBits, MaxBits, CKF.SIGN | CKF.VERIFY), Instance, rsa.Taking(ParamKind.Pss));
     }
 
     public (AttributeSet Public, AttributeSet Private) GenerateKeyPair(ulong mechanism, byte[]? parameter, AttributeSet publicTemplate, AttributeSet privateTemplate)
@@ -322,7 +325,7 @@ public sealed class RsaMechanisms : IMechanism
             }
         }
 
-        foreach (var (m, h) in Pkcs1Hashed)
+        foreach (var (m, h) in Pkcs1Hashed.Append((CKM.MD2_RSA_PKCS, Hashes.Md2)))
         {
             if (m != mechanism) continue;
             Check.NoParameter(parameter);

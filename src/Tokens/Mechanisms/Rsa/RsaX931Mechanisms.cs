@@ -18,7 +18,7 @@ public sealed class RsaX931Mechanisms : IMechanism
     private static readonly RsaX931Mechanisms Instance = new();
 
     public static void Register(MechanismRegistry r) =>
-        r.Add(CKM.SHA1_RSA_X9_31, new MechanismInfo(RsaMechanisms.MinBits, RsaMechanisms.MaxBits, CKF.SIGN | CKF.VERIFY), Instance);
+        r.Add(CKM.SHA1_RSA_X9_31, new MechanismInfo(RsaMechanisms.MinBits, RsaMechanisms.MaxBits, CKF.SIGN | CKF.VERIFY), Instance, MechanismFacts.Keys(CKK.RSA));
 
     public ISignOperation CreateSign(ulong mechanism, byte[]? parameter, AttributeSet key) => Create(mechanism, parameter, key, CKO.PRIVATE_KEY);
 

@@ -2,8 +2,9 @@ using System.Security.Cryptography;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens.Mechanisms.Ec;
 using OpenCryptokiActors.Tokens.Mechanisms.Rsa;
+using OpenCryptokiActors.Tokens.Objects;
 
-namespace OpenCryptokiActors.Tokens.Objects;
+namespace OpenCryptokiActors.Tokens.Mechanisms;
 
 /// <summary>
 /// The byte encoding of a key that C_WrapKey encrypts and C_UnwrapKey decrypts: a secret key's CKA_VALUE, or an
