@@ -859,6 +859,7 @@ public sealed class SessionActor : ReceiveActor
         var (info, impl) = Mechanism(m.Mechanism.Type, CKF.WRAP, m.Mechanism.Parameter);
         KeyUsage.Check(m.WrappingKey.Attributes, CKA.WRAP, m.Mechanism.Type, info);
         KeyUsage.CheckWrap(m.WrappingKey.Attributes, m.Key.Attributes);
+        KeyManagementPolicy.CheckWrap(_policy.KeyManagement, m.WrappingKey.Attributes, m.Key.Attributes);
         PolicyKeys(m.WrappingKey.Attributes);
         var wrapped = impl.Wrap(m.Mechanism.Type, m.Mechanism.Parameter, m.WrappingKey.Attributes, KeyEncoding.Encode(m.Key.Attributes));
         _stats?.Count(m.Mechanism.Type, m.WrappingKey.Attributes);

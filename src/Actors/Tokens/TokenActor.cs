@@ -740,6 +740,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         if (TokenProvidedObjects.IsProvided(handle)) throw new CkException(CKR.ACTION_PROHIBITED);
         var source = Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
         var copy = TemplateValidator.ForCopy(source.Clone(), template, LoggedIn(s.App) == CKU.SO);
+        OpenCryptokiActors.Tokens.Policy.KeyManagementPolicy.CheckChange(_slot.Policy.KeyManagement, source, copy);
         copy.Remove(CKA.UNIQUE_ID);
         Store(req, s, [copy]);
     }
@@ -837,6 +838,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         if (TokenProvidedObjects.IsProvided(handle)) throw new CkException(CKR.ACTION_PROHIBITED);
         var current = Open(s.App, handle, CKR.OBJECT_HANDLE_INVALID);
         var updated = TemplateValidator.ForSet(current.Clone(), changes, LoggedIn(s.App) == CKU.SO);
+        OpenCryptokiActors.Tokens.Policy.KeyManagementPolicy.CheckChange(_slot.Policy.KeyManagement, current, updated);
         if (updated.IsTrue(CKA.PRIVATE) != current.IsTrue(CKA.PRIVATE)) throw new CkException(CKR.ATTRIBUTE_READ_ONLY);
         if (!isTokenObject)
         {
