@@ -58,16 +58,48 @@ internal static unsafe class Calls
             Trace.Args(call.Function, $"hSession={session} dataLen={dataLength} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)}");
         using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+        if (pulOutput is null) return EndOperation(c, op, session, CKR.ARGUMENTS_BAD);
         var w = c.Begin(op);
         w.WriteULong(session);
         rv = Marshalling.WriteData(w, data, dataLength);
-        if (rv != CKR.OK) return rv;
+        if (rv != CKR.OK) return EndOperation(c, op, session, rv);
         var cap = Marshalling.Cap(output, pulOutput);
         w.WriteULong(cap);
         rv = c.Call(out var reply);
         return Marshalling.ReadOutput(rv, ref reply, output, pulOutput, cap);
     }
+
+    /// <summary>
+    /// A data or final call the module refuses before sending it (NULL length pointer, NULL data with a length) still
+    /// ends the session's operation, as any error but CKR_BUFFER_TOO_SMALL does (PKCS#11 3.0 §5.2): the daemon is told
+    /// with SessionCancel of the operation's flags (a cancel of an operation that is not active is no error). Returns
+    /// <paramref name="rv"/>.
+    /// </summary>
+    private static ulong EndOperation(Connection c, Opcode op, ulong session, ulong rv)
+    {
+        if (OperationFlags(op) is not (var flags and not 0)) return rv;
+        var w = c.Begin(Opcode.SessionCancel);
+        w.WriteULong(session);
+        w.WriteULong(flags);
+        c.Call(out _);
+        return rv;
+    }
+
+    /// <summary>The C_SessionCancel flags (CKF_ENCRYPT …) of the operations a data or final call belongs to.</summary>
+    private static ulong OperationFlags(Opcode op) => op switch
+    {
+        Opcode.Encrypt or Opcode.EncryptUpdate or Opcode.EncryptFinal => CKF.ENCRYPT,
+        Opcode.Decrypt or Opcode.DecryptUpdate or Opcode.DecryptFinal => CKF.DECRYPT,
+        Opcode.Digest or Opcode.DigestFinal => CKF.DIGEST,
+        Opcode.Sign or Opcode.SignFinal => CKF.SIGN,
+        Opcode.SignRecover => CKF.SIGN_RECOVER,
+        Opcode.VerifyRecover => CKF.VERIFY_RECOVER,
+        Opcode.DigestEncryptUpdate => CKF.DIGEST | CKF.ENCRYPT,
+        Opcode.DecryptDigestUpdate => CKF.DECRYPT | CKF.DIGEST,
+        Opcode.SignEncryptUpdate => CKF.SIGN | CKF.ENCRYPT,
+        Opcode.DecryptVerifyUpdate => CKF.DECRYPT | CKF.VERIFY,
+        _ => 0,
+    };
 
     /// <summary>Final calls: <c>u64 session, cap</c> → <c>output</c>.</summary>
     public static ulong Final(in CallTrace call, Opcode op, ulong session, byte* output, ulong* pulOutput)
@@ -76,7 +108,7 @@ internal static unsafe class Calls
             Trace.Args(call.Function, $"hSession={session} out={Trace.Ptr(output)} *outLen={Marshalling.Len(pulOutput)}");
         using var c = Module.Acquire(out var rv);
         if (c is null) return rv;
-        if (pulOutput is null) return CKR.ARGUMENTS_BAD;
+        if (pulOutput is null) return EndOperation(c, op, session, CKR.ARGUMENTS_BAD);
         var w = c.Begin(op);
         w.WriteULong(session);
         var cap = Marshalling.Cap(output, pulOutput);
