@@ -197,6 +197,14 @@ int main(int argc, char **argv)
     EXPECT("Digest NULL-length-pointer", f->C_Digest(s, data, 16, out, NULL), CKR_ARGUMENTS_BAD);
     outLen = sizeof out;
     EXPECT("Digest after-error-ended", f->C_Digest(s, data, 16, out, &outLen), CKR_OPERATION_NOT_INITIALIZED);
+    /* C_Digest answered CKR_BUFFER_TOO_SMALL keeps the computed digest for the repeated call; a C_DigestUpdate now must
+       be answered (it once went unanswered: the session's hash was already disposed). */
+    CHECK(f->C_DigestInit(s, &sha), "C_DigestInit");
+    outLen = 1;
+    EXPECT("Digest short", f->C_Digest(s, data, 16, out, &outLen), CKR_BUFFER_TOO_SMALL);
+    EXPECT("DigestUpdate after single-part digest", f->C_DigestUpdate(s, data, 16), CKR_FUNCTION_FAILED, CKR_OPERATION_ACTIVE);
+    outLen = sizeof out;
+    EXPECT("Digest after refused update", f->C_Digest(s, data, 16, out, &outLen), CKR_OPERATION_NOT_INITIALIZED);
     EXPECT("GenerateRandom NULL", f->C_GenerateRandom(s, NULL, 16), CKR_ARGUMENTS_BAD);
     EXPECT("GenerateRandom invalid-session", f->C_GenerateRandom(0xdeadbeefUL, out, 16), CKR_SESSION_HANDLE_INVALID);
     CK_MECHANISM gen = {CKM_AES_KEY_GEN, NULL, 0};
