@@ -27,12 +27,17 @@ public static class Cli
             return Replay(name, replayed, paths);
         if (args is [var target] && Targets.TryGetValue(target, out var run))
         {
-            Fuzzer.Run(stream =>
+            void One(Stream stream)
             {
                 using var ms = new MemoryStream();
                 stream.CopyTo(ms);
                 Guarded(run, ms.GetBuffer().AsSpan(0, (int)ms.Length));
-            });
+            }
+
+            // The HOCON loader runs in a child process that SharpFuzz restarts: in one persistent process the fork
+            // server was lost after a few hundred inputs (no crash saved), which a restarting child reports instead.
+            if (target == "hocon") Fuzzer.OutOfProcess.Run(One);
+            else Fuzzer.Run(One);
             return 0;
         }
 
