@@ -31,6 +31,11 @@ EOF
     for _ in $(seq 200); do [ -S "$work/ours/slotd.socket" ] && break; sleep 0.05; done
     [ -S "$work/ours/slotd.socket" ] || { echo "ock-slotd did not start:" >&2; cat "$res/ock-slotd.log" >&2; return 1; }
     export OPENCRYPTOKI_ACTORS_SOCKET="$work/ours/slotd.socket"
+    # The socket file appears before the daemon accepts (issue 16): wait until a C_Initialize gets through.
+    for _ in $(seq 100); do
+        pkcs11-tool --module "$out/native/libopencryptoki-actors.so" --show-info > /dev/null 2>&1 && break
+        sleep 0.1
+    done
     pkcs11-tool --module "$out/native/libopencryptoki-actors.so" --slot 0 --init-token --label bench --so-pin "$SO_PIN" >> "$res/run.log" 2>&1
     pkcs11-tool --module "$out/native/libopencryptoki-actors.so" --slot 0 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >> "$res/run.log" 2>&1
 }

@@ -6,6 +6,7 @@ using System.Globalization;
 using System.Text.Json;
 using ScottPlot;
 
+if (args is ["rss", var samples, var png]) return OpenCryptokiActors.Bench.Chart.RssChart.Draw(samples, png);
 if (args.Length != 2)
 {
     Console.Error.WriteLine("usage: chart LATEST.json OUT.png");

@@ -15,6 +15,21 @@ public sealed class PolicySettingsSpec
         OpenCryptokiSettings.ParseSlots(ConfigurationFactory.ParseString($"slots = [ {slots} ]"));
 
     [Fact]
+    public void Key_management_must_be_strict_by_default_and_permissive_when_a_slot_says_so()
+    {
+        var slots = Slots("{ id = 0, token-name = a }, { id = 1, token-name = b, key-management = permissive }, " +
+                          "{ id = 2, token-name = c, key-management = strict, policy { min-strength = 112 } }");
+        Assert.Equal(KeyManagement.Strict, slots[0].Policy.KeyManagement);
+        Assert.Equal(KeyManagement.Permissive, slots[1].Policy.KeyManagement);
+        Assert.Equal((KeyManagement.Strict, 112), (slots[2].Policy.KeyManagement, slots[2].Policy.MinStrength));
+        Assert.NotEqual(slots[0].Policy, slots[1].Policy);
+        var e = Assert.Throws<ConfigurationException>(() => Slots("{ id = 3, token-name = d, key-management = lax }"));
+        Assert.Contains("key-management", e.Message);
+        // reference.conf's slot says it, with its comment.
+        Assert.Equal("strict", OpenCryptokiSettings.Reference.GetValue("opencryptoki.slots").GetArray()[0].GetObject().Items["key-management"].GetString());
+    }
+
+    [Fact]
     public void A_policy_block_must_parse_into_the_slot_policy()
     {
         var slots = Slots("""

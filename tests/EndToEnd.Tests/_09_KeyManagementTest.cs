@@ -47,7 +47,8 @@ public sealed class _09_KeyManagementTest(EndToEndFixture fx)
         using var s = fx.UserSession(lib, Slots.Crypto, "wrap");
         var kek = ImportAesKey(s, Convert.FromHexString("000102030405060708090A0B0C0D0E0F"), "kek");
         var keyData = Convert.FromHexString("00112233445566778899AABBCCDDEEFF");
-        var toWrap = ImportAesKey(s, keyData, "wrapped", sensitive: true, extractable: true);
+        // Not sensitive: under key-management = strict a sensitive key is never wrapped by a known (imported) key (_49).
+        var toWrap = ImportAesKey(s, keyData, "wrapped", sensitive: false, extractable: true);
 
         var wrapped = s.WrapKey(M(CKM.CKM_AES_KEY_WRAP), kek, toWrap);
         Assert.Equal("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5", Hex(wrapped)); // RFC 3394 §4.1

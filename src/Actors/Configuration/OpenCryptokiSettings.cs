@@ -196,6 +196,11 @@ public sealed record OpenCryptokiSettings(
         }
     }
 
+    private static MechanismPolicy WithKeyManagement(MechanismPolicy p, KeyManagement k) => p.KeyManagement == k ? p : p with { KeyManagement = k };
+
+    private static KeyManagement KeyManagementOf(ulong id, string value) => KeyManagementPolicy.Parse(value)
+        ?? throw new ConfigurationException($"slot {id}: key-management: '{value}' is not strict or permissive");
+
     /// <summary>The slot table of an opencryptoki section, checked: unique ids and token names, known token types.</summary>
     public static IReadOnlyList<SlotSettings> ParseSlots(Config opencryptoki)
     {
@@ -215,7 +220,8 @@ public sealed record OpenCryptokiSettings(
                     Manufacturer = Str("manufacturer", "OpenCryptokiActors"),
                     HardwareVersion = Version(id, "hardware-version", Str("hardware-version", "0.1")),
                     FirmwareVersion = Version(id, "firmware-version", Str("firmware-version", "0.1")),
-                    Policy = o.Items.TryGetValue("policy", out var policy) ? ParsePolicy(id, policy.GetObject()) : MechanismPolicy.None,
+                    Policy = WithKeyManagement(o.Items.TryGetValue("policy", out var policy) ? ParsePolicy(id, policy.GetObject()) : MechanismPolicy.None,
+                        KeyManagementOf(id, Str("key-management", "strict"))),
                 }));
             }
             catch (ConfigurationException e)

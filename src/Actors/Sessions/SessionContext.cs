@@ -36,6 +36,9 @@ public sealed class SessionContext(Caller caller, ulong handle, MechanismRegistr
 
     public ILoggingAdapter Log { get; } = log;
 
+    /// <summary>The slot's mechanism policy (its key-management mode among its rules).</summary>
+    public MechanismPolicy Policy { get; } = policy;
+
     public Dictionary<OperationKind, ActiveOperation> Active { get; } = new();
 
     /// <summary>The active operation of <paramref name="kind"/>: CKR_OPERATION_NOT_INITIALIZED without one, CKR_USER_NOT_LOGGED_IN while it waits for a context login.</summary>
@@ -49,8 +52,8 @@ public sealed class SessionContext(Caller caller, ulong handle, MechanismRegistr
     /// <summary>The mechanism, if the slot has it with <paramref name="requiredFlag"/> and the policy allows it and its parameter.</summary>
     public (MechanismInfo Info, IMechanism Impl) Mechanism(ulong type, ulong requiredFlag, byte[]? parameter = null)
     {
-        Refuse(policy.CheckMechanism(type));
-        Refuse(policy.CheckParameter(type, Mechanisms.ParameterChoices(type, parameter)));
+        Refuse(Policy.CheckMechanism(type));
+        Refuse(Policy.CheckParameter(type, Mechanisms.ParameterChoices(type, parameter)));
         if (!Mechanisms.TryGet(type, out var info, out var impl) || (info.Flags & requiredFlag) == 0) throw new CkException(CKR.MECHANISM_INVALID);
         return (info, impl);
     }
@@ -70,7 +73,7 @@ public sealed class SessionContext(Caller caller, ulong handle, MechanismRegistr
     /// <summary>Keys used or made, against the slot's policy (min-strength, curves).</summary>
     public void PolicyKeys(params AttributeSet[] keys)
     {
-        foreach (var key in keys) Refuse(policy.CheckKey(key));
+        foreach (var key in keys) Refuse(Policy.CheckKey(key));
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens;
 using OpenCryptokiActors.Tokens.Mechanisms;
 using OpenCryptokiActors.Tokens.Objects;
+using OpenCryptokiActors.Tokens.Policy;
 using static OpenCryptokiActors.Actors.Sessions.SessionCommands;
 using static OpenCryptokiActors.Actors.Sessions.SessionProtocol;
 using static OpenCryptokiActors.Actors.Tokens.TokenCommands;
@@ -64,6 +65,7 @@ public sealed class SessionKeyCalls(SessionContext ctx)
     {
         var (_, impl) = ctx.KeyUse(m.Mechanism, CKF.WRAP, m.WrappingKey.Attributes, CKA.WRAP);
         KeyUsage.CheckWrap(m.WrappingKey.Attributes, m.Key.Attributes);
+        KeyManagementPolicy.CheckWrap(ctx.Policy.KeyManagement, m.WrappingKey.Attributes, m.Key.Attributes);
         var wrapped = impl.Wrap(m.Mechanism.Type, m.Mechanism.Parameter, m.WrappingKey.Attributes, KeyEncoding.Encode(m.Key.Attributes));
         ctx.Stats?.Count(m.Mechanism.Type, m.WrappingKey.Attributes);
         if (!SessionMessageCalls.Fits(m, (ulong)wrapped.Length, m.Capacity)) return;

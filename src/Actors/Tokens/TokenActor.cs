@@ -59,7 +59,8 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers, ITokenJour
         _settings = settings;
         var objectKey = ObjectKeyFile.LoadOrCreate(ObjectKeyFile.PathOf(settings.DataDir, PersistenceId), out var objectKeyCreated);
         var vault = new ObjectVault(objectKey, message => _log.Error("token {0}: {1}", slot.TokenName, message));
-        _machine = new TokenMachine(new TokenLimits(settings.MinPinLength, settings.MaxPinLength, slot.MaxLoginFailures, settings.Pbkdf2Iterations), vault);
+        _machine = new TokenMachine(new TokenLimits(settings.MinPinLength, settings.MaxPinLength, slot.MaxLoginFailures, settings.Pbkdf2Iterations,
+            slot.Policy.KeyManagement), vault);
         _commit = new GroupCommit(this, app => _peers.GetValueOrDefault(app));
         _rekey = new Rekey(_machine, _commit, settings.RekeyBatch, slot.TokenName, slot.Id, _log, () => Self.Tell(RekeyNext.Instance),
             () => Timers.StartSingleTimer("rekey-retry", RekeyNext.Instance, TimeSpan.FromSeconds(1)));

@@ -17,7 +17,7 @@ public sealed record PolicyRefusal(ulong Rv, string Rule, string What)
 /// </summary>
 public sealed record MechanismPolicy
 {
-    /// <summary>No restriction at all.</summary>
+    /// <summary>No mechanism restriction (key-management strict, the default).</summary>
     public static MechanismPolicy None { get; } = new();
 
     /// <summary>policy.allow: only these mechanisms (null: all).</summary>
@@ -44,12 +44,16 @@ public sealed record MechanismPolicy
     /// </summary>
     public bool Legacy { get; init; }
 
+    /// <summary>The slot's key-management = strict | permissive (<see cref="KeyManagementPolicy"/>); strict by default.</summary>
+    public KeyManagement KeyManagement { get; init; } = KeyManagement.Strict;
+
     /// <summary>Value equality (the sets by content), so that `ock slot reload` sees an unchanged policy as unchanged.</summary>
     public bool Equals(MechanismPolicy? other) =>
-        other is not null && MinStrength == other.MinStrength && Legacy == other.Legacy && Same(Allow, other.Allow) && Same(Deny, other.Deny)
+        other is not null && MinStrength == other.MinStrength && Legacy == other.Legacy && KeyManagement == other.KeyManagement
+        && Same(Allow, other.Allow) && Same(Deny, other.Deny)
         && Same(Curves, other.Curves) && Same(Mgfs, other.Mgfs) && Same(Kdfs, other.Kdfs);
 
-    public override int GetHashCode() => HashCode.Combine(MinStrength, Allow?.Count, Deny.Count, Curves?.Count, Mgfs?.Count, Kdfs?.Count);
+    public override int GetHashCode() => HashCode.Combine(MinStrength, Legacy, KeyManagement, Allow?.Count, Deny.Count, Curves?.Count, Mgfs?.Count, Kdfs?.Count);
 
     private static bool Same<T>(IReadOnlySet<T>? a, IReadOnlySet<T>? b) => a is null ? b is null : b is not null && a.SetEquals(b);
 

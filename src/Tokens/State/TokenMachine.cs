@@ -3,12 +3,17 @@ using System.Security.Cryptography;
 using System.Text;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens.Objects;
+using OpenCryptokiActors.Tokens.Policy;
 using static OpenCryptokiActors.Tokens.State.TokenCalls;
 
 namespace OpenCryptokiActors.Tokens.State;
 
-/// <summary>The limits a token's rules use: PIN lengths, the login failures that lock a PIN (0: never), PBKDF2 iterations of new PIN records.</summary>
-public sealed record TokenLimits(int MinPinLength, int MaxPinLength, int MaxLoginFailures, int Pbkdf2Iterations);
+/// <summary>
+/// The limits a token's rules use: PIN lengths, the login failures that lock a PIN (0: never), PBKDF2 iterations of new PIN
+/// records, and the slot's key-management mode (<see cref="KeyManagementPolicy"/>: what copies and changes may make of a key).
+/// </summary>
+public sealed record TokenLimits(int MinPinLength, int MaxPinLength, int MaxLoginFailures, int Pbkdf2Iterations,
+    KeyManagement KeyManagement = KeyManagement.Strict);
 
 /// <summary>
 /// The rules of one token, without actors: its committed state (<see cref="State"/>, rebuilt from the journal by
@@ -314,6 +319,7 @@ public sealed partial class TokenMachine(TokenLimits limits, ObjectVault vault)
         if (TokenProvidedObjects.IsProvided(c.Object)) throw new CkException(CKR.ACTION_PROHIBITED);
         var source = Open(s.App, c.Object, CKR.OBJECT_HANDLE_INVALID);
         var copy = TemplateValidator.ForCopy(source.Clone(), c.Template, Memory.LoggedIn(s.App) == CKU.SO);
+        KeyManagementPolicy.CheckChange(Limits.KeyManagement, source, copy);
         copy.Remove(CKA.UNIQUE_ID);
         return Store(s, [copy]) with { Touches = c.Object };
     }
@@ -341,6 +347,7 @@ public sealed partial class TokenMachine(TokenLimits limits, ObjectVault vault)
         if (TokenProvidedObjects.IsProvided(c.Object)) throw new CkException(CKR.ACTION_PROHIBITED);
         var current = Open(s.App, c.Object, CKR.OBJECT_HANDLE_INVALID);
         var updated = TemplateValidator.ForSet(current.Clone(), c.Changes, Memory.LoggedIn(s.App) == CKU.SO);
+        KeyManagementPolicy.CheckChange(Limits.KeyManagement, current, updated);
         if (updated.IsTrue(CKA.PRIVATE) != current.IsTrue(CKA.PRIVATE)) throw new CkException(CKR.ATTRIBUTE_READ_ONLY);
         if (!isTokenObject)
         {

@@ -29,6 +29,9 @@ public static class Slots
     public const ulong Pkcs11ToolSelfTest = 8;
     public const ulong NeverInitialized = 9;
     public const ulong InitToken = 10;
+    public const ulong KeyManagement = 11;
+    public const ulong KeyManagementPermissive = 12;
+    public const ulong Misuse = 13;
 
     /// <summary>max-login-failures of <see cref="Login"/>, small so that the PIN count flags can be walked through.</summary>
     public const int LoginMaxFailures = 3;
@@ -46,6 +49,9 @@ public static class Slots
         new(Pkcs11ToolSelfTest, "selftesttok", "pkcs11-tool --test token"),
         new(NeverInitialized, "freshtok", "Never initialised token"),
         new(InitToken, "inittok", "Init token test token"),
+        new(KeyManagement, "kmtok", "Key-management strict token"),
+        new(KeyManagementPermissive, "kmpermtok", "Key-management permissive token", KeyManagement: "permissive"),
+        new(Misuse, "misusetok", "C ABI misuse token"),
     ];
 }
 

@@ -273,7 +273,8 @@ public sealed class SlotDaemon : IDisposable
             sb.Append($"    {{ id = {s.Id}, token-type = soft, token-name = {s.TokenName}, " +
                       $"description = \"{s.Description}\", max-login-failures = {s.MaxLoginFailures}" +
                       (s.Group is null ? "" : $", group = \"{s.Group}\"") +
-                      (s.Policy is null ? "" : $", policy {{ {s.Policy} }}") + " }\n");
+                      (s.Policy is null ? "" : $", policy {{ {s.Policy} }}") +
+                      (s.KeyManagement is null ? "" : $", key-management = {s.KeyManagement}") + " }\n");
         }
         sb.Append("  ]\n}\n");
         return sb.ToString();
@@ -281,4 +282,6 @@ public sealed class SlotDaemon : IDisposable
 }
 
 /// <param name="Policy">The body of the slot's HOCON policy block (null: none).</param>
-public sealed record SlotConfig(ulong Id, string TokenName, string Description, int MaxLoginFailures = 10, string? Group = null, string? Policy = null);
+/// <param name="KeyManagement">The slot's key-management (strict | permissive; null: the default, strict).</param>
+public sealed record SlotConfig(ulong Id, string TokenName, string Description, int MaxLoginFailures = 10, string? Group = null, string? Policy = null,
+    string? KeyManagement = null);

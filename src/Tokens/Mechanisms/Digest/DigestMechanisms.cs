@@ -26,16 +26,39 @@ public sealed class DigestMechanisms : IMechanism
         return new Operation(Hashes.CreateHasher(h));
     }
 
+    /// <summary>
+    /// One digest. Once computed (C_Digest, also when it answered CKR_BUFFER_TOO_SMALL and keeps the result for the
+    /// repeated call, or C_DigestFinal) its hasher is gone: a C_DigestUpdate or C_DigestFinal then is refused
+    /// (CKR_FUNCTION_FAILED, which ends the operation) instead of touching a disposed hash.
+    /// </summary>
     private sealed class Operation(IHasher hasher) : IDigestOperation
     {
+        private bool _computed;
+
         public byte[] OneShot(ReadOnlySpan<byte> data)
         {
+            NotComputed();
             hasher.Append(data);
+            _computed = true;
             return hasher.Finish();
         }
 
-        public void Update(ReadOnlySpan<byte> data) => hasher.Append(data);
+        public void Update(ReadOnlySpan<byte> data)
+        {
+            NotComputed();
+            hasher.Append(data);
+        }
 
-        public byte[] Final() => hasher.Finish();
+        public byte[] Final()
+        {
+            NotComputed();
+            _computed = true;
+            return hasher.Finish();
+        }
+
+        private void NotComputed()
+        {
+            if (_computed) throw new CkException(CKR.FUNCTION_FAILED, "the digest was already computed by C_Digest");
+        }
     }
 }
