@@ -19,7 +19,7 @@ namespace OpenCryptokiActors.Actors.Sessions;
 /// here on key snapshots handed over by the token, so sessions of one token work in parallel. Replies
 /// go straight to the client's connection.
 /// </summary>
-public sealed class SessionActor : ReceiveActor
+public sealed partial class SessionActor : ReceiveActor
 {
     private readonly ulong _appId;
     private readonly ulong _handle;
@@ -73,6 +73,7 @@ public sealed class SessionActor : ReceiveActor
         Receive<BeginEncapsulate>(m => Guarded(m.Client, () => Encapsulate(m)));
         Receive<BeginDecapsulate>(m => Guarded(m.Client, () => Decapsulate(m)));
         Receive<BeginVerifySignature>(m => Guarded(m.Client, () => VerifySignatureInit(m)));
+        Receive<DeviceRsaHandoff.DeviceRsaDone>(m => Guarded(m.Client, () => DeviceDone(m)));
         Receive<ContextLoggedIn>(_ =>
         {
             foreach (var active in _active.Values) active.AwaitsContextLogin = false;
@@ -688,6 +689,7 @@ public sealed class SessionActor : ReceiveActor
         {
             try
             {
+                if (DeviceRsaHandoff.TryStart(Context, req, kind, active.Operation, input, capacity, ends)) return;
                 output = compute(active.Operation, input);
             }
             catch
@@ -697,6 +699,11 @@ public sealed class SessionActor : ReceiveActor
             }
         }
 
+        DeliverOutput(req, kind, active, input, output, capacity, ends);
+    }
+
+    private void DeliverOutput(ClientRequest req, OperationKind kind, Active active, byte[] input, byte[] output, ulong capacity, bool ends)
+    {
         _out.Reset();
         _out.WriteULong((ulong)output.Length);
         if (capacity == Frame.NullBuffer || capacity < (ulong)output.Length)
