@@ -57,8 +57,9 @@ public sealed class _24_ClassicConfigTest
         var e = Assert.Throws<InvalidOperationException>(daemon.Start);
         Assert.Contains("exited with code 1", e.Message);
         Assert.Contains("classic opencryptoki.conf", e.Message);
-        Assert.Contains("slot 1 (line", e.Message);
-        Assert.Contains("'libpkcs11_ica.so'", e.Message);
+        Assert.Contains("slot 2 (line", e.Message);
+        Assert.Contains("'libpkcs11_cca.so'", e.Message);
+        Assert.DoesNotContain("'libpkcs11_ica.so'", e.Message); // the ICA slot is a zcrypt token now
         Directory.Delete(dir, true);
     }
 
