@@ -51,7 +51,7 @@ public sealed class DeviceBackendUnderTest : IDisposable
 
     public DeviceSettings Settings(int maxPending = 256, TimeSpan? timeout = null, TimeSpan? poll = null, int maxAttempts = 3, int threads = 32) =>
         new(true, Kind == "z90crypt" ? DeviceBackend.Z90crypt : DeviceBackend.Emulator, RealNode, SysfsRoot, false,
-            poll ?? TimeSpan.FromMilliseconds(100), timeout ?? TimeSpan.FromSeconds(10), maxAttempts, maxPending, threads, 3,
+            poll ?? TimeSpan.FromMilliseconds(100), timeout ?? TimeSpan.FromSeconds(60), maxAttempts, maxPending, threads, 3,
             TimeSpan.FromMilliseconds(100), new EmulatorSettings(TimeSpan.Zero, new Dictionary<ApQueueId, TimeSpan>()));
 
     public IActorRef StartPool(ActorSystem system, DeviceSettings settings, string name = "devices") =>
