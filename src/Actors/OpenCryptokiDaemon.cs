@@ -135,6 +135,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
             }
 
             PrepareStore(full, settings);
+            var devicePool = Devices.DevicePools.StartIfNeeded(system, full, settings.Slots);
             var slotManager = system.ActorOf(SlotManagerActor.Props(settings), "slot-manager");
             // every token recovered before the socket accepts: a token of a million objects takes its time
             var slots = await slotManager.Ask<SlotTable>(SlotManagerProtocol.GetSlotTable.Instance, settings.RecoveryTimeout ?? TimeSpan.FromMinutes(30), cancellationToken);
@@ -144,7 +145,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
             if (settings.Admin is { } a)
             {
                 admin = new AdminServer(a, slotManager, applications, () => ReloadSlots(settings), StoreDescription(full, settings), log,
-                    settings.Group, statistics);
+                    settings.Group, statistics) { DevicePool = devicePool };
                 admin.Start(adminListener);
             }
 
@@ -153,7 +154,10 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
             {
                 var status = admin ?? new AdminServer(new AdminSettings("", "0600", ""), slotManager, applications, () => ReloadSlots(settings),
                     StoreDescription(full, settings), log);
-                metrics = new MetricsServer(settings.MetricsPort, status.Status, log);
+                metrics = new MetricsServer(settings.MetricsPort, status.Status, log)
+                {
+                    Extra = () => Devices.DeviceMetrics.Render(Devices.DeviceMetrics.Query(devicePool, TimeSpan.FromSeconds(5))),
+                };
                 metrics.Start();
             }
 

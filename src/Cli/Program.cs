@@ -49,6 +49,7 @@ public static class Program
         root.Subcommands.Add(CertCommands.Create(g));
         foreach (var c in SlotCommands.Create(g)) root.Subcommands.Add(c);
         root.Subcommands.Add(StatsCommands.Create(g));
+        root.Subcommands.Add(DeviceCommands.Create(g));
         root.Subcommands.Add(AuditCommands.Create(g));
         root.Subcommands.Add(ConfigCommands.Create(g));
         Help.Install(root);

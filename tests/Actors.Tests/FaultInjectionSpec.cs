@@ -43,7 +43,7 @@ public sealed class FaultInjectionSpec : Akka.TestKit.Xunit2.TestKit, IDisposabl
     private IActorRef Session(bool atCreate)
     {
         var registry = MechanismRegistry.CreateDefault();
-        registry.Add(Faulty, new MechanismInfo(0, 0, CKF.DIGEST), new FaultyDigest(atCreate));
+        registry.Add(Faulty, new MechanismInfo(0, 0, CKF.DIGEST), new FaultyDigest(atCreate), MechanismFacts.AnyKey);
         return Sys.ActorOf(SessionActor.Props(new Caller(1, null), 1, registry, TestActor, new byte[32]));
     }
 

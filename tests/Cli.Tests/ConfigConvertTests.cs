@@ -23,7 +23,9 @@ public sealed class ConfigConvertTests
             var hocon = File.ReadAllText(output);
             Assert.Contains("(opencryptoki-3.1)", hocon);
             Assert.Contains("{ id = 3, token-type = soft, token-name = \"swtok\", description = \"Linux\", max-login-failures = 10 }", hocon);
-            Assert.Contains("# slot 1: stdll = libpkcs11_ica.so is not supported", hocon);
+            Assert.Contains("{ id = 1, token-type = zcrypt, token-name = \"lite\", description = \"Linux\", max-login-failures = 10 }", hocon);
+            Assert.Contains("# slot 2: stdll = libpkcs11_cca.so is not supported", hocon);
+            Assert.Contains("# slot 4: stdll = libpkcs11_ep11.so is not supported", hocon);
         }
         finally
         {

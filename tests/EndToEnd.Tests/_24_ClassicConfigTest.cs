@@ -33,6 +33,9 @@ public sealed class _24_ClassicConfigTest
         var hocon = ClassicConfig.ToHocon(DebianConf, "debian", skipUnsupported: true);
         Assert.Contains("{ id = 3, token-type = soft, token-name = \"swtok\", description = \"Linux\"", hocon);
         Assert.Contains("# slot 4: stdll = libpkcs11_ep11.so is not supported", hocon);
+        Assert.Contains("{ id = 1, token-type = zcrypt, token-name = \"lite\", description = \"Linux\"", hocon);
+        Assert.Contains("# slot 2: stdll = libpkcs11_cca.so is not supported", hocon);
+        Assert.DoesNotContain("'libpkcs11_ica.so'", e.Message);
     }
 
     [Fact]
@@ -54,8 +57,9 @@ public sealed class _24_ClassicConfigTest
         var e = Assert.Throws<InvalidOperationException>(daemon.Start);
         Assert.Contains("exited with code 1", e.Message);
         Assert.Contains("classic opencryptoki.conf", e.Message);
-        Assert.Contains("slot 1 (line", e.Message);
-        Assert.Contains("'libpkcs11_ica.so'", e.Message);
+        Assert.Contains("slot 2 (line", e.Message);
+        Assert.Contains("'libpkcs11_cca.so'", e.Message);
+        Assert.DoesNotContain("'libpkcs11_ica.so'", e.Message); // the ICA slot is a zcrypt token now
         Directory.Delete(dir, true);
     }
 

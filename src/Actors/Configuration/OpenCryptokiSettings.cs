@@ -24,10 +24,13 @@ public sealed record SlotSettings(ulong Id, string TokenType, string TokenName, 
     /// <summary>The slot's mechanism policy (HOCON policy { allow | deny, min-strength, curves, mgfs, kdfs, legacy }); none by default.</summary>
     public MechanismPolicy Policy { get; init; } = MechanismPolicy.None;
 
+    /// <summary>zcrypt tokens: when the device pool cannot run a private-key operation (HOCON fallback = software | fail).</summary>
+    public DeviceFallback Fallback { get; init; } = DeviceFallback.Software;
+
     /// <summary>Checks one slot as a configuration line would: the message says which slot and what is wrong.</summary>
     public static SlotSettings Validate(SlotSettings s)
     {
-        if (s.TokenType != "soft") throw new ConfigurationException($"slot {s.Id}: unknown token-type '{s.TokenType}' (known: soft)");
+        if (s.TokenType is not ("soft" or "zcrypt")) throw new ConfigurationException($"slot {s.Id}: unknown token-type '{s.TokenType}' (known: soft, zcrypt)");
         if (string.IsNullOrWhiteSpace(s.TokenName) || s.TokenName.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
             throw new ConfigurationException($"slot {s.Id}: token-name '{s.TokenName}' must be letters, digits, '-', '_' or '.'");
         if (s.MaxLoginFailures < 0) throw new ConfigurationException($"slot {s.Id}: max-login-failures must be 0 or more");
@@ -222,6 +225,7 @@ public sealed record OpenCryptokiSettings(
                     FirmwareVersion = Version(id, "firmware-version", Str("firmware-version", "0.1")),
                     Policy = WithKeyManagement(o.Items.TryGetValue("policy", out var policy) ? ParsePolicy(id, policy.GetObject()) : MechanismPolicy.None,
                         KeyManagementOf(id, Str("key-management", "strict"))),
+                    Fallback = DeviceSettings.ParseFallback(id, Str("fallback", "software")),
                 }));
             }
             catch (ConfigurationException e)

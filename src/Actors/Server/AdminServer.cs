@@ -43,6 +43,9 @@ public sealed class AdminServer : IDisposable
     private readonly ConcurrentDictionary<Socket, byte> _clients = new();
     private Socket? _listener;
 
+    /// <summary>The zcrypt device pool (ock devices); null when the daemon runs none.</summary>
+    public IActorRef? DevicePool { get; init; }
+
     public AdminServer(AdminSettings settings, IActorRef slotManager, IActorRef applications,
         Func<IReadOnlyList<SlotSettings>> reloadSlots, string store, ILoggingAdapter log, string clientGroup = "", MechanismStatistics? stats = null)
     {
@@ -293,6 +296,10 @@ public sealed class AdminServer : IDisposable
                     .GetAwaiter().GetResult();
                 return Result(peer, op, w, new AdminResult(done.Ok, done.Message));
             }
+
+            case AdminOp.Devices:
+                Cryptoki.Admin.AdminDevices.Write(w, Devices.DeviceMetrics.Query(DevicePool, AskTimeout));
+                return AdminStatus.Ok;
 
             case AdminOp.Status:
             {

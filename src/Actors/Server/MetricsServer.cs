@@ -17,6 +17,9 @@ public sealed class MetricsServer : IDisposable
     private readonly Func<AdminStatusReport> _status;
     private readonly ILoggingAdapter _log;
 
+    /// <summary>More Prometheus text after the daemon's own (the device pool's); empty by default.</summary>
+    public Func<string> Extra { get; init; } = static () => "";
+
     public MetricsServer(int port, Func<AdminStatusReport> status, ILoggingAdapter log)
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), "opencryptoki.metrics.port must be 1-65535 (0 = off)");
@@ -53,7 +56,7 @@ public sealed class MetricsServer : IDisposable
                 var response = context.Response;
                 if (context.Request.Url?.AbsolutePath is "/metrics" or "/")
                 {
-                    var body = Encoding.UTF8.GetBytes(Render(_status()));
+                    var body = Encoding.UTF8.GetBytes(Render(_status()) + Extra());
                     response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
                     response.ContentLength64 = body.Length;
                     response.OutputStream.Write(body);

@@ -1,6 +1,7 @@
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens;
 using OpenCryptokiActors.Tokens.State;
+using OpenCryptokiActors.Tokens.Zcrypt;
 using OpenCryptokiActors.Tokens.Mechanisms;
 
 namespace OpenCryptokiActors.Actors.Sessions;
@@ -53,10 +54,15 @@ public abstract class ActiveOperation
     public virtual bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature) => throw NotServed();
 
     public virtual bool VerifyFinal(ReadOnlySpan<byte> signature) => throw NotServed();
+
+    /// <summary>A zcrypt token's private-key operation, whose last step the device pool runs (DeviceRsaHandoff); null for any other.</summary>
+    public virtual IDeviceRsaOperation? Device => null;
 }
 
 public sealed class CipherOperation(ICipherOperation cipher) : ActiveOperation
 {
+    public override IDeviceRsaOperation? Device => cipher as IDeviceRsaOperation;
+
     public override byte[] OneShot(ReadOnlySpan<byte> data) => cipher.OneShot(data);
 
     public override byte[] UpdateWithOutput(ReadOnlySpan<byte> data) => cipher.Update(data);
@@ -75,6 +81,8 @@ public sealed class DigestOperation(IDigestOperation digest) : ActiveOperation
 
 public sealed class SignOperation(ISignOperation signer) : ActiveOperation
 {
+    public override IDeviceRsaOperation? Device => signer as IDeviceRsaOperation;
+
     public override byte[] OneShot(ReadOnlySpan<byte> data) => signer.OneShot(data);
 
     public override void Update(ReadOnlySpan<byte> data) => signer.Update(data);

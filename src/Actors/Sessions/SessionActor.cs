@@ -39,6 +39,7 @@ public sealed class SessionActor : ReceiveActor
         _keys = new SessionKeyCalls(_ctx);
         _state = new SessionStateCalls(_ctx);
         Receive<Request>(Guarded);
+        Receive<DeviceRsaHandoff.DeviceRsaDone>(DeviceDone);
         Receive<ContextLoggedIn>(_ =>
         {
             foreach (var active in _ctx.Active.Values) active.AwaitsContextLogin = false;
@@ -229,6 +230,35 @@ public sealed class SessionActor : ReceiveActor
         op.Phase = OperationPhase.MultiPart;
     }
 
+    /// <summary>
+    /// A zcrypt token's private-key step came back from the device pool (DeviceRsaHandoff): delivered as any output, under
+    /// the same rules; the operation may have ended meanwhile (a new Init, C_SessionCancel), then CKR_OPERATION_NOT_INITIALIZED.
+    /// </summary>
+    private void DeviceDone(DeviceRsaHandoff.DeviceRsaDone d)
+    {
+        if (!_ctx.Active.TryGetValue(d.Kind, out var active) || !ReferenceEquals(active, d.Operation))
+        {
+            d.Client.Answer(CKR.OPERATION_NOT_INITIALIZED);
+            return;
+        }
+
+        try
+        {
+            DeliverOutput(d.Client, d.Kind, active, d.Input, DeviceRsaHandoff.Output(d), d.Capacity, ends: true, single: d.Client is SinglePart);
+        }
+        catch (CkException e)
+        {
+            _ctx.Active.Remove(d.Kind);
+            d.Client.Answer(e.Rv);
+        }
+        catch (Exception e)
+        {
+            _ctx.Active.Remove(d.Kind);
+            _ctx.Log.Error(e, "session {0}: a device call's answer failed", _ctx.Handle);
+            d.Client.Answer(CKR.FUNCTION_FAILED);
+        }
+    }
+
     // ------------------------------------------------------------------ classic operations
 
     private void SinglePart(SinglePart c)
@@ -320,9 +350,15 @@ public sealed class SessionActor : ReceiveActor
     private void Deliver(Request c, OperationKind kind, ActiveOperation active, byte[] input, ulong capacity,
         Func<ActiveOperation, byte[], byte[]> compute, bool ends, bool single)
     {
-        var output = active.StashOutput is not null && active.StashInput is not null && active.StashInput.AsSpan().SequenceEqual(input)
-            ? active.StashOutput
-            : compute(active, input);
+        byte[] output;
+        if (active.StashOutput is not null && active.StashInput is not null && active.StashInput.AsSpan().SequenceEqual(input)) output = active.StashOutput;
+        else if (DeviceRsaHandoff.TryStart(Context, c, kind, active, input, capacity, ends)) return; // the device pool answers, DeviceDone delivers
+        else output = compute(active, input);
+        DeliverOutput(c, kind, active, input, output, capacity, ends, single);
+    }
+
+    private void DeliverOutput(Request c, OperationKind kind, ActiveOperation active, byte[] input, byte[] output, ulong capacity, bool ends, bool single)
+    {
         if (capacity == Frame.NullBuffer || capacity < (ulong)output.Length)
         {
             active.StashInput = input;

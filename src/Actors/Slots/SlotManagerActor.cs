@@ -119,7 +119,7 @@ public sealed class SlotManagerActor : ReceiveActor, IWithTimers
     private SlotTable Table() =>
         new(_settings.Values.Where(s => _ready.Contains(s.Id)).ToDictionary(
             s => s.Id,
-            s => new SlotEntry(s, _softMechanisms.ForPolicy(s.Policy), _tokens[s.Id], s.Group is null ? null : UnixGroups.Gid(s.Group))));
+            s => new SlotEntry(s, ZcryptSlots.Mechanisms(s, _softMechanisms.ForPolicy(s.Policy)), _tokens[s.Id], s.Group is null ? null : UnixGroups.Gid(s.Group))));
 
     private void Publish(IReadOnlyList<ulong> events)
     {

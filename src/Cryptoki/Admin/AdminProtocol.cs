@@ -21,6 +21,9 @@ public enum AdminOp : ushort
 
     /// <summary>u64 slot, bytes SO PIN, nullable bytes User PIN: master-key rotation; answered when every private object is under the new key.</summary>
     TokenRekey = 10,
+
+    /// <summary>The zcrypt device pool: backend, queues (health, in flight, completed, errors, latency), counters (AdminDevices.cs).</summary>
+    Devices = 11,
 }
 
 /// <summary>Reply status of an admin request. Anything but <see cref="Ok"/> carries a <c>bytes</c> message.</summary>

@@ -22,7 +22,8 @@ public sealed record ClassicConfigFile(string? Version, IReadOnlyList<ClassicSlo
 /// openCryptoki's own configuration grammar (opencryptoki.conf(5)): an optional <c>version NAME</c> line, then
 /// <c>slot N { key = value ... }</c> blocks, <c>#</c> comments. Read by ock-slotd (--config, detected by content) and
 /// converted to the HOCON slot table by <c>ock config convert</c>. The soft token STDLL (libpkcs11_sw.so) maps to
-/// token-type soft; every other STDLL is a clear error (or, with skipUnsupported, a comment in the output).
+/// token-type soft, the ICA token (libpkcs11_ica.so, Crypto Express adapters through libica) to token-type zcrypt;
+/// every other STDLL (CCA, EP11, TPM, ...) is a clear error (or, with skipUnsupported, a comment in the output).
 /// </summary>
 public static class ClassicConfig
 {
@@ -33,6 +34,15 @@ public static class ClassicConfig
     };
 
     private const string SoftStdll = "libpkcs11_sw.so";
+    private const string IcaStdll = "libpkcs11_ica.so";
+
+    /// <summary>The token type of a supported STDLL (soft, zcrypt), or null.</summary>
+    private static string? TokenType(string? stdll) => stdll switch
+    {
+        SoftStdll => "soft",
+        IcaStdll => "zcrypt",
+        _ => null,
+    };
 
     internal enum Kind { Word, String, Open, Close, Equals, ListOpen, ListClose, Comma }
 
@@ -123,12 +133,12 @@ public static class ClassicConfig
     public static string ToHocon(string text, string? source = null, bool skipUnsupported = false, PolicyConversion? policy = null)
     {
         var file = Parse(text);
-        var unsupported = file.Slots.Where(s => s.StdllName != SoftStdll).ToList();
+        var unsupported = file.Slots.Where(s => TokenType(s.StdllName) is null).ToList();
         if (unsupported.Count > 0 && !skipUnsupported)
             throw new ClassicConfigException(
                 "unsupported token type" + (unsupported.Count > 1 ? "s" : "") + ": " +
                 string.Join("; ", unsupported.Select(s => $"slot {s.Id} (line {s.Line}) uses stdll '{s.Get("stdll")}'")) +
-                $". OpenCryptokiActors provides the soft token only (stdll = {SoftStdll}): remove the other slot blocks, " +
+                $". OpenCryptokiActors provides the soft token (stdll = {SoftStdll}) and the zcrypt token (stdll = {IcaStdll}) only: remove the other slot blocks, " +
                 "or write a configuration without them with `ock config convert --skip-unsupported FILE`");
 
         var sb = new StringBuilder();
@@ -141,17 +151,18 @@ public static class ClassicConfig
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in file.Slots)
         {
-            if (s.StdllName != SoftStdll)
+            if (TokenType(s.StdllName) is not { } tokenType)
             {
-                sb.Append($"    # slot {s.Id}: stdll = {s.Get("stdll")} is not supported (soft token only); left out\n");
+                sb.Append($"    # slot {s.Id}: stdll = {s.Get("stdll")} is not supported (soft and zcrypt tokens only); left out\n");
                 continue;
             }
 
-            var tokname = s.Get("tokname") ?? "swtok";
+            // openCryptoki's default token directories: swtok (soft), lite (ICA).
+            var tokname = s.Get("tokname") ?? (tokenType == "zcrypt" ? "lite" : "swtok");
             if (!names.Add(tokname))
                 throw new ClassicConfigException($"slot {s.Id} (line {s.Line}): token name '{tokname}' is used by another slot; give each slot its own 'tokname'");
             sb.Append("    { id = ").Append(s.Id.ToString(CultureInfo.InvariantCulture));
-            sb.Append(", token-type = soft, token-name = ").Append(Quote(tokname));
+            sb.Append(", token-type = ").Append(tokenType).Append(", token-name = ").Append(Quote(tokname));
             sb.Append(", description = ").Append(Quote(s.Get("description") ?? "Linux"));
             if (s.Get("manufacturer") is { } m) sb.Append(", manufacturer = ").Append(Quote(m));
             if (s.Get("hwversion") is { } hw) sb.Append(", hardware-version = ").Append(Quote(CheckVersion(s, "hwversion", hw)));

@@ -270,11 +270,11 @@ public sealed class SlotDaemon : IDisposable
         sb.Append("  slots = [\n");
         foreach (var s in slots)
         {
-            sb.Append($"    {{ id = {s.Id}, token-type = soft, token-name = {s.TokenName}, " +
+            sb.Append($"    {{ id = {s.Id}, token-type = {s.TokenType}, token-name = {s.TokenName}, " +
                       $"description = \"{s.Description}\", max-login-failures = {s.MaxLoginFailures}" +
                       (s.Group is null ? "" : $", group = \"{s.Group}\"") +
                       (s.Policy is null ? "" : $", policy {{ {s.Policy} }}") +
-                      (s.KeyManagement is null ? "" : $", key-management = {s.KeyManagement}") + " }\n");
+                      (s.KeyManagement is null ? "" : $", key-management = {s.KeyManagement}") + (s.Extra is null ? "" : ", " + s.Extra) + " }\n");
         }
         sb.Append("  ]\n}\n");
         return sb.ToString();
@@ -283,5 +283,7 @@ public sealed class SlotDaemon : IDisposable
 
 /// <param name="Policy">The body of the slot's HOCON policy block (null: none).</param>
 /// <param name="KeyManagement">The slot's key-management (strict | permissive; null: the default, strict).</param>
+/// <param name="TokenType">soft or zcrypt.</param>
+/// <param name="Extra">More HOCON keys of the slot (e.g. "fallback = fail"), or null.</param>
 public sealed record SlotConfig(ulong Id, string TokenName, string Description, int MaxLoginFailures = 10, string? Group = null, string? Policy = null,
-    string? KeyManagement = null);
+    string? KeyManagement = null, string TokenType = "soft", string? Extra = null);

@@ -24,7 +24,13 @@ public sealed class RsaMechanisms : IMechanism
     public const ulong MinBits = 1024;
     public const ulong MaxBits = 16384;
 
-    private static readonly RsaMechanisms Instance = new();
+    internal static readonly RsaMechanisms Instance = new();
+
+    /// <summary>The hash of a CKM_*_RSA_PKCS mechanism, or null.</summary>
+    internal static HashAlg? Pkcs1HashOf(ulong mechanism) => Pkcs1Hashed.FirstOrDefault(x => x.Mechanism == mechanism).Hash;
+
+    /// <summary>The hash of a CKM_*_RSA_PKCS_PSS mechanism, or null.</summary>
+    internal static HashAlg? PssHashOf(ulong mechanism) => PssHashed.FirstOrDefault(x => x.Mechanism == mechanism).Hash;
 
     private static readonly (ulong Mechanism, HashAlg Hash)[] Pkcs1Hashed =
     [
@@ -343,7 +349,7 @@ public sealed class RsaMechanisms : IMechanism
         throw new CkException(CKR.MECHANISM_INVALID);
     }
 
-    private static byte[] RequireHashLength(byte[] hash, HashAlg h) =>
+    internal static byte[] RequireHashLength(byte[] hash, HashAlg h) =>
         hash.Length == h.Length ? hash : throw new CkException(CKR.DATA_LEN_RANGE, "CKM_RSA_PKCS_PSS signs a hash of the parameter's hash length");
 
     /// <summary>PKCS#1 v1.5 signature (EMSA-PKCS1-v1_5 type 1) of arbitrary data of at most k-11 bytes.</summary>
@@ -455,7 +461,7 @@ public sealed class RsaMechanisms : IMechanism
     }
 
     /// <summary>CK_RSA_PKCS_PSS_PARAMS: {hashAlg, mgf, sLen} as three CK_ULONGs.</summary>
-    private static (HashAlg Hash, HashAlg Mgf, int SaltLength) Pss(byte[]? parameter, HashAlg? required, int k)
+    internal static (HashAlg Hash, HashAlg Mgf, int SaltLength) Pss(byte[]? parameter, HashAlg? required, int k)
     {
         if (parameter is not { Length: 24 }) throw new CkException(CKR.MECHANISM_PARAM_INVALID, "CK_RSA_PKCS_PSS_PARAMS expected");
         var h = Hashes.ByDigest(MechanismParams.ULongAt(parameter, 0)) ?? throw new CkException(CKR.MECHANISM_PARAM_INVALID, "unsupported PSS hash");
@@ -467,7 +473,7 @@ public sealed class RsaMechanisms : IMechanism
     }
 
     /// <summary>CK_RSA_PKCS_OAEP_PARAMS in its canonical wire form.</summary>
-    private static (HashAlg Hash, HashAlg Mgf, byte[] Label) Oaep(byte[]? parameter)
+    internal static (HashAlg Hash, HashAlg Mgf, byte[] Label) Oaep(byte[]? parameter)
     {
         OaepParams p;
         try

@@ -34,7 +34,7 @@ public sealed class LifecycleDaemon : IDisposable
 /// other single-part, Update and Final functions); a single-part call "cannot be used to terminate a multi-part operation".
 /// </summary>
 [Collection(EndToEndCollection.Name)]
-public sealed class _49_OperationLifecycleTest(LifecycleDaemon fixture) : IClassFixture<LifecycleDaemon>
+public sealed class _51_OperationLifecycleTest(LifecycleDaemon fixture) : IClassFixture<LifecycleDaemon>
 {
     private const string ArgumentsBad = "0x7";
     private const string NotInitialized = "0x91";
