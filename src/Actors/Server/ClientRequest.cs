@@ -58,7 +58,7 @@ public static class OpcodeRoutes
             or Opcode.SignRecoverInit or Opcode.VerifyRecoverInit or Opcode.DigestKey or Opcode.SetOperationState
             or Opcode.MessageEncryptInit or Opcode.MessageDecryptInit or Opcode.MessageSignInit or Opcode.MessageVerifyInit
             or Opcode.EncapsulateKey or Opcode.DecapsulateKey or Opcode.VerifySignatureInit
-            or Opcode.WrapKey or Opcode.UnwrapKey or Opcode.DeriveKey => true,
+            or Opcode.WrapKey or Opcode.UnwrapKey or Opcode.DeriveKey or Opcode.IbmReencryptSingle => true,
         _ => false,
     };
 }

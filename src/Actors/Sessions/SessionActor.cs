@@ -19,7 +19,7 @@ namespace OpenCryptokiActors.Actors.Sessions;
 /// here on key snapshots handed over by the token, so sessions of one token work in parallel. Replies
 /// go straight to the client's connection.
 /// </summary>
-public sealed class SessionActor : ReceiveActor
+public sealed partial class SessionActor : ReceiveActor
 {
     private readonly ulong _appId;
     private readonly ulong _handle;
@@ -73,6 +73,7 @@ public sealed class SessionActor : ReceiveActor
         Receive<BeginEncapsulate>(m => Guarded(m.Client, () => Encapsulate(m)));
         Receive<BeginDecapsulate>(m => Guarded(m.Client, () => Decapsulate(m)));
         Receive<BeginVerifySignature>(m => Guarded(m.Client, () => VerifySignatureInit(m)));
+        Receive<BeginReencrypt>(m => Guarded(m.Client, () => Reencrypt(m)));
         Receive<ContextLoggedIn>(_ =>
         {
             foreach (var active in _active.Values) active.AwaitsContextLogin = false;
@@ -884,7 +885,7 @@ public sealed class SessionActor : ReceiveActor
         var cls = template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var keyType = template.GetULong(CKA.KEY_TYPE) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var encoding = impl.Unwrap(m.Mechanism.Type, m.Mechanism.Parameter, m.UnwrappingKey.Attributes, m.Wrapped);
-        var produced = KeyEncoding.Decode(cls, keyType, encoding, template);
+        var produced = KeyEncoding.Decode(cls, keyType, encoding, template, impl.UnwrapsFromEnd(m.Mechanism.Type));
         var full = TemplateValidator.ForGenerated(template, produced, ObjectOrigin.Unwrap, m.Mechanism.Type, m.UnwrappingKey.Attributes);
         PolicyKeys(full);
         _stats?.Count(m.Mechanism.Type, m.UnwrappingKey.Attributes);
@@ -897,9 +898,12 @@ public sealed class SessionActor : ReceiveActor
         KeyUsage.Check(m.BaseKey.Attributes, CKA.DERIVE, m.Mechanism.Type, info);
         PolicyKeys(m.BaseKey.Attributes);
         var template = KeyUsage.ApplyKeyTemplate(m.Template, m.BaseKey.Attributes, CKA.DERIVE_TEMPLATE);
-        var made = impl.DeriveAll(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, template);
+        var made = m.OtherKey is { } other
+            ? new DerivedObjects([new DerivedObject(template, impl.DeriveWithKey(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, other.Attributes, template))], null)
+            : impl.DeriveAll(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, template);
         _stats?.Count(m.Mechanism.Type, m.BaseKey.Attributes);
-        var full = made.Objects.Select(o => TemplateValidator.ForGenerated(o.Template, o.Produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes)).ToList();
+        var source = m.OtherKey is { } o2 ? OpenCryptokiActors.Tokens.Mechanisms.Derive.ConcatenateBaseAndKey.Source(m.BaseKey.Attributes, o2.Attributes) : m.BaseKey.Attributes;
+        var full = made.Objects.Select(o => TemplateValidator.ForGenerated(o.Template, o.Produced, ObjectOrigin.Derive, m.Mechanism.Type, source)).ToList();
         PolicyKeys([.. full]);
         _token.Tell(new StoreNewObjects(m.Client, _appId, _handle, full) { Output = made.Output });
     }

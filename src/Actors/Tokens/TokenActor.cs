@@ -240,6 +240,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
                 case Opcode.WrapKey: WrapKey(req, session, ref reader); break;
                 case Opcode.UnwrapKey: UnwrapKey(req, session, ref reader); break;
                 case Opcode.DeriveKey: DeriveKey(req, session, ref reader); break;
+                case Opcode.IbmReencryptSingle: ReencryptSingle(req, session, ref reader); break;
                 default: req.Reply(CKR.FUNCTION_NOT_SUPPORTED); break;
             }
         }
@@ -980,7 +981,21 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         var baseKey = r.ReadULong();
         var template = AttributeSet.FromTemplate(r.ReadTemplate());
         r.ExpectEnd();
-        SessionActor(s).Tell(new BeginDerive(req, mechanism, Key(s, baseKey, CKR.KEY_HANDLE_INVALID), template));
+        var other = OpenCryptokiActors.Tokens.Mechanisms.Derive.ConcatenateBaseAndKey.SecondKeyHandle(mechanism.Type, mechanism.Parameter) is { } h ? Key(s, h, CKR.KEY_HANDLE_INVALID) : null;
+        SessionActor(s).Tell(new BeginDerive(req, mechanism, Key(s, baseKey, CKR.KEY_HANDLE_INVALID), template) { OtherKey = other });
+    }
+
+    /// <summary>C_IBM_ReencryptSingle: resolves both keys, as WrapKey does, and hands the work to the session.</summary>
+    private void ReencryptSingle(ClientRequest req, SessionEntry s, ref WireReader r)
+    {
+        var decrypt = r.ReadMechanism();
+        var decryptKey = r.ReadULong();
+        var encrypt = r.ReadMechanism();
+        var encryptKey = r.ReadULong();
+        var data = r.ReadBytes();
+        var capacity = r.ReadULong();
+        r.ExpectEnd();
+        SessionActor(s).Tell(new BeginReencrypt(req, decrypt, Key(s, decryptKey, CKR.KEY_HANDLE_INVALID), encrypt, Key(s, encryptKey, CKR.KEY_HANDLE_INVALID), data, capacity));
     }
 
     // ------------------------------------------------------------------ master-key rotation (ock token rekey)

@@ -103,7 +103,18 @@ public static class TokenProtocol
 
     public sealed record BeginUnwrap(ClientRequest Client, WireMechanism Mechanism, KeySnapshot UnwrappingKey, byte[] Wrapped, AttributeSet Template) : ISessionBegin;
 
-    public sealed record BeginDerive(ClientRequest Client, WireMechanism Mechanism, KeySnapshot BaseKey, AttributeSet Template) : ISessionBegin;
+    public sealed record BeginDerive(ClientRequest Client, WireMechanism Mechanism, KeySnapshot BaseKey, AttributeSet Template) : ISessionBegin
+    {
+        /// <summary>The second key a derivation's parameter names (CKM_CONCATENATE_BASE_AND_KEY), resolved like the base key.</summary>
+        public KeySnapshot? OtherKey { get; init; }
+    }
+
+    /// <summary>
+    /// C_IBM_ReencryptSingle (openCryptoki's "Vendor IBM" interface) with both keys resolved: decrypt under
+    /// <paramref name="DecryptKey"/>, encrypt under <paramref name="EncryptKey"/>, the plaintext never leaving the session.
+    /// </summary>
+    public sealed record BeginReencrypt(ClientRequest Client, WireMechanism DecryptMechanism, KeySnapshot DecryptKey,
+        WireMechanism EncryptMechanism, KeySnapshot EncryptKey, byte[] Data, ulong Capacity) : ISessionBegin;
 
     /// <summary>
     /// A C_Login(CKU_CONTEXT_SPECIFIC) of this session succeeded: its operations with a CKA_ALWAYS_AUTHENTICATE key may

@@ -129,4 +129,10 @@ public enum Opcode : ushort
     VerifySignature = 140,
     VerifySignatureUpdate = 141,
     VerifySignatureFinal = 142,
+
+    /// <summary>
+    /// C_IBM_ReencryptSingle (openCryptoki's "Vendor IBM" 1.0 interface): request <c>u64 session, mechanism decrypt,
+    /// u64 decryptKey, mechanism encrypt, u64 encryptKey, bytes data, u64 cap</c>; reply <c>output</c> (the re-encrypted data).
+    /// </summary>
+    IbmReencryptSingle = 143,
 }
