@@ -40,6 +40,9 @@ internal sealed class ConnectionPool
         if (int.TryParse(Environment.GetEnvironmentVariable(LimitVariable), out var limit) && limit >= 1) _limit = Math.Min(limit, 64);
     }
 
+    /// <summary>Made by the C_Initialize of a fork-safe interface (CKF_INTERFACE_FORK_SAFE): a fork()ed child takes a clone of it over.</summary>
+    public bool ForkSafe { get; init; }
+
     /// <summary>The pid at C_Initialize (sent in every Hello).</summary>
     public int Pid { get; }
 

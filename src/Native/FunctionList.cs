@@ -17,11 +17,18 @@ internal static unsafe class FunctionList
     private const int V30Count = 92;
     private const int V32Count = 104;
 
-    /// <summary>Flags of every interface offered. Fork safety (CKF_INTERFACE_FORK_SAFE) is not offered: a fork()ed child must call C_Initialize.</summary>
-    public const ulong InterfaceFlags = 0;
+    /// <summary>
+    /// Flags of every interface offered: CKF_INTERFACE_FORK_SAFE. Their lists' C_Initialize is <see cref="General.C_InitializeForkSafe"/>
+    /// (a fork()ed child goes on without C_Initialize, <see cref="ForkSafety"/>); the vendor list has none and follows the mode of
+    /// the C_Initialize that was called.
+    /// </summary>
+    public const ulong InterfaceFlags = Cryptoki.Pkcs11.CKF.INTERFACE_FORK_SAFE;
 
-    /// <summary>The CK_FUNCTION_LIST returned by C_GetFunctionList.</summary>
+    /// <summary>The CK_FUNCTION_LIST returned by C_GetFunctionList: the 2.40 rules, its child must C_Initialize again.</summary>
     public static readonly void* V240;
+
+    /// <summary>The fork-safe 2.40 list of the "PKCS 11" 2.40 interface.</summary>
+    public static readonly void* V240ForkSafe;
 
     public static readonly void* V30;
 
@@ -44,6 +51,8 @@ internal static unsafe class FunctionList
         var all = (void**)NativeMemory.AllocZeroed((nuint)(V32Count * sizeof(void*)));
         FunctionTables.Fill(all);
         V240 = Build(new CK_VERSION(2, 40), all, V240Count);
+        all[0] = (delegate* unmanaged<void*, ulong>)&General.C_InitializeForkSafe;
+        V240ForkSafe = Build(new CK_VERSION(2, 40), all, V240Count);
         V30 = Build(new CK_VERSION(3, 0), all, V30Count);
         V32 = Build(new CK_VERSION(3, 2), all, V32Count);
         NativeMemory.Free(all);
@@ -58,7 +67,7 @@ internal static unsafe class FunctionList
         Interfaces = (CK_INTERFACE*)NativeMemory.AllocZeroed((nuint)(InterfaceCount * sizeof(CK_INTERFACE)));
         Interfaces[0] = new CK_INTERFACE { pInterfaceName = pkcs11, pFunctionList = V32, flags = InterfaceFlags };
         Interfaces[1] = new CK_INTERFACE { pInterfaceName = pkcs11, pFunctionList = V30, flags = InterfaceFlags };
-        Interfaces[2] = new CK_INTERFACE { pInterfaceName = pkcs11, pFunctionList = V240, flags = InterfaceFlags };
+        Interfaces[2] = new CK_INTERFACE { pInterfaceName = pkcs11, pFunctionList = V240ForkSafe, flags = InterfaceFlags };
         Interfaces[3] = new CK_INTERFACE { pInterfaceName = ibm, pFunctionList = Ibm10, flags = InterfaceFlags };
     }
 

@@ -34,6 +34,7 @@ internal sealed class Connection : IReplySink
     private const int InBufferSize = 64 * 1024;
     private const byte HelloNew = 0;
     private const byte HelloJoin = 1;
+    private const byte HelloFork = 2;
     private const int SecretLength = 16;
 
     public Connection(Socket socket, SocketServer server, ILoggingAdapter log)
@@ -112,7 +113,7 @@ internal sealed class Connection : IReplySink
             {
                 object answer = join is null
                     ? _server.Applications.Ask<Connected>(new Connect(peer, this), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()
-                    : _server.Applications.Ask<object>(join with { Peer = peer, Sink = this }, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                    : _server.Applications.Ask<object>(join, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
                 if (answer is Connected connected)
                 {
                     application = connected.Application;
@@ -187,7 +188,7 @@ internal sealed class Connection : IReplySink
         }
     }
 
-    private (ulong Rv, string Reason)? Admit(ApplicationProtocol.PeerCredentials peer, byte[] hello, out Join? join)
+    private (ulong Rv, string Reason)? Admit(ApplicationProtocol.PeerCredentials peer, byte[] hello, out object? join)
     {
         join = null;
         var r = new WireReader(hello);
@@ -203,7 +204,15 @@ internal sealed class Connection : IReplySink
         {
             r.ReadUInt32(); // the client's pid (SO_PEERCRED is what counts)
             var mode = r.ReadByte();
-            if (mode == HelloJoin)
+            if (mode == HelloFork)
+            {
+                // A fork()ed child takes over the clone its parent's ForkPrepare made (ForkProtocol).
+                var appId = r.ReadULong();
+                var secret = r.ReadRaw(SecretLength).ToArray();
+                r.ExpectEnd();
+                join = new ForkProtocol.ClaimClone(appId, secret, peer, this);
+            }
+            else if (mode == HelloJoin)
             {
                 var appId = r.ReadULong();
                 var secret = r.ReadRaw(SecretLength).ToArray();

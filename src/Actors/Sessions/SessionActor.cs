@@ -45,6 +45,9 @@ public sealed partial class SessionActor : ReceiveActor
         /// <summary>What the operation has been fed, for C_GetOperationState; null for operations that are never saveable.</summary>
         public Recording? Recording { get; } = recording;
 
+        /// <summary>The key the operation was started with (keyed operations): a fork()ed child's copy starts again with it.</summary>
+        public AttributeSet? Key { get; init; }
+
         /// <summary>A sign or decrypt operation with a CKA_ALWAYS_AUTHENTICATE key, waiting for C_Login(CKU_CONTEXT_SPECIFIC).</summary>
         public bool AwaitsContextLogin { get; set; }
 
@@ -74,6 +77,7 @@ public sealed partial class SessionActor : ReceiveActor
         Receive<BeginDecapsulate>(m => Guarded(m.Client, () => Decapsulate(m)));
         Receive<BeginVerifySignature>(m => Guarded(m.Client, () => VerifySignatureInit(m)));
         Receive<BeginReencrypt>(m => Guarded(m.Client, () => Reencrypt(m)));
+        ForkReceives();
         Receive<ContextLoggedIn>(_ =>
         {
             foreach (var active in _active.Values) active.AwaitsContextLogin = false;
@@ -795,6 +799,7 @@ public sealed partial class SessionActor : ReceiveActor
             : null;
         _active[kind] = new Active(op, recording)
         {
+            Key = key,
             // CKA_ALWAYS_AUTHENTICATE: every use of the key for signing or decryption needs its own context login; a
             // message-based operation (C_MessageSignInit, C_MessageDecryptInit) is one use, its login covering its messages.
             AwaitsContextLogin = key.IsTrue(CKA.ALWAYS_AUTHENTICATE)

@@ -29,7 +29,7 @@ namespace OpenCryptokiActors.Actors.Tokens;
 /// Every event is journaled as an <see cref="AuditedEvent"/>: time, pid, uid, session, hash-chained.
 /// </para>
 /// </summary>
-public sealed class TokenActor : ReceivePersistentActor, IWithTimers
+public sealed partial class TokenActor : ReceivePersistentActor, IWithTimers
 {
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -126,6 +126,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         Command<OpenSession>(o => { if (!Defer(o)) HandleOpenSession(o, Sender); });
         Command<ApplicationGone>(g => { if (!Defer(g)) DropApplication(g.AppId); });
         Command<StoreNewObjects>(m => { if (!Defer(m)) HandleStoreNew(m); });
+        Command<Applications.ForkProtocol.CloneApplication>(CloneApplication);
         Command<GetUsage>(_ => Sender.Tell(new TokenUsage(_slot.Id, _state.Initialized, _state.Initialized ? _state.Label : "",
             _sessions.Count, _sessions.Values.Count(x => x.ReadWrite), _sessionObjects.Count, _logins.Count,
             _sessions.Values.Select(x => x.App).Distinct().Count())));
@@ -548,7 +549,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         }
         else
         {
-            if (!_sessionObjects.TryGetValue(handle, out var so) || so.App != app)
+            if (!_sessionObjects.TryGetValue(SessionKey(app, handle), out var so) || so.App != app)
             {
                 attrs = null!;
                 return false;
@@ -687,7 +688,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
             {
                 var id = _nextSessionObject++;
                 o.Set(CKA.UNIQUE_ID, Encoding.ASCII.GetBytes("s" + id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                PutSessionObject(id, new SessionObject(s.App, s.Handle, o));
+                PutSessionObject(SessionKey(s.App, id), new SessionObject(s.App, s.Handle, o));
                 handles[i] = id;
             }
         }
@@ -754,7 +755,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         if (attrs.GetBool(CKA.DESTROYABLE) == false || TokenProvidedObjects.IsProvided(handle)) throw new CkException(CKR.ACTION_PROHIBITED);
         if (!isTokenObject)
         {
-            RemoveSessionObject(handle);
+            RemoveSessionObject(SessionKey(s.App, handle));
             req.Ok();
             return;
         }
@@ -841,8 +842,8 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         if (updated.IsTrue(CKA.PRIVATE) != current.IsTrue(CKA.PRIVATE)) throw new CkException(CKR.ATTRIBUTE_READ_ONLY);
         if (!isTokenObject)
         {
-            var so = _sessionObjects[handle];
-            PutSessionObject(handle, so with { Attributes = updated });
+            var so = _sessionObjects[SessionKey(s.App, handle)];
+            PutSessionObject(SessionKey(s.App, handle), so with { Attributes = updated });
             req.Ok();
             return;
         }
@@ -865,7 +866,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers
         {
             var app = s.App;
             results.AddRange(_sessionIndex.Find(template, (id, attrs) =>
-                _sessionObjects[id].App == app && (user || !attrs.IsTrue(CKA.PRIVATE))));
+                _sessionObjects[id].App == app && (user || !attrs.IsTrue(CKA.PRIVATE))).Select(HandleOf));
         }
 
         results.AddRange(TokenProvidedObjects.Find(template));

@@ -135,4 +135,11 @@ public enum Opcode : ushort
     /// u64 decryptKey, mechanism encrypt, u64 encryptKey, bytes data, u64 cap</c>; reply <c>output</c> (the re-encrypted data).
     /// </summary>
     IbmReencryptSingle = 143,
+
+    /// <summary>
+    /// Fork safety (CKF_INTERFACE_FORK_SAFE): sent by the module just before fork(), empty request; the daemon clones the
+    /// application (sessions, operation states, session objects, logins) and replies <c>u64 cloneId, 16 bytes secret</c>,
+    /// which the child presents in a Hello of mode 2 to take the clone over.
+    /// </summary>
+    ForkPrepare = 144,
 }

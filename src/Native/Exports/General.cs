@@ -11,7 +11,28 @@ internal static unsafe partial class General
     public const string LibraryDescription = "OpenCryptokiActors PKCS#11";
 
     [Export(0)]
-    private static ulong C_Initialize(in CallTrace call, void* pInitArgs)
+    private static ulong C_Initialize(in CallTrace call, void* pInitArgs) => Initialize(call, pInitArgs, forkSafe: false);
+
+    /// <summary>
+    /// C_Initialize of the function lists the interfaces offer (CKF_INTERFACE_FORK_SAFE, <see cref="ForkSafety"/>): not an
+    /// exported symbol, so that C_GetFunctionList's list and dlsym("C_Initialize") keep the rule of 2.40 (a fork()ed child calls
+    /// C_Initialize). The same shell as the generated ones: trace, rv, no exception across the ABI.
+    /// </summary>
+    [System.Runtime.InteropServices.UnmanagedCallersOnly]
+    public static ulong C_InitializeForkSafe(void* pInitArgs)
+    {
+        var call = Trace.Enter(nameof(C_Initialize));
+        try
+        {
+            return call.Return(Initialize(call, pInitArgs, forkSafe: true));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    private static ulong Initialize(in CallTrace call, void* pInitArgs, bool forkSafe)
     {
         Trace.Configure();
         var args = (CK_C_INITIALIZE_ARGS*)pInitArgs;
@@ -30,7 +51,7 @@ internal static unsafe partial class General
             }
         }
 
-        return Module.Initialize();
+        return Module.Initialize(forkSafe);
     }
 
     [Export(1)]
