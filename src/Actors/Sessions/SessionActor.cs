@@ -604,6 +604,7 @@ public sealed partial class SessionActor : ReceiveActor
                 _ => throw new CkException(CKR.SAVED_STATE_INVALID),
             }, origin.Parameter);
             object op;
+            AttributeSet? opKey = null;
             if (kind == OperationKind.Digest)
             {
                 var digest = impl.CreateDigest(origin.Mechanism, origin.Parameter);
@@ -613,6 +614,7 @@ public sealed partial class SessionActor : ReceiveActor
             else
             {
                 var key = (kind is OperationKind.Encrypt or OperationKind.Decrypt ? m.EncryptionKey : m.AuthenticationKey)!.Attributes;
+                opKey = key;
                 if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(OperationStateBlob.KeyFingerprint(_stateKey, key), origin.KeyFingerprint))
                     throw new CkException(CKR.KEY_CHANGED);
                 var (_, usage, _) = ForInit(kind switch
@@ -643,7 +645,7 @@ public sealed partial class SessionActor : ReceiveActor
             recording.Record(seen);
             var alwaysAuthenticate = kind is OperationKind.Sign or OperationKind.Decrypt
                 && (kind == OperationKind.Sign ? m.AuthenticationKey : m.EncryptionKey)!.Attributes.IsTrue(CKA.ALWAYS_AUTHENTICATE);
-            restored[kind] = new Active(op, recording) { AwaitsContextLogin = alwaysAuthenticate };
+            restored[kind] = new Active(op, recording) { AwaitsContextLogin = alwaysAuthenticate, Key = opKey };
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(seen);
         }
 
