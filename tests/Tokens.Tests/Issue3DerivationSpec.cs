@@ -215,6 +215,7 @@ public class MechanismCoverageSpec
         [CKM.DSA_PARAMETER_GEN] = "DomainParametersSpec (property test: FIPS 186-4 group, keys and signatures)",
         [CKM.DH_PKCS_PARAMETER_GEN] = "DomainParametersSpec (property test: group, key agreement)",
         [CKM.TLS_MAC] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle", [CKM.TLS12_MAC] = "TlsSpec.Tls12_kdf_and_tls_mac_agree_with_bouncycastle",
+        [CKM.CONCATENATE_BASE_AND_KEY] = "RawRsaAndConcatenateSpec.Concatenate_base_and_key_appends_the_second_value_and_keeps_the_stricter_attributes",
     };
 
     [Fact]
