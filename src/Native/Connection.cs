@@ -97,7 +97,7 @@ internal sealed unsafe class Connection : IDisposable
         pool = null;
         var rv = Handshake(path, pid, cloneId, cloneSecret, out var c, out var appId, out var secret, initialize: false, fork: true);
         if (rv != CKR.OK) return rv;
-        pool = new ConnectionPool(pid, epoch, path, appId, secret!, c!) { ForkSafe = true };
+        pool = new ConnectionPool(pid, epoch, path, appId, secret!, c!) { ForkSafe = true, AwaitsChildInitialize = true };
         c!.Pool = pool;
         if (Trace.On(Trace.Calls)) Trace.Info($"fork()ed child took over application {appId} at {path}");
         return CKR.OK;

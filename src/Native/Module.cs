@@ -55,6 +55,13 @@ internal static unsafe class Module
         lock (s_initGate)
         {
             var current = s_pool;
+            if (current is not null && Mine(current) && !current.Closed && current.AwaitsChildInitialize)
+            {
+                // A fork()ed child of a fork-safe module already has its copy; its first C_Initialize is accepted as is.
+                current.AwaitsChildInitialize = false;
+                return CKR.OK;
+            }
+
             if (current is not null && Mine(current) && !current.Closed) return CKR.CRYPTOKI_ALREADY_INITIALIZED;
             if (current is not null && !Mine(current))
             {

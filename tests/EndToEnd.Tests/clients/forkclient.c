@@ -101,7 +101,8 @@ int main(int argc, char **argv)
         CK_SESSION_INFO info;
         CK_RV rv = p->C_GetSessionInfo(s, &info);
         printf("child session rv=0x%lx state=%lu\n", (unsigned long)rv, (unsigned long)info.state);
-        printf("child initialize rv=0x%lx\n", (unsigned long)p->C_Initialize(NULL));
+        CK_RV first = p->C_Initialize(NULL);
+        printf("child initialize rv=0x%lx again=0x%lx\n", (unsigned long)first, (unsigned long)p->C_Initialize(NULL));
         finish("child", s, slot, key, "the child", "before fork, the child");
         printf("child session-object found=%lu\n", (unsigned long)count_labelled(s, "fork-key"));
         printf("child destroy rv=0x%lx\n", (unsigned long)p->C_DestroyObject(s, key));
