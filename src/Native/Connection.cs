@@ -30,6 +30,7 @@ internal sealed unsafe class Connection : IDisposable
 
     private const byte HelloNew = 0;
     private const byte HelloJoin = 1;
+    private const byte HelloFork = 2;
 
     private WireWriter _writer = new(InitialBufferSize);
     private readonly byte[] _receive = GC.AllocateUninitializedArray<byte>(InitialBufferSize);
@@ -75,15 +76,30 @@ internal sealed unsafe class Connection : IDisposable
     /// C_Initialize: connects and says Hello (a new application) within one second. Returns CKR_OK and the pool
     /// holding this first connection, or the rv for C_Initialize.
     /// </summary>
-    public static ulong Open(int pid, ulong epoch, out ConnectionPool? pool)
+    public static ulong Open(int pid, ulong epoch, out ConnectionPool? pool, bool forkSafe = false)
     {
         pool = null;
         var path = ResolveSocketPath();
         var rv = Handshake(path, pid, 0, null, out var c, out var appId, out var secret, initialize: true);
         if (rv != CKR.OK) return rv;
-        pool = new ConnectionPool(pid, epoch, path, appId, secret!, c!);
+        pool = new ConnectionPool(pid, epoch, path, appId, secret!, c!) { ForkSafe = forkSafe };
         c!.Pool = pool;
         if (Trace.On(Trace.Calls)) Trace.Info($"connected to ock-slotd at {path}, application id {appId}");
+        return CKR.OK;
+    }
+
+    /// <summary>
+    /// In a fork()ed child of a fork-safe module: takes over the clone of the parent's application that the daemon made at
+    /// ForkPrepare (a Hello of mode 2 with the clone's id and secret). Returns CKR_OK and the child's pool.
+    /// </summary>
+    public static ulong Claim(int pid, ulong epoch, string path, ulong cloneId, byte[] cloneSecret, out ConnectionPool? pool)
+    {
+        pool = null;
+        var rv = Handshake(path, pid, cloneId, cloneSecret, out var c, out var appId, out var secret, initialize: false, fork: true);
+        if (rv != CKR.OK) return rv;
+        pool = new ConnectionPool(pid, epoch, path, appId, secret!, c!) { ForkSafe = true, AwaitsChildInitialize = true };
+        c!.Pool = pool;
+        if (Trace.On(Trace.Calls)) Trace.Info($"fork()ed child took over application {appId} at {path}");
         return CKR.OK;
     }
 
@@ -97,12 +113,12 @@ internal sealed unsafe class Connection : IDisposable
     }
 
     private static ulong Handshake(string path, int pid, ulong joinId, byte[]? joinSecret, out Connection? connection,
-        out ulong appId, out byte[]? secret, bool initialize)
+        out ulong appId, out byte[]? secret, bool initialize, bool fork = false)
     {
         connection = null;
         appId = 0;
         secret = null;
-        var what = initialize ? "C_Initialize" : "joining another connection";
+        var what = initialize ? "C_Initialize" : fork ? "taking over the application after fork()" : "joining another connection";
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * HandshakeTimeoutMs / 1000;
 
         var error = ConnectSocket(path, deadline, out var fd);
@@ -122,7 +138,7 @@ internal sealed unsafe class Connection : IDisposable
         if (joinSecret is null) w.WriteByte(HelloNew);
         else
         {
-            w.WriteByte(HelloJoin);
+            w.WriteByte(fork ? HelloFork : HelloJoin);
             w.WriteULong(joinId);
             w.WriteRaw(joinSecret);
         }

@@ -40,6 +40,15 @@ internal sealed class ConnectionPool
         if (int.TryParse(Environment.GetEnvironmentVariable(LimitVariable), out var limit) && limit >= 1) _limit = Math.Min(limit, 64);
     }
 
+    /// <summary>Made by the C_Initialize of a fork-safe interface (CKF_INTERFACE_FORK_SAFE): a fork()ed child takes a clone of it over.</summary>
+    public bool ForkSafe { get; init; }
+
+    /// <summary>
+    /// Made in a fork()ed child by taking the parent's clone over; until the child's first C_Initialize, which it accepts
+    /// with CKR_OK and no change (programs written for the 2.40 rule call it), then false.
+    /// </summary>
+    public bool AwaitsChildInitialize { get; set; }
+
     /// <summary>The pid at C_Initialize (sent in every Hello).</summary>
     public int Pid { get; }
 

@@ -43,7 +43,7 @@ internal static unsafe class Module
         }
     }
 
-    public static ulong Initialize()
+    public static ulong Initialize(bool forkSafe = false)
     {
         var pid = Libc.GetPid();
         if (s_initGatePid != pid)
@@ -55,6 +55,13 @@ internal static unsafe class Module
         lock (s_initGate)
         {
             var current = s_pool;
+            if (current is not null && Mine(current) && !current.Closed && current.AwaitsChildInitialize)
+            {
+                // A fork()ed child of a fork-safe module already has its copy; its first C_Initialize is accepted as is.
+                current.AwaitsChildInitialize = false;
+                return CKR.OK;
+            }
+
             if (current is not null && Mine(current) && !current.Closed) return CKR.CRYPTOKI_ALREADY_INITIALIZED;
             if (current is not null && !Mine(current))
             {
@@ -64,11 +71,24 @@ internal static unsafe class Module
             }
 
             var epoch = NewEpoch(pid);
-            var rv = Connection.Open(pid, epoch, out var pool);
+            var rv = Connection.Open(pid, epoch, out var pool, forkSafe);
             if (rv == CKR.OK) s_pool = pool;
+            if (rv == CKR.OK && forkSafe) ForkSafety.Register();
             return rv;
         }
     }
+
+    /// <summary>The pool of this process, whoever made it (a parent's, in a fork()ed child); for <see cref="ForkSafety"/>.</summary>
+    internal static ConnectionPool? Pool => s_pool;
+
+    /// <summary>True when <paramref name="pool"/> belongs to this process.</summary>
+    internal static bool IsMine(ConnectionPool pool) => Mine(pool);
+
+    /// <summary>In a fork()ed child: the pool that took the parent's application clone over replaces the parent's.</summary>
+    internal static void ReplacePool(ConnectionPool pool) => s_pool = pool;
+
+    /// <summary>A new fork epoch for this process (<see cref="NewEpoch"/>).</summary>
+    internal static ulong ChildEpoch(int pid) => NewEpoch(pid);
 
     /// <summary>Writes a new epoch into the fork page (mapping it on first use) and returns it.</summary>
     private static ulong NewEpoch(int pid)

@@ -102,13 +102,15 @@ public sealed unsafe class _01_InitializeTest(EndToEndFixture fx)
     }
 
     [Fact]
-    public void GetInterfaceList_and_GetInterface_offer_PKCS11_3_0_and_2_40()
+    public void GetInterfaceList_and_GetInterface_offer_PKCS11_3_2_3_0_2_40_and_Vendor_IBM()
     {
         var r = fx.RunClient("interfaces");
         Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("interface name=PKCS 11 version=3.2", r.Stdout);
         Assert.Contains("interface name=PKCS 11 version=3.0", r.Stdout);
         Assert.Contains("interface name=PKCS 11 version=2.40", r.Stdout);
-        Assert.Contains("get default=3.0 v240=2.40", r.Stdout);
+        Assert.Contains("interface name=Vendor IBM version=1.0", r.Stdout);
+        Assert.Contains("get default=3.2 v240=2.40", r.Stdout);
     }
 
     [Fact]

@@ -304,10 +304,10 @@ public sealed class _40_Pkcs11v3Test(Pkcs11v3Daemon v3) : IClassFixture<Pkcs11v3
     }
 
     [Fact]
-    public void The_3_2_interface_extends_the_3_0_list_and_3_0_stays_the_default()
+    public void The_3_2_interface_extends_the_3_0_list_and_is_the_default()
     {
         Line("interface32 version=3.2 same-3.0-functions=1");
-        Line("interface-default version=3.0");
+        Line("interface-default version=3.2");
         Line("session-validation-flags rv=0x54"); // CKR_FUNCTION_NOT_SUPPORTED: not offered
     }
 

@@ -232,6 +232,7 @@ public class MechanismCoverageSpec
         [CKM.RIPEMD160_HMAC] = "ConformanceMechanismsSpec.Legacy_hmacs_give_the_rfc_2286_answers_and_take_general_lengths (RFC 2286)",
         [CKM.RIPEMD160_HMAC_GENERAL] = "ConformanceMechanismsSpec.Legacy_hmacs_give_the_rfc_2286_answers_and_take_general_lengths",
         [CKM.MD2_RSA_PKCS] = "ConformanceMechanismsSpec.Md2_rsa_pkcs_signs_the_md2_digest_info_as_bouncycastle_does",
+        [CKM.CONCATENATE_BASE_AND_KEY] = "RawRsaAndConcatenateSpec.Concatenate_base_and_key_appends_the_second_value_and_keeps_the_stricter_attributes",
     };
 
     [Fact]

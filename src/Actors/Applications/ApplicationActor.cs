@@ -20,10 +20,10 @@ namespace OpenCryptokiActors.Actors.Applications;
 /// process may see (a slot's <c>group</c>), follows run-time changes of the slot table, and queues slot events
 /// for C_WaitForSlotEvent.
 /// </summary>
-public sealed class ApplicationActor : ReceiveActor
+public sealed partial class ApplicationActor : ReceiveActor
 {
     private readonly ulong _appId;
-    private readonly PeerCredentials _peer;
+    private PeerCredentials _peer;
     private readonly uint _daemonUid = Libc.geteuid();
     private SlotTable _slots;
     private readonly Dictionary<ulong, (SlotEntry Slot, IActorRef Actor)> _sessions = new();
@@ -56,6 +56,7 @@ public sealed class ApplicationActor : ReceiveActor
             a.Asker.Tell(new Connected(_appId, Self, a.Join.Secret, _directory));
         });
         Receive<TokenCommands.SessionOpenResult>(Opened);
+        ForkReceives();
         Receive<SlotTableChanged>(TableChanged);
         Receive<Describe>(_ => Sender.Tell(new ApplicationInfo(_appId, _peer.Pid, _peer.Uid, _peer.Gid,
             _sessions.Values.GroupBy(s => s.Slot.Settings.Id).ToDictionary(g => g.Key, g => g.Count()), _events.Count)));
@@ -221,6 +222,9 @@ public sealed class ApplicationActor : ReceiveActor
                 break;
             }
 
+            case ForkPrepare f:
+                PrepareFork(f);
+                break;
             case WaitForSlotEvent:
                 // the daemon always answers at once (the module polls for a blocking wait)
                 if (_events.Count == 0)

@@ -28,6 +28,9 @@ public static class ApplicationCommands
     /// <summary>C_WaitForSlotEvent: answered at once, <see cref="Handle"/> (the slot) or CKR_NO_EVENT.</summary>
     public sealed record WaitForSlotEvent(ulong Flags) : ApplicationRequest;
 
+    /// <summary>The module is about to fork() (CKF_INTERFACE_FORK_SAFE): the application is cloned; answered with <see cref="ForkClone"/>.</summary>
+    public sealed record ForkPrepare : ApplicationRequest;
+
     /// <summary>A call the edge could not decode into a command of this protocol: CKR_FUNCTION_NOT_SUPPORTED.</summary>
     public sealed record Unsupported(ushort Function) : ApplicationRequest;
 }

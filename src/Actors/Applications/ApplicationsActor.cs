@@ -14,7 +14,7 @@ namespace OpenCryptokiActors.Actors.Applications;
 /// Its other child, the DeadLetterReplier, is no application: counts, lists and slot-table changes go to the
 /// application children only.
 /// </summary>
-public sealed class ApplicationsActor : ReceiveActor
+public sealed partial class ApplicationsActor : ReceiveActor
 {
     private ulong _nextAppId = 1;
     private SlotTable _slots;
@@ -48,6 +48,7 @@ public sealed class ApplicationsActor : ReceiveActor
             if (_idOf.Remove(t.ActorRef, out var id)) _apps.Remove(id);
         });
         Receive<GetCount>(_ => Sender.Tell(_apps.Count));
+        ForkReceives(stats);
         Receive<SlotTableChanged>(changed =>
         {
             _slots = changed.Table;

@@ -33,6 +33,9 @@ public readonly record struct Bytes(byte[] Value);
 /// </summary>
 public readonly record struct NewObjects(ImmutableArray<ulong> Handles, byte[]? Trailer);
 
+/// <summary>ForkPrepare: the clone a fork()ed child takes over (its application id and the secret of its Hello).</summary>
+public readonly record struct ForkClone(ulong AppId, byte[] Secret);
+
 /// <summary>C_EncapsulateKey delivered: the ciphertext and the new key's handle.</summary>
 public readonly record struct Encapsulated(byte[] Ciphertext, ulong Key);
 

@@ -36,6 +36,7 @@ internal sealed class Connection : IReplySink
     private const int InBufferSize = 64 * 1024;
     private const byte HelloNew = 0;
     private const byte HelloJoin = 1;
+    private const byte HelloFork = 2;
     private const int SecretLength = 16;
 
     public Connection(Socket socket, SocketServer server, ILoggingAdapter log)
@@ -114,7 +115,7 @@ internal sealed class Connection : IReplySink
             {
                 object answer = join is null
                     ? _server.Applications.Ask<Connected>(new Connect(peer), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()
-                    : _server.Applications.Ask<object>(join with { Peer = peer }, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                    : _server.Applications.Ask<object>(join, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
                 if (answer is Connected connected)
                 {
                     application = connected.Application;
@@ -228,7 +229,7 @@ internal sealed class Connection : IReplySink
         connected.Application.Tell(request);
     }
 
-    private (ulong Rv, string Reason)? Admit(PeerCredentials peer, byte[] hello, out Join? join)
+    private (ulong Rv, string Reason)? Admit(PeerCredentials peer, byte[] hello, out IProtocolMessage? join)
     {
         join = null;
         var r = new WireReader(hello);
@@ -244,7 +245,15 @@ internal sealed class Connection : IReplySink
         {
             r.ReadUInt32(); // the client's pid (SO_PEERCRED is what counts)
             var mode = r.ReadByte();
-            if (mode == HelloJoin)
+            if (mode == HelloFork)
+            {
+                // A fork()ed child takes over the clone its parent's ForkPrepare made (ForkProtocol).
+                var appId = r.ReadULong();
+                var secret = r.ReadRaw(SecretLength).ToArray();
+                r.ExpectEnd();
+                join = new ForkProtocol.ClaimClone(appId, secret, peer);
+            }
+            else if (mode == HelloJoin)
             {
                 var appId = r.ReadULong();
                 var secret = r.ReadRaw(SecretLength).ToArray();

@@ -67,6 +67,10 @@ public static class ReplyEncoder
                 w.WriteByte(s.Result.FirmwareMajor);
                 w.WriteByte(s.Result.FirmwareMinor);
                 return;
+            case Reply<ForkClone> f:
+                w.WriteULong(f.Result.AppId);
+                w.WriteRaw(f.Result.Secret);
+                return;
             case Reply<TokenInfo> t:
                 Write(w, t.Result);
                 return;

@@ -26,7 +26,8 @@ public static class RequestDecoder
     private static bool IsSessionScoped(Opcode op) => op switch
     {
         Opcode.Hello or Opcode.GetSlotList or Opcode.GetSlotInfo or Opcode.GetTokenInfo or Opcode.GetMechanismList
-            or Opcode.GetMechanismInfo or Opcode.InitToken or Opcode.OpenSession or Opcode.CloseAllSessions or Opcode.WaitForSlotEvent => false,
+            or Opcode.GetMechanismInfo or Opcode.InitToken or Opcode.OpenSession or Opcode.CloseAllSessions or Opcode.WaitForSlotEvent
+            or Opcode.ForkPrepare => false,
         _ => true,
     };
 
@@ -47,6 +48,7 @@ public static class RequestDecoder
         Opcode.GetMechanismInfo => new GetMechanismInfo(r.ReadULong(), r.ReadULong()) { Id = id, ReplyTo = to },
         Opcode.OpenSession => new Applications.ApplicationCommands.OpenSession(r.ReadULong(), r.ReadULong()) { Id = id, ReplyTo = to },
         Opcode.WaitForSlotEvent => new WaitForSlotEvent(r.ReadULong()) { Id = id, ReplyTo = to },
+        Opcode.ForkPrepare => new ForkPrepare { Id = id, ReplyTo = to },
         Opcode.GetTokenInfo => new GetTokenInfo(r.ReadULong()) { Id = id, ReplyTo = to, Caller = caller },
         Opcode.InitToken => new InitToken(r.ReadULong(), Pin(ref r), r.ReadPadded(32)) { Id = id, ReplyTo = to, Caller = caller },
         Opcode.CloseAllSessions => new CloseAllSessions(r.ReadULong()) { Id = id, ReplyTo = to, Caller = caller },
@@ -151,6 +153,8 @@ public static class RequestDecoder
             Opcode.DeriveKey => new DeriveKey(s, r.ReadMechanism(), r.ReadULong(), Template(ref r)) { Id = id, ReplyTo = to, Caller = caller, SessionActor = sa },
             Opcode.EncapsulateKey => new EncapsulateKey(s, r.ReadMechanism(), r.ReadULong(), Template(ref r), r.ReadULong()) { Id = id, ReplyTo = to, Caller = caller, SessionActor = sa },
             Opcode.DecapsulateKey => new DecapsulateKey(s, r.ReadMechanism(), r.ReadULong(), Template(ref r), r.ReadBytes()) { Id = id, ReplyTo = to, Caller = caller, SessionActor = sa },
+            Opcode.IbmReencryptSingle => new ReencryptSingle(s, r.ReadMechanism(), r.ReadULong(), r.ReadMechanism(), r.ReadULong(), r.ReadBytes(), r.ReadULong())
+                { Id = id, ReplyTo = to, Caller = caller, SessionActor = sa },
             _ => Unsupported(id, op, ref r, to),
         };
     }

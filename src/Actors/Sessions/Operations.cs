@@ -35,6 +35,9 @@ public abstract class ActiveOperation
 
     public OperationPhase Phase { get; set; }
 
+    /// <summary>The key the operation was started with (keyed operations): a fork()ed child's copy starts again with it.</summary>
+    public OpenCryptokiActors.Tokens.Objects.AttributeSet? Key { get; set; }
+
     public byte[]? StashInput { get; set; }
 
     public byte[]? StashOutput { get; set; }

@@ -40,6 +40,9 @@ public sealed class SessionActor : ReceiveActor
         _state = new SessionStateCalls(_ctx);
         Receive<Request>(Guarded);
         Receive<DeviceRsaHandoff.DeviceRsaDone>(DeviceDone);
+        var fork = new SessionForkCalls(_ctx);
+        Receive<Applications.ForkProtocol.CloneSessionTo>(m => m.Target.Tell(new Applications.ForkProtocol.RestoreClone(fork.Operations(), m.ReplyTo)));
+        Receive<Applications.ForkProtocol.RestoreClone>(fork.Restore);
         Receive<ContextLoggedIn>(_ =>
         {
             foreach (var active in _ctx.Active.Values) active.AwaitsContextLogin = false;
@@ -135,7 +138,7 @@ public sealed class SessionActor : ReceiveActor
             case BeginDigestKey m: DigestKey(m); break;
             case GetOperationState c: _state.Get(c); break;
             case BeginSetOperationState m: _state.Set(m); break;
-            case GenerateKey or GenerateKeyPair or BeginWrap or BeginUnwrap or BeginDerive or BeginEncapsulate or BeginDecapsulate:
+            case GenerateKey or GenerateKeyPair or BeginWrap or BeginUnwrap or BeginDerive or BeginEncapsulate or BeginDecapsulate or BeginReencrypt:
                 _keys.Handle(request);
                 break;
             default:

@@ -86,6 +86,7 @@ public sealed class SessionContext(Caller caller, ulong handle, MechanismRegistr
         op.AwaitsContextLogin = key.IsTrue(CKA.ALWAYS_AUTHENTICATE)
                                 && kind is OperationKind.Sign or OperationKind.SignRecover or OperationKind.Decrypt or OperationKind.MessageSign
                                     or OperationKind.MessageDecrypt;
+        op.Key = key;
         return recording is null ? op : With(op, recording);
     }
 

@@ -3,6 +3,7 @@ using OpenCryptokiActors.Actors.Protocol;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Tokens;
 using OpenCryptokiActors.Tokens.Mechanisms;
+using OpenCryptokiActors.Tokens.Mechanisms.Derive;
 using OpenCryptokiActors.Tokens.Objects;
 using OpenCryptokiActors.Tokens.Policy;
 using static OpenCryptokiActors.Actors.Sessions.SessionCommands;
@@ -28,6 +29,7 @@ public sealed class SessionKeyCalls(SessionContext ctx)
             case BeginDerive m: Derive(m); break;
             case BeginEncapsulate m: Encapsulate(m); break;
             case BeginDecapsulate m: Decapsulate(m); break;
+            case BeginReencrypt m: Reencrypt(m); break;
             default: throw new CkException(CKR.FUNCTION_NOT_SUPPORTED);
         }
     }
@@ -79,7 +81,7 @@ public sealed class SessionKeyCalls(SessionContext ctx)
         var cls = template.GetULong(CKA.CLASS) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var keyType = template.GetULong(CKA.KEY_TYPE) ?? throw new CkException(CKR.TEMPLATE_INCOMPLETE);
         var encoding = impl.Unwrap(m.Mechanism.Type, m.Mechanism.Parameter, m.UnwrappingKey.Attributes, m.Wrapped);
-        var produced = KeyEncoding.Decode(cls, keyType, encoding, template);
+        var produced = KeyEncoding.Decode(cls, keyType, encoding, template, impl.UnwrapsFromEnd(m.Mechanism.Type));
         var full = TemplateValidator.ForGenerated(template, produced, ObjectOrigin.Unwrap, m.Mechanism.Type, m.UnwrappingKey.Attributes);
         ctx.PolicyKeys(full);
         ctx.Stats?.Count(m.Mechanism.Type, m.UnwrappingKey.Attributes);
@@ -90,11 +92,45 @@ public sealed class SessionKeyCalls(SessionContext ctx)
     {
         var (_, impl) = ctx.KeyUse(m.Mechanism, CKF.DERIVE, m.BaseKey.Attributes, CKA.DERIVE);
         var template = KeyUsage.ApplyKeyTemplate(m.Template.ToAttributeSet(), m.BaseKey.Attributes, CKA.DERIVE_TEMPLATE);
-        var made = impl.DeriveAll(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, template);
+        var made = m.OtherKey is { } other
+            ? new DerivedObjects([new DerivedObject(template, impl.DeriveWithKey(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, other.Attributes, template))], null)
+            : impl.DeriveAll(m.Mechanism.Type, m.Mechanism.Parameter, m.BaseKey.Attributes, template);
         ctx.Stats?.Count(m.Mechanism.Type, m.BaseKey.Attributes);
-        var full = made.Objects.Select(o => TemplateValidator.ForGenerated(o.Template, o.Produced, ObjectOrigin.Derive, m.Mechanism.Type, m.BaseKey.Attributes)).ToArray();
+        // CKM_CONCATENATE_BASE_AND_KEY: the new key's sensitivity and extractability follow the stricter of the two keys
+        var source = m.OtherKey is { } second ? ConcatenateBaseAndKey.Source(m.BaseKey.Attributes, second.Attributes) : m.BaseKey.Attributes;
+        var full = made.Objects.Select(o => TemplateValidator.ForGenerated(o.Template, o.Produced, ObjectOrigin.Derive, m.Mechanism.Type, source)).ToArray();
         ctx.PolicyKeys(full);
         Store(m, full, trailer: made.Output);
+    }
+
+    /// <summary>
+    /// C_IBM_ReencryptSingle (openCryptoki's "Vendor IBM" 1.0 interface): decrypts under the first key and encrypts the result
+    /// under the second in one call; the plaintext exists only here and is wiped. Each key is checked as its C_DecryptInit /
+    /// C_EncryptInit would check it. As in openCryptoki, an active encryption or decryption of the session makes it
+    /// CKR_OPERATION_ACTIVE; a NULL or short output buffer gets the length (the work is done again when the call is repeated).
+    /// A key that wants a context login before each use cannot be used by a call that has no room for one.
+    /// </summary>
+    private void Reencrypt(BeginReencrypt m)
+    {
+        if (ctx.Active.ContainsKey(OperationKind.Encrypt) || ctx.Active.ContainsKey(OperationKind.Decrypt)) throw new CkException(CKR.OPERATION_ACTIVE);
+        var (_, dec) = ctx.KeyUse(m.DecryptMechanism, CKF.DECRYPT, m.DecryptKey.Attributes, CKA.DECRYPT);
+        var (_, enc) = ctx.KeyUse(m.EncryptMechanism, CKF.ENCRYPT, m.EncryptKey.Attributes, CKA.ENCRYPT);
+        if (m.DecryptKey.Attributes.IsTrue(CKA.ALWAYS_AUTHENTICATE)) throw new CkException(CKR.USER_NOT_LOGGED_IN);
+        var plain = dec.CreateDecrypt(m.DecryptMechanism.Type, m.DecryptMechanism.Parameter, m.DecryptKey.Attributes).OneShot(m.Data);
+        byte[] output;
+        try
+        {
+            output = enc.CreateEncrypt(m.EncryptMechanism.Type, m.EncryptMechanism.Parameter, m.EncryptKey.Attributes).OneShot(plain);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+        }
+
+        ctx.Stats?.Count(m.DecryptMechanism.Type, m.DecryptKey.Attributes);
+        ctx.Stats?.Count(m.EncryptMechanism.Type, m.EncryptKey.Attributes);
+        if (!SessionMessageCalls.Fits(m, (ulong)output.Length, m.Capacity)) return;
+        m.Ok(Output.Delivered(output));
     }
 
     /// <summary>C_EncapsulateKey: the ciphertext goes back (output rules: a NULL or short buffer gets its length and no key is made) with the new key's handle.</summary>

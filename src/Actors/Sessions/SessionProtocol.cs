@@ -84,7 +84,18 @@ public static class SessionProtocol
 
     public sealed record BeginUnwrap(WireMechanism Mechanism, KeySnapshot UnwrappingKey, byte[] Wrapped, Template Template) : SessionBegin;
 
-    public sealed record BeginDerive(WireMechanism Mechanism, KeySnapshot BaseKey, Template Template) : SessionBegin;
+    public sealed record BeginDerive(WireMechanism Mechanism, KeySnapshot BaseKey, Template Template) : SessionBegin
+    {
+        /// <summary>The second key a derivation's parameter names (CKM_CONCATENATE_BASE_AND_KEY), resolved like the base key.</summary>
+        public KeySnapshot? OtherKey { get; init; }
+    }
+
+    /// <summary>
+    /// C_IBM_ReencryptSingle with both keys resolved: decrypt under <paramref name="DecryptKey"/>, encrypt under
+    /// <paramref name="EncryptKey"/>, the plaintext never leaving the session.
+    /// </summary>
+    public sealed record BeginReencrypt(WireMechanism DecryptMechanism, KeySnapshot DecryptKey, WireMechanism EncryptMechanism, KeySnapshot EncryptKey,
+        byte[] Data, ulong Capacity) : SessionBegin;
 
     /// <summary>C_EncapsulateKey (3.2) with the public key resolved; <paramref name="Capacity"/> as the wire's <c>cap</c>.</summary>
     public sealed record BeginEncapsulate(WireMechanism Mechanism, KeySnapshot PublicKey, Template Template, ulong Capacity) : SessionBegin;

@@ -8,6 +8,7 @@ using OpenCryptokiActors.Actors.Protocol;
 using OpenCryptokiActors.Cryptoki.Pkcs11;
 using OpenCryptokiActors.Cryptoki.Wire;
 using OpenCryptokiActors.Tokens;
+using OpenCryptokiActors.Tokens.Mechanisms.Derive;
 using OpenCryptokiActors.Tokens.Objects;
 using OpenCryptokiActors.Tokens.State;
 using static OpenCryptokiActors.Actors.Sessions.SessionProtocol;
@@ -97,6 +98,13 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers, ITokenJour
         });
         Command<TokenRequest>(r => { if (!_commit.Defer(r, Sender)) Handle(r); });
         Command<ApplicationGone>(g => { if (!_commit.Defer(g, Sender)) _machine.DropApplication(g.AppId); });
+        Command<Applications.ForkProtocol.CloneApplication>(m =>
+        {
+            // the fork()ed child's clone of an application (ForkProtocol): its sessions, session objects and login here
+            _machine.Memory.Clone(m.ParentId, m.CloneId, m.Sessions.Keys);
+            if (_peers.TryGetValue(m.ParentId, out var peer)) _peers[m.CloneId] = peer;
+            m.ReplyTo.Tell(Applications.ForkProtocol.CloneReady.Instance);
+        });
         Command<GetUsage>(_ => Sender.Tell(new TokenUsage(_slot.Id, State.Initialized, State.Initialized ? State.Label : "",
             _machine.Memory.Sessions.Count, _machine.Memory.Sessions.Count(x => x.ReadWrite), _machine.Memory.SessionObjectCount, _machine.Memory.LoginCount,
             _machine.Memory.ApplicationCount)));
@@ -273,7 +281,13 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers, ITokenJour
                 c.AuthenticationKey == 0 ? null : Key(s, c.AuthenticationKey, CKR.KEY_HANDLE_INVALID)) { Id = r.Id, ReplyTo = r.ReplyTo },
             WrapKey c => new BeginWrap(c.Mechanism, Key(s, c.WrappingKey, CKR.WRAPPING_KEY_HANDLE_INVALID), Key(s, c.Key, CKR.KEY_HANDLE_INVALID), c.Capacity) { Id = r.Id, ReplyTo = r.ReplyTo },
             UnwrapKey c => new BeginUnwrap(c.Mechanism, Key(s, c.UnwrappingKey, CKR.UNWRAPPING_KEY_HANDLE_INVALID), c.Wrapped, c.Template) { Id = r.Id, ReplyTo = r.ReplyTo },
-            DeriveKey c => new BeginDerive(c.Mechanism, Key(s, c.BaseKey, CKR.KEY_HANDLE_INVALID), c.Template) { Id = r.Id, ReplyTo = r.ReplyTo },
+            DeriveKey c => new BeginDerive(c.Mechanism, Key(s, c.BaseKey, CKR.KEY_HANDLE_INVALID), c.Template)
+            {
+                Id = r.Id, ReplyTo = r.ReplyTo,
+                OtherKey = ConcatenateBaseAndKey.SecondKeyHandle(c.Mechanism.Type, c.Mechanism.Parameter) is { } other ? Key(s, other, CKR.KEY_HANDLE_INVALID) : null,
+            },
+            ReencryptSingle c => new BeginReencrypt(c.DecryptMechanism, Key(s, c.DecryptKey, CKR.KEY_HANDLE_INVALID), c.EncryptMechanism,
+                Key(s, c.EncryptKey, CKR.KEY_HANDLE_INVALID), c.Data, c.Capacity) { Id = r.Id, ReplyTo = r.ReplyTo },
             _ => throw new CkException(CKR.FUNCTION_NOT_SUPPORTED),
         };
         (r.SessionActor ?? throw new CkException(CKR.SESSION_HANDLE_INVALID, $"session {r.Session} has no actor")).Tell(begin);

@@ -111,6 +111,10 @@ public static class TokenCommands
 
     public sealed record DecapsulateKey(ulong Session, WireMechanism Mechanism, ulong PrivateKey, Template Template, byte[] Ciphertext) : SessionTokenRequest(Session);
 
+    /// <summary>C_IBM_ReencryptSingle (openCryptoki's "Vendor IBM" 1.0): decrypt under one key, encrypt under another, in the session.</summary>
+    public sealed record ReencryptSingle(ulong Session, WireMechanism DecryptMechanism, ulong DecryptKey, WireMechanism EncryptMechanism, ulong EncryptKey,
+        byte[] Data, ulong Capacity) : SessionTokenRequest(Session);
+
     /// <summary>
     /// New objects a session made (generate, unwrap, derive, encapsulate), validated already, to be stored; answered to
     /// <see cref="Request.ReplyTo"/> with <see cref="NewObjects"/>, or <see cref="Encapsulated"/> when <paramref name="Ciphertext"/> is set.

@@ -129,4 +129,17 @@ public enum Opcode : ushort
     VerifySignature = 140,
     VerifySignatureUpdate = 141,
     VerifySignatureFinal = 142,
+
+    /// <summary>
+    /// C_IBM_ReencryptSingle (openCryptoki's "Vendor IBM" 1.0 interface): request <c>u64 session, mechanism decrypt,
+    /// u64 decryptKey, mechanism encrypt, u64 encryptKey, bytes data, u64 cap</c>; reply <c>output</c> (the re-encrypted data).
+    /// </summary>
+    IbmReencryptSingle = 143,
+
+    /// <summary>
+    /// Fork safety (CKF_INTERFACE_FORK_SAFE): sent by the module just before fork(), empty request; the daemon clones the
+    /// application (sessions, operation states, session objects, logins) and replies <c>u64 cloneId, 16 bytes secret</c>,
+    /// which the child presents in a Hello of mode 2 to take the clone over.
+    /// </summary>
+    ForkPrepare = 144,
 }

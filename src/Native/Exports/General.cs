@@ -10,8 +10,29 @@ internal static unsafe partial class General
     public const string ManufacturerId = "OpenCryptokiActors";
     public const string LibraryDescription = "OpenCryptokiActors PKCS#11";
 
-    [Export]
-    private static ulong C_Initialize(in CallTrace call, void* pInitArgs)
+    [Export(0)]
+    private static ulong C_Initialize(in CallTrace call, void* pInitArgs) => Initialize(call, pInitArgs, forkSafe: false);
+
+    /// <summary>
+    /// C_Initialize of the function lists the interfaces offer (CKF_INTERFACE_FORK_SAFE, <see cref="ForkSafety"/>): not an
+    /// exported symbol, so that C_GetFunctionList's list and dlsym("C_Initialize") keep the rule of 2.40 (a fork()ed child calls
+    /// C_Initialize). The same shell as the generated ones: trace, rv, no exception across the ABI.
+    /// </summary>
+    [System.Runtime.InteropServices.UnmanagedCallersOnly]
+    public static ulong C_InitializeForkSafe(void* pInitArgs)
+    {
+        var call = Trace.Enter(nameof(C_Initialize));
+        try
+        {
+            return call.Return(Initialize(call, pInitArgs, forkSafe: true));
+        }
+        catch (Exception e)
+        {
+            return call.Fail(e);
+        }
+    }
+
+    private static ulong Initialize(in CallTrace call, void* pInitArgs, bool forkSafe)
     {
         Trace.Configure();
         var args = (CK_C_INITIALIZE_ARGS*)pInitArgs;
@@ -30,10 +51,10 @@ internal static unsafe partial class General
             }
         }
 
-        return Module.Initialize();
+        return Module.Initialize(forkSafe);
     }
 
-    [Export]
+    [Export(1)]
     private static ulong C_Finalize(in CallTrace call, void* pReserved)
     {
         if (!Module.IsInitialized) return CKR.CRYPTOKI_NOT_INITIALIZED;
@@ -41,7 +62,7 @@ internal static unsafe partial class General
         return Module.Finalize();
     }
 
-    [Export]
+    [Export(2)]
     private static ulong C_GetInfo(in CallTrace call, CK_INFO* pInfo)
     {
         if (!Module.IsInitialized) return CKR.CRYPTOKI_NOT_INITIALIZED;
@@ -54,7 +75,7 @@ internal static unsafe partial class General
         return CKR.OK;
     }
 
-    [Export]
+    [Export(3)]
     private static ulong C_GetFunctionList(in CallTrace call, void** ppFunctionList)
     {
         if (ppFunctionList is null) return CKR.ARGUMENTS_BAD;
@@ -62,7 +83,7 @@ internal static unsafe partial class General
         return CKR.OK;
     }
 
-    [Export]
+    [Export(68)]
     private static ulong C_GetInterfaceList(in CallTrace call, CK_INTERFACE* pInterfacesList, ulong* pulCount)
     {
         if (Trace.On(Trace.Arguments))
@@ -86,7 +107,7 @@ internal static unsafe partial class General
         return CKR.OK;
     }
 
-    [Export]
+    [Export(69)]
     private static ulong C_GetInterface(in CallTrace call, byte* pInterfaceName, CK_VERSION* pVersion, CK_INTERFACE** ppInterface, ulong flags)
     {
         if (Trace.On(Trace.Arguments))
@@ -97,17 +118,18 @@ internal static unsafe partial class General
         }
 
         if (ppInterface is null) return CKR.ARGUMENTS_BAD;
+        // No interface matches: CKR_FUNCTION_FAILED, as openCryptoki answers (the specification names no code for it).
         var found = FunctionList.Find(pInterfaceName, pVersion, flags);
-        if (found is null) return CKR.ARGUMENTS_BAD;
+        if (found is null) return CKR.FUNCTION_FAILED;
         *ppInterface = found;
         return CKR.OK;
     }
 
-    [Export]
+    [Export(65)]
     private static ulong C_GetFunctionStatus(in CallTrace call, ulong hSession) =>
         Calls.Answer(CKR.FUNCTION_NOT_PARALLEL);
 
-    [Export]
+    [Export(66)]
     private static ulong C_CancelFunction(in CallTrace call, ulong hSession) =>
         Calls.Answer(CKR.FUNCTION_NOT_PARALLEL);
 
@@ -128,7 +150,7 @@ internal static unsafe partial class General
         return CKR.OK;
     }
 
-    [Export]
+    [Export(67)]
     private static ulong C_WaitForSlotEvent(in CallTrace call, ulong flags, ulong* pSlot, void* pReserved)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"flags={Trace.Hex(flags)}");

@@ -7,7 +7,7 @@ namespace OpenCryptokiActors.Native.Exports;
 /// <summary>PKCS#11 key management (§5.14 in 2.40): generate, wrap, unwrap, derive.</summary>
 internal static unsafe partial class Keys
 {
-    [Export]
+    [Export(58)]
     private static ulong C_GenerateKey(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, CK_ATTRIBUTE* pTemplate, ulong ulCount, ulong* phKey)
     {
         if (Trace.On(Trace.Arguments))
@@ -25,7 +25,7 @@ internal static unsafe partial class Keys
         return rv;
     }
 
-    [Export]
+    [Export(59)]
     private static ulong C_GenerateKeyPair(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism,
         CK_ATTRIBUTE* pPublicKeyTemplate, ulong ulPublicKeyAttributeCount,
         CK_ATTRIBUTE* pPrivateKeyTemplate, ulong ulPrivateKeyAttributeCount,
@@ -51,7 +51,7 @@ internal static unsafe partial class Keys
         return CKR.OK;
     }
 
-    [Export]
+    [Export(60)]
     private static ulong C_WrapKey(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hWrappingKey, ulong hKey,
         byte* pWrappedKey, ulong* pulWrappedKeyLen)
     {
@@ -72,7 +72,7 @@ internal static unsafe partial class Keys
         return Marshalling.ReadOutput(rv, ref reply, pWrappedKey, pulWrappedKeyLen, cap);
     }
 
-    [Export]
+    [Export(61)]
     private static ulong C_UnwrapKey(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hUnwrappingKey,
         byte* pWrappedKey, ulong ulWrappedKeyLen, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount, ulong* phKey)
     {
@@ -94,7 +94,7 @@ internal static unsafe partial class Keys
         return rv;
     }
 
-    [Export]
+    [Export(62)]
     private static ulong C_DeriveKey(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hBaseKey,
         CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount, ulong* phKey)
     {

@@ -12,83 +12,83 @@ namespace OpenCryptokiActors.Native.Exports;
 /// </summary>
 internal static unsafe partial class Message
 {
-    [Export]
+    [Export(72)]
     private static ulong C_MessageEncryptInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey) =>
         Calls.Init(call, Opcode.MessageEncryptInit, hSession, pMechanism, hKey, withKey: true);
 
-    [Export]
+    [Export(73)]
     private static ulong C_EncryptMessage(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen, byte* pPlaintext, ulong ulPlaintextLen, byte* pCiphertext, ulong* pulCiphertextLen) =>
         CipherMessage(call, Opcode.EncryptMessage, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen, pPlaintext, ulPlaintextLen, pCiphertext, pulCiphertextLen);
 
-    [Export]
+    [Export(74)]
     private static ulong C_EncryptMessageBegin(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen) =>
         CipherMessageBegin(call, Opcode.EncryptMessageBegin, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen);
 
-    [Export]
+    [Export(75)]
     private static ulong C_EncryptMessageNext(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pPlaintextPart, ulong ulPlaintextPartLen, byte* pCiphertextPart, ulong* pulCiphertextPartLen, ulong flags) =>
         CipherMessageNext(call, Opcode.EncryptMessageNext, hSession, pParameter, ulParameterLen, pPlaintextPart, ulPlaintextPartLen, pCiphertextPart, pulCiphertextPartLen, flags);
 
-    [Export]
+    [Export(76)]
     private static ulong C_MessageEncryptFinal(in CallTrace call, ulong hSession) =>
         Calls.U64(call, Opcode.MessageEncryptFinal, hSession, "hSession");
 
-    [Export]
+    [Export(77)]
     private static ulong C_MessageDecryptInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey) =>
         Calls.Init(call, Opcode.MessageDecryptInit, hSession, pMechanism, hKey, withKey: true);
 
-    [Export]
+    [Export(78)]
     private static ulong C_DecryptMessage(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen, byte* pCiphertext, ulong ulCiphertextLen, byte* pPlaintext, ulong* pulPlaintextLen) =>
         CipherMessage(call, Opcode.DecryptMessage, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen, pCiphertext, ulCiphertextLen, pPlaintext, pulPlaintextLen);
 
-    [Export]
+    [Export(79)]
     private static ulong C_DecryptMessageBegin(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pAssociatedData, ulong ulAssociatedDataLen) =>
         CipherMessageBegin(call, Opcode.DecryptMessageBegin, hSession, pParameter, ulParameterLen, pAssociatedData, ulAssociatedDataLen);
 
-    [Export]
+    [Export(80)]
     private static ulong C_DecryptMessageNext(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pCiphertextPart, ulong ulCiphertextPartLen, byte* pPlaintextPart, ulong* pulPlaintextPartLen, ulong flags) =>
         CipherMessageNext(call, Opcode.DecryptMessageNext, hSession, pParameter, ulParameterLen, pCiphertextPart, ulCiphertextPartLen, pPlaintextPart, pulPlaintextPartLen, flags);
 
-    [Export]
+    [Export(81)]
     private static ulong C_MessageDecryptFinal(in CallTrace call, ulong hSession) =>
         Calls.U64(call, Opcode.MessageDecryptFinal, hSession, "hSession");
 
-    [Export]
+    [Export(82)]
     private static ulong C_MessageSignInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey) =>
         Calls.Init(call, Opcode.MessageSignInit, hSession, pMechanism, hKey, withKey: true);
 
-    [Export]
+    [Export(83)]
     private static ulong C_SignMessage(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong* pulSignatureLen) =>
         SignMessage(call, Opcode.SignMessage, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, pulSignatureLen, last: true);
 
-    [Export]
+    [Export(84)]
     private static ulong C_SignMessageBegin(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen) =>
         SignerMessageBegin(call, Opcode.SignMessageBegin, hSession, pParameter, ulParameterLen);
 
-    [Export]
+    [Export(85)]
     private static ulong C_SignMessageNext(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong* pulSignatureLen) =>
         SignMessage(call, Opcode.SignMessageNext, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, pulSignatureLen, last: pulSignatureLen is not null);
 
-    [Export]
+    [Export(86)]
     private static ulong C_MessageSignFinal(in CallTrace call, ulong hSession) =>
         Calls.U64(call, Opcode.MessageSignFinal, hSession, "hSession");
 
-    [Export]
+    [Export(87)]
     private static ulong C_MessageVerifyInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey) =>
         Calls.Init(call, Opcode.MessageVerifyInit, hSession, pMechanism, hKey, withKey: true);
 
-    [Export]
+    [Export(88)]
     private static ulong C_VerifyMessage(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong ulSignatureLen) =>
         VerifyMessage(call, Opcode.VerifyMessage, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, ulSignatureLen);
 
-    [Export]
+    [Export(89)]
     private static ulong C_VerifyMessageBegin(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen) =>
         SignerMessageBegin(call, Opcode.VerifyMessageBegin, hSession, pParameter, ulParameterLen);
 
-    [Export]
+    [Export(90)]
     private static ulong C_VerifyMessageNext(in CallTrace call, ulong hSession, void* pParameter, ulong ulParameterLen, byte* pData, ulong ulDataLen, byte* pSignature, ulong ulSignatureLen) =>
         VerifyMessage(call, Opcode.VerifyMessageNext, hSession, pParameter, ulParameterLen, pData, ulDataLen, pSignature, ulSignatureLen);
 
-    [Export]
+    [Export(91)]
     private static ulong C_MessageVerifyFinal(in CallTrace call, ulong hSession) =>
         Calls.U64(call, Opcode.MessageVerifyFinal, hSession, "hSession");
 

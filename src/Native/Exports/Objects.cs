@@ -7,7 +7,7 @@ namespace OpenCryptokiActors.Native.Exports;
 /// <summary>PKCS#11 object management (§5.7).</summary>
 internal static unsafe partial class Objects
 {
-    [Export]
+    [Export(20)]
     private static ulong C_CreateObject(in CallTrace call, ulong hSession, CK_ATTRIBUTE* pTemplate, ulong ulCount, ulong* phObject)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} {Marshalling.Describe(pTemplate, ulCount)}");
@@ -23,7 +23,7 @@ internal static unsafe partial class Objects
         return rv;
     }
 
-    [Export]
+    [Export(21)]
     private static ulong C_CopyObject(in CallTrace call, ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount, ulong* phNewObject)
     {
         if (Trace.On(Trace.Arguments))
@@ -41,11 +41,11 @@ internal static unsafe partial class Objects
         return rv;
     }
 
-    [Export]
+    [Export(22)]
     private static ulong C_DestroyObject(in CallTrace call, ulong hSession, ulong hObject) =>
         Calls.U64U64(call, Opcode.DestroyObject, hSession, hObject);
 
-    [Export]
+    [Export(23)]
     private static ulong C_GetObjectSize(in CallTrace call, ulong hSession, ulong hObject, ulong* pulSize)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} hObject={hObject}");
@@ -60,7 +60,7 @@ internal static unsafe partial class Objects
         return rv;
     }
 
-    [Export]
+    [Export(24)]
     private static ulong C_GetAttributeValue(in CallTrace call, ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount)
     {
         if (Trace.On(Trace.Arguments))
@@ -76,7 +76,10 @@ internal static unsafe partial class Objects
         for (ulong i = 0; i < ulCount; i++)
         {
             w.WriteULong(pTemplate[i].type);
-            w.WriteULong(pTemplate[i].pValue is null ? Frame.NullBuffer : pTemplate[i].ulValueLen);
+            // An attribute array is asked for whole: its length for the caller is count × sizeof(CK_ATTRIBUTE), which only
+            // the module knows (the daemon holds the flattened wire form); ReadAttributes sizes and copies it.
+            w.WriteULong(Marshalling.IsNestedTemplate(pTemplate[i].type) ? Frame.MaxFrameLength
+                : pTemplate[i].pValue is null ? Frame.NullBuffer : pTemplate[i].ulValueLen);
         }
 
         rv = c.Call(out var r);
@@ -96,13 +99,25 @@ internal static unsafe partial class Objects
             var length = r.ReadULong();
             if (Marshalling.ReadNullable(ref r, out var value))
             {
-                if (a->pValue is null) throw new WireFormatException("value delivered for a NULL pValue");
                 if (Marshalling.IsNestedTemplate(a->type))
                 {
-                    if (ReadNested(value, (CK_ATTRIBUTE*)a->pValue, a->ulValueLen / (ulong)sizeof(CK_ATTRIBUTE)) == CKR.BUFFER_TOO_SMALL
-                        && rv == CKR.OK)
-                        rv = CKR.BUFFER_TOO_SMALL;
+                    // PKCS#11 3.0 §5.7.5: the length of an attribute array is that of its CK_ATTRIBUTE array.
+                    var needed = value.Length < 4 ? 0 : (ulong)new WireReader(value).ReadUInt32() * (ulong)sizeof(CK_ATTRIBUTE);
+                    if (a->pValue is not null && a->ulValueLen < needed)
+                    {
+                        length = CK.UNAVAILABLE_INFORMATION;
+                        if (rv == CKR.OK) rv = CKR.BUFFER_TOO_SMALL;
+                    }
+                    else
+                    {
+                        length = needed;
+                        if (a->pValue is not null
+                            && ReadNested(value, (CK_ATTRIBUTE*)a->pValue, a->ulValueLen / (ulong)sizeof(CK_ATTRIBUTE)) == CKR.BUFFER_TOO_SMALL
+                            && rv == CKR.OK)
+                            rv = CKR.BUFFER_TOO_SMALL;
+                    }
                 }
+                else if (a->pValue is null) throw new WireFormatException("value delivered for a NULL pValue");
                 else
                 {
                     if ((ulong)value.Length > a->ulValueLen) throw new WireFormatException("value longer than the caller's buffer");
@@ -153,15 +168,15 @@ internal static unsafe partial class Objects
         return rv;
     }
 
-    [Export]
+    [Export(25)]
     private static ulong C_SetAttributeValue(in CallTrace call, ulong hSession, ulong hObject, CK_ATTRIBUTE* pTemplate, ulong ulCount) =>
         Calls.Template(call, Opcode.SetAttributeValue, hSession, hObject, pTemplate, ulCount);
 
-    [Export]
+    [Export(26)]
     private static ulong C_FindObjectsInit(in CallTrace call, ulong hSession, CK_ATTRIBUTE* pTemplate, ulong ulCount) =>
         Calls.Template(call, Opcode.FindObjectsInit, hSession, null, pTemplate, ulCount);
 
-    [Export]
+    [Export(27)]
     private static ulong C_FindObjects(in CallTrace call, ulong hSession, ulong* phObject, ulong ulMaxObjectCount, ulong* pulObjectCount)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} max={ulMaxObjectCount}");
@@ -182,7 +197,7 @@ internal static unsafe partial class Objects
         return CKR.OK;
     }
 
-    [Export]
+    [Export(28)]
     private static ulong C_FindObjectsFinal(in CallTrace call, ulong hSession) =>
         Calls.U64(call, Opcode.FindObjectsFinal, hSession, "hSession");
 }

@@ -12,7 +12,7 @@ namespace OpenCryptokiActors.Native.Exports;
 /// </summary>
 internal static unsafe partial class Pkcs11v32
 {
-    [Export]
+    [Export(92)]
     private static ulong C_EncapsulateKey(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hPublicKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount,
         byte* pCiphertext, ulong* pulCiphertextLen, ulong* phKey)
     {
@@ -37,7 +37,7 @@ internal static unsafe partial class Pkcs11v32
         return rv;
     }
 
-    [Export]
+    [Export(93)]
     private static ulong C_DecapsulateKey(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hPrivateKey, CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount,
         byte* pCiphertext, ulong ulCiphertextLen, ulong* phKey)
     {
@@ -59,7 +59,7 @@ internal static unsafe partial class Pkcs11v32
         return rv;
     }
 
-    [Export]
+    [Export(94)]
     private static ulong C_VerifySignatureInit(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hKey, byte* pSignature, ulong ulSignatureLen)
     {
         if (Trace.On(Trace.Arguments))
@@ -77,41 +77,35 @@ internal static unsafe partial class Pkcs11v32
         return c.Call(out _);
     }
 
-    [Export]
+    [Export(95)]
     private static ulong C_VerifySignature(in CallTrace call, ulong hSession, byte* pData, ulong ulDataLen) =>
         Calls.Data(call, Opcode.VerifySignature, hSession, pData, ulDataLen);
 
-    [Export]
+    [Export(96)]
     private static ulong C_VerifySignatureUpdate(in CallTrace call, ulong hSession, byte* pPart, ulong ulPartLen) =>
         Calls.Data(call, Opcode.VerifySignatureUpdate, hSession, pPart, ulPartLen);
 
-    [Export]
+    [Export(97)]
     private static ulong C_VerifySignatureFinal(in CallTrace call, ulong hSession) =>
         Calls.U64(call, Opcode.VerifySignatureFinal, hSession, "hSession");
 
-    [UnmanagedCallersOnly(EntryPoint = "C_GetSessionValidationFlags")]
-    public static ulong C_GetSessionValidationFlags(ulong hSession, ulong type, ulong* pFlags) => NotOffered(nameof(C_GetSessionValidationFlags));
+    [Export(98)]
+    private static ulong C_GetSessionValidationFlags(in CallTrace call, ulong hSession, ulong type, ulong* pFlags) => Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_AsyncComplete")]
-    public static ulong C_AsyncComplete(ulong hSession, byte* pFunctionName, void* pResult) => NotOffered(nameof(C_AsyncComplete));
+    [Export(99)]
+    private static ulong C_AsyncComplete(in CallTrace call, ulong hSession, byte* pFunctionName, void* pResult) => Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_AsyncGetID")]
-    public static ulong C_AsyncGetID(ulong hSession, byte* pFunctionName, ulong* pulID) => NotOffered(nameof(C_AsyncGetID));
+    [Export(100)]
+    private static ulong C_AsyncGetID(in CallTrace call, ulong hSession, byte* pFunctionName, ulong* pulID) => Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_AsyncJoin")]
-    public static ulong C_AsyncJoin(ulong hSession, byte* pFunctionName, ulong ulID, byte* pData, ulong ulData) => NotOffered(nameof(C_AsyncJoin));
+    [Export(101)]
+    private static ulong C_AsyncJoin(in CallTrace call, ulong hSession, byte* pFunctionName, ulong ulID, byte* pData, ulong ulData) => Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_WrapKeyAuthenticated")]
-    public static ulong C_WrapKeyAuthenticated(ulong hSession, CK_MECHANISM* pMechanism, ulong hWrappingKey, ulong hKey, byte* pAssociatedData,
-        ulong ulAssociatedDataLen, byte* pWrappedKey, ulong* pulWrappedKeyLen) => NotOffered(nameof(C_WrapKeyAuthenticated));
+    [Export(102)]
+    private static ulong C_WrapKeyAuthenticated(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hWrappingKey, ulong hKey, byte* pAssociatedData,
+        ulong ulAssociatedDataLen, byte* pWrappedKey, ulong* pulWrappedKeyLen) => Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED);
 
-    [UnmanagedCallersOnly(EntryPoint = "C_UnwrapKeyAuthenticated")]
-    public static ulong C_UnwrapKeyAuthenticated(ulong hSession, CK_MECHANISM* pMechanism, ulong hUnwrappingKey, byte* pWrappedKey, ulong ulWrappedKeyLen,
-        CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount, byte* pAssociatedData, ulong ulAssociatedDataLen, ulong* phKey) => NotOffered(nameof(C_UnwrapKeyAuthenticated));
-
-    private static ulong NotOffered(string function)
-    {
-        var call = Trace.Enter(function);
-        return call.Return(Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED));
-    }
+    [Export(103)]
+    private static ulong C_UnwrapKeyAuthenticated(in CallTrace call, ulong hSession, CK_MECHANISM* pMechanism, ulong hUnwrappingKey, byte* pWrappedKey, ulong ulWrappedKeyLen,
+        CK_ATTRIBUTE* pTemplate, ulong ulAttributeCount, byte* pAssociatedData, ulong ulAssociatedDataLen, ulong* phKey) => Calls.Answer(CKR.FUNCTION_NOT_SUPPORTED);
 }

@@ -6,11 +6,11 @@ namespace OpenCryptokiActors.Native.Exports;
 /// <summary>PKCS#11 random number generation (§5.15 in 2.40).</summary>
 internal static unsafe partial class RandomNumbers
 {
-    [Export]
+    [Export(63)]
     private static ulong C_SeedRandom(in CallTrace call, ulong hSession, byte* pSeed, ulong ulSeedLen) =>
         Calls.Data(call, Opcode.SeedRandom, hSession, pSeed, ulSeedLen);
 
-    [Export]
+    [Export(64)]
     private static ulong C_GenerateRandom(in CallTrace call, ulong hSession, byte* pRandomData, ulong ulRandomLen)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} len={ulRandomLen}");

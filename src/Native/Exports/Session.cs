@@ -7,7 +7,7 @@ namespace OpenCryptokiActors.Native.Exports;
 /// <summary>PKCS#11 session management (§5.6), with the 3.0 C_LoginUser and C_SessionCancel.</summary>
 internal static unsafe partial class Session
 {
-    [Export]
+    [Export(12)]
     private static ulong C_OpenSession(in CallTrace call, ulong slotID, ulong flags, void* pApplication, void* notify, ulong* phSession)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"slotID={slotID} flags={Trace.Hex(flags)}");
@@ -24,15 +24,15 @@ internal static unsafe partial class Session
         return rv;
     }
 
-    [Export]
+    [Export(13)]
     private static ulong C_CloseSession(in CallTrace call, ulong hSession) =>
         Calls.U64(call, Opcode.CloseSession, hSession, "hSession");
 
-    [Export]
+    [Export(14)]
     private static ulong C_CloseAllSessions(in CallTrace call, ulong slotID) =>
         Calls.U64(call, Opcode.CloseAllSessions, slotID, "slotID");
 
-    [Export]
+    [Export(15)]
     private static ulong C_GetSessionInfo(in CallTrace call, ulong hSession, CK_SESSION_INFO* pInfo)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession}");
@@ -51,11 +51,11 @@ internal static unsafe partial class Session
         return CKR.OK;
     }
 
-    [Export]
+    [Export(16)]
     private static ulong C_GetOperationState(in CallTrace call, ulong hSession, byte* pOperationState, ulong* pulOperationStateLen) =>
         Calls.Final(call, Opcode.GetOperationState, hSession, pOperationState, pulOperationStateLen);
 
-    [Export]
+    [Export(17)]
     private static ulong C_SetOperationState(in CallTrace call, ulong hSession, byte* pOperationState, ulong ulOperationStateLen, ulong hEncryptionKey, ulong hAuthenticationKey)
     {
         if (Trace.On(Trace.Arguments))
@@ -72,7 +72,7 @@ internal static unsafe partial class Session
         return c.Call(out _);
     }
 
-    [Export]
+    [Export(18)]
     private static ulong C_Login(in CallTrace call, ulong hSession, ulong userType, byte* pPin, ulong ulPinLen)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} userType={userType} pinLen={ulPinLen}");
@@ -92,11 +92,11 @@ internal static unsafe partial class Session
         return c.Call(out _);
     }
 
-    [Export]
+    [Export(19)]
     private static ulong C_Logout(in CallTrace call, ulong hSession) =>
         Calls.U64(call, Opcode.Logout, hSession, "hSession");
 
-    [Export]
+    [Export(70)]
     private static ulong C_LoginUser(in CallTrace call, ulong hSession, ulong userType, byte* pPin, ulong ulPinLen, byte* pUsername, ulong ulUsernameLen)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} userType={userType} pinLen={ulPinLen} usernameLen={ulUsernameLen}");
@@ -117,7 +117,7 @@ internal static unsafe partial class Session
     /// <summary>CKF_FIND_OBJECTS (3.0), a C_SessionCancel flag.</summary>
     private const ulong CkfFindObjects = 0x40UL;
 
-    [Export]
+    [Export(71)]
     private static ulong C_SessionCancel(in CallTrace call, ulong hSession, ulong flags)
     {
         // Session-local operations are cancelled in the session actor; the object search lives with the token.

@@ -7,7 +7,7 @@ namespace OpenCryptokiActors.Native.Exports;
 /// <summary>PKCS#11 slot and token management (§5.5).</summary>
 internal static unsafe partial class SlotToken
 {
-    [Export]
+    [Export(4)]
     private static ulong C_GetSlotList(in CallTrace call, byte tokenPresent, ulong* pSlotList, ulong* pulCount)
     {
         if (Trace.On(Trace.Arguments))
@@ -21,7 +21,7 @@ internal static unsafe partial class SlotToken
         return Marshalling.ReadList(ref reply, pSlotList, pulCount);
     }
 
-    [Export]
+    [Export(5)]
     private static ulong C_GetSlotInfo(in CallTrace call, ulong slotID, CK_SLOT_INFO* pInfo)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"slotID={slotID}");
@@ -41,7 +41,7 @@ internal static unsafe partial class SlotToken
         return CKR.OK;
     }
 
-    [Export]
+    [Export(6)]
     private static ulong C_GetTokenInfo(in CallTrace call, ulong slotID, CK_TOKEN_INFO* pInfo)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"slotID={slotID}");
@@ -74,7 +74,7 @@ internal static unsafe partial class SlotToken
         return CKR.OK;
     }
 
-    [Export]
+    [Export(7)]
     private static ulong C_GetMechanismList(in CallTrace call, ulong slotID, ulong* pMechanismList, ulong* pulCount)
     {
         if (Trace.On(Trace.Arguments))
@@ -88,7 +88,7 @@ internal static unsafe partial class SlotToken
         return Marshalling.ReadList(ref reply, pMechanismList, pulCount);
     }
 
-    [Export]
+    [Export(8)]
     private static ulong C_GetMechanismInfo(in CallTrace call, ulong slotID, ulong type, CK_MECHANISM_INFO* pInfo)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"slotID={slotID} type={Trace.Hex(type)}");
@@ -108,7 +108,7 @@ internal static unsafe partial class SlotToken
         return CKR.OK;
     }
 
-    [Export]
+    [Export(9)]
     private static ulong C_InitToken(in CallTrace call, ulong slotID, byte* pPin, ulong ulPinLen, byte* pLabel)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"slotID={slotID} pinLen={ulPinLen}");
@@ -123,11 +123,11 @@ internal static unsafe partial class SlotToken
         return c.Call(out _);
     }
 
-    [Export]
+    [Export(10)]
     private static ulong C_InitPIN(in CallTrace call, ulong hSession, byte* pPin, ulong ulPinLen) =>
         Calls.Pin(call, Opcode.InitPIN, hSession, pPin, ulPinLen);
 
-    [Export]
+    [Export(11)]
     private static ulong C_SetPIN(in CallTrace call, ulong hSession, byte* pOldPin, ulong ulOldLen, byte* pNewPin, ulong ulNewLen)
     {
         if (Trace.On(Trace.Arguments)) Trace.Args(call.Function, $"hSession={hSession} oldLen={ulOldLen} newLen={ulNewLen}");

@@ -94,6 +94,16 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(void* address, nuint length, int advice);
 
+    /// <summary>
+    /// pthread_atfork is a static stub of libc_nonshared.a, not a symbol of libc.so.6; this is what it calls (the DSO handle
+    /// NULL: the handlers stay for the life of the process, as the module does, linked -z nodelete).
+    /// </summary>
+    [LibraryImport(Lib, EntryPoint = "__register_atfork")]
+    private static partial int RegisterAtfork(delegate* unmanaged<void> prepare, delegate* unmanaged<void> parent, delegate* unmanaged<void> child, void* dso);
+
+    public static int PthreadAtfork(delegate* unmanaged<void> prepare, delegate* unmanaged<void> parent, delegate* unmanaged<void> child) =>
+        RegisterAtfork(prepare, parent, child, null);
+
     [LibraryImport(Lib, EntryPoint = "close")]
     public static partial int Close(int fd);
 

@@ -47,8 +47,17 @@ public interface IMechanism
     /// <summary>C_UnwrapKey: decrypts a wrapped key to its encoding (turned into attributes by KeyEncoding.Decode).</summary>
     byte[] Unwrap(ulong mechanism, byte[]? parameter, AttributeSet unwrappingKey, byte[] wrapped) => throw Invalid();
 
+    /// <summary>
+    /// Whether an unwrapped secret key is the end of <see cref="Unwrap"/>'s output rather than its beginning: raw RSA
+    /// (CKM_RSA_X_509) decrypts to a block of modulus length whose leading bytes are zeros.
+    /// </summary>
+    bool UnwrapsFromEnd(ulong mechanism) => false;
+
     /// <summary>C_DeriveKey: the produced attributes of the new key (CKA_VALUE, CKA_CLASS, CKA_KEY_TYPE ...).</summary>
     AttributeSet Derive(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet template) => throw Invalid();
+
+    /// <summary>C_DeriveKey of a mechanism whose parameter names a second key (CKM_CONCATENATE_BASE_AND_KEY), resolved by the token.</summary>
+    AttributeSet DeriveWithKey(ulong mechanism, byte[]? parameter, AttributeSet baseKey, AttributeSet otherKey, AttributeSet template) => throw Invalid();
 
     /// <summary>
     /// C_DeriveKey in full: the objects to store (each with the caller's template it is validated against; their handles

@@ -40,9 +40,11 @@ public static class KeyEncoding
     /// <summary>
     /// The attributes an unwrapped <paramref name="encoding"/> produces for a key of class <paramref name="cls"/> and
     /// type <paramref name="keyType"/> (CKR_WRAPPED_KEY_INVALID when it is not such a key). For secret keys a
-    /// CKA_VALUE_LEN in <paramref name="template"/> selects the leading bytes (a padded encoding).
+    /// CKA_VALUE_LEN in <paramref name="template"/> selects the leading bytes (a padded encoding), or with
+    /// <paramref name="fromEnd"/> (raw RSA, whose block is the key preceded by zeros) the trailing bytes; there a key type
+    /// of one length (DES 8, DES2 16, DES3 24, ChaCha20/Poly1305 32 bytes: PKCS#11 3.0 §6) fixes it without CKA_VALUE_LEN.
     /// </summary>
-    public static AttributeSet Decode(ulong cls, ulong keyType, byte[] encoding, AttributeSet template)
+    public static AttributeSet Decode(ulong cls, ulong keyType, byte[] encoding, AttributeSet template, bool fromEnd = false)
     {
         switch (cls, keyType)
         {
@@ -50,10 +52,12 @@ public static class KeyEncoding
             {
                 if (!ObjectTypes.SecretKeyTypes.Contains(keyType)) throw new CkException(CKR.TEMPLATE_INCONSISTENT, $"unsupported secret key type 0x{keyType:X}");
                 var value = encoding;
-                if (template.GetULong(CKA.VALUE_LEN) is { } len)
+                ulong? len = template.GetULong(CKA.VALUE_LEN);
+                if (len is null && fromEnd && ObjectTypes.SecretLengths(keyType) is [var only]) len = (ulong)only;
+                if (len is { } l)
                 {
-                    if (len == 0 || len > (ulong)encoding.Length) throw new CkException(CKR.WRAPPED_KEY_INVALID, "wrapped key shorter than CKA_VALUE_LEN");
-                    value = encoding[..(int)len];
+                    if (l == 0 || l > (ulong)encoding.Length) throw new CkException(CKR.WRAPPED_KEY_INVALID, "wrapped key shorter than CKA_VALUE_LEN");
+                    value = fromEnd ? encoding[^(int)l..] : encoding[..(int)l];
                 }
 
                 if (value.Length == 0 || (ObjectTypes.SecretLengths(keyType) is { } lengths && !lengths.Contains(value.Length)))

@@ -34,6 +34,7 @@ public sealed class MechanismRegistry
         Pqc.MlDsaMechanisms.Register(r);
         Pqc.SlhDsaMlKemMechanisms.Register(r);
         Derive.KeyDerivationMechanisms.Register(r);
+        Derive.ConcatenateBaseAndKey.Register(r);
         Derive.Sp800108Kdf.Register(r);
         Derive.TlsMechanisms.Register(r);
         Derive.PublicFromPrivate.Register(r);

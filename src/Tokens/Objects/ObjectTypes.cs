@@ -45,7 +45,7 @@ public sealed class ObjectType
 /// The object types of the soft token, composed from the spec's shared blocks (PKCS#11 v3.0 §4.3–§4.9 and the
 /// key-type sections §6). Footnote numbers refer to Table 10 (see <see cref="AttrFlags"/>).
 /// </summary>
-public static class ObjectTypes
+public static partial class ObjectTypes
 {
     private static readonly byte[] Empty = [];
     private static readonly byte[] True = [1];
@@ -135,6 +135,7 @@ public static class ObjectTypes
         // CKA_ALLOWED_MECHANISMS: CK_MECHANISM_TYPE array; absent or empty = no restriction.
         new(CKA.ALLOWED_MECHANISMS, K.ULongArray),
         new(CKA.DERIVE_TEMPLATE, K.Template),
+        .. IbmKey(),
     ];
 
     /// <summary>§4.8 Table 26: common public key attributes.</summary>

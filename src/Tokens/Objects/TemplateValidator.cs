@@ -46,6 +46,7 @@ public static class TemplateValidator
         SetIfDeclared(type, result, CKA.KEY_GEN_MECHANISM, Attr.ULong(CK.UNAVAILABLE_INFORMATION));
         SetIfDeclared(type, result, CKA.ALWAYS_SENSITIVE, Attr.Bool(false));
         SetIfDeclared(type, result, CKA.NEVER_EXTRACTABLE, Attr.Bool(false));
+        ObjectTypes.SetProtectedKeyHistory(result, null);
         CompleteAndCheck(type, template, result);
         return result;
     }
@@ -114,6 +115,8 @@ public static class TemplateValidator
             result.SetBool(CKA.ALWAYS_SENSITIVE, alwaysSensitive);
             result.SetBool(CKA.NEVER_EXTRACTABLE, neverExtractable);
         }
+
+        ObjectTypes.SetProtectedKeyHistory(result, origin == ObjectOrigin.Derive ? sourceKey : null);
 
         CompleteAndCheck(type, template, result);
         return result;

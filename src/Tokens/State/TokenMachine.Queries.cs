@@ -68,8 +68,8 @@ public sealed partial class TokenMachine
         if (Memory.SessionIndex.Count > 0)
         {
             var app = s.App;
-            results.AddRange(Memory.SessionIndex.Find(template, (id, attrs) =>
-                Memory.TryGetSessionObject(id, out var o) && o.App == app && (user || !attrs.IsTrue(CKA.PRIVATE))));
+            results.AddRange(Memory.SessionIndex.Find(template, (key, attrs) =>
+                Memory.TryGetSessionObjectByKey(key, out var o) && o.App == app && (user || !attrs.IsTrue(CKA.PRIVATE))).Select(TokenMemory.HandleOf));
         }
 
         results.AddRange(TokenProvidedObjects.Find(template));

@@ -260,7 +260,7 @@ public sealed partial class TokenMachine(TokenLimits limits, ObjectVault vault)
         }
         else
         {
-            if (!Memory.TryGetSessionObject(handle, out var so) || so.App != app)
+            if (!Memory.TryGetSessionObject(app, handle, out var so))
             {
                 attrs = null!;
                 return false;
@@ -332,7 +332,7 @@ public sealed partial class TokenMachine(TokenLimits limits, ObjectVault vault)
         if (attrs.GetBool(CKA.DESTROYABLE) == false || TokenProvidedObjects.IsProvided(c.Object)) throw new CkException(CKR.ACTION_PROHIBITED);
         if (!isTokenObject)
         {
-            Memory.RemoveSessionObject(c.Object);
+            Memory.RemoveSessionObject(s.App, c.Object);
             return Outcome.Ok;
         }
 
@@ -351,7 +351,7 @@ public sealed partial class TokenMachine(TokenLimits limits, ObjectVault vault)
         if (updated.IsTrue(CKA.PRIVATE) != current.IsTrue(CKA.PRIVATE)) throw new CkException(CKR.ATTRIBUTE_READ_ONLY);
         if (!isTokenObject)
         {
-            Memory.TryGetSessionObject(c.Object, out var so);
+            Memory.TryGetSessionObject(s.App, c.Object, out var so);
             Memory.PutSessionObject(c.Object, so with { Attributes = updated });
             return Outcome.Ok;
         }

@@ -34,11 +34,21 @@ public sealed class TokenMemory
     public const ulong Public = ulong.MaxValue;
 
     private readonly Dictionary<(ulong App, ulong Handle), TokenSession> _sessions = new();
+
+    /// <summary>Session objects by <see cref="SessionKey"/>: handles are the application's own, so a fork()ed clone keeps them.</summary>
     private readonly Dictionary<ulong, SessionObject> _sessionObjects = new();
     private readonly Dictionary<ulong, ulong> _logins = new();
     private ulong _nextSessionObject = SessionObjectBase;
 
+    /// <summary>Session objects indexed by <see cref="SessionKey"/> (<see cref="HandleOf"/> gives the handle back).</summary>
     public ObjectIndex SessionIndex { get; } = new();
+
+    /// <summary>Bits of a session object's handle in its key; the application id is above them.</summary>
+    private const int SessionKeyShift = 44;
+
+    public static ulong SessionKey(ulong app, ulong handle) => (app << SessionKeyShift) | handle;
+
+    public static ulong HandleOf(ulong key) => key & ((1UL << SessionKeyShift) - 1);
 
     public IReadOnlyCollection<TokenSession> Sessions => _sessions.Values;
 
@@ -78,8 +88,12 @@ public sealed class TokenMemory
     public bool RemoveSession(TokenSession s)
     {
         _sessions.Remove((s.App, s.Handle));
-        foreach (var id in _sessionObjects.Where(kv => kv.Value.App == s.App && kv.Value.Session == s.Handle).Select(kv => kv.Key).ToList())
-            RemoveSessionObject(id);
+        foreach (var key in _sessionObjects.Where(kv => kv.Value.App == s.App && kv.Value.Session == s.Handle).Select(kv => kv.Key).ToList())
+        {
+            _sessionObjects.Remove(key);
+            SessionIndex.Remove(key);
+        }
+
         return !HasSessions(s.App) && _logins.Remove(s.App);
     }
 
@@ -92,18 +106,38 @@ public sealed class TokenMemory
 
     public ulong AllocateSessionObject() => _nextSessionObject++;
 
-    public bool TryGetSessionObject(ulong id, out SessionObject o) => _sessionObjects.TryGetValue(id, out o!);
+    public bool TryGetSessionObject(ulong app, ulong handle, out SessionObject o) => _sessionObjects.TryGetValue(SessionKey(app, handle), out o!);
 
-    public void PutSessionObject(ulong id, SessionObject o)
+    /// <summary>A session object by its index key (<see cref="SessionIndex"/>).</summary>
+    public bool TryGetSessionObjectByKey(ulong key, out SessionObject o) => _sessionObjects.TryGetValue(key, out o!);
+
+    public void PutSessionObject(ulong handle, SessionObject o)
     {
-        _sessionObjects[id] = o;
-        SessionIndex.Set(id, o.Attributes);
+        var key = SessionKey(o.App, handle);
+        _sessionObjects[key] = o;
+        SessionIndex.Set(key, o.Attributes);
     }
 
-    public void RemoveSessionObject(ulong id)
+    public void RemoveSessionObject(ulong app, ulong handle)
     {
-        _sessionObjects.Remove(id);
-        SessionIndex.Remove(id);
+        var key = SessionKey(app, handle);
+        _sessionObjects.Remove(key);
+        SessionIndex.Remove(key);
+    }
+
+    /// <summary>
+    /// A fork()ed clone of application <paramref name="parent"/> (CKF_INTERFACE_FORK_SAFE): copies of its sessions named in
+    /// <paramref name="sessions"/> (same handles, find cursors included), of their session objects (same handles) and of its
+    /// login. Token objects are shared, as they are between any two applications.
+    /// </summary>
+    public void Clone(ulong parent, ulong clone, IEnumerable<ulong> sessions)
+    {
+        var handles = sessions.ToHashSet();
+        foreach (var s in _sessions.Values.Where(x => x.App == parent && handles.Contains(x.Handle)).ToList())
+            AddSession(new TokenSession(clone, s.Handle, s.ReadWrite) { FindResults = (ulong[]?)s.FindResults?.Clone(), FindPosition = s.FindPosition });
+        foreach (var (key, o) in _sessionObjects.Where(kv => kv.Value.App == parent).ToList())
+            PutSessionObject(HandleOf(key), new SessionObject(clone, o.Session, o.Attributes.Clone()));
+        if (_logins.TryGetValue(parent, out var user)) _logins[clone] = user;
     }
 
     public int ApplicationCount => _sessions.Values.Select(x => x.App).Distinct().Count();

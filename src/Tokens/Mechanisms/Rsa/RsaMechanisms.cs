@@ -286,6 +286,8 @@ public sealed class RsaMechanisms : IMechanism
         }
     }
 
+    public bool UnwrapsFromEnd(ulong mechanism) => mechanism == CKM.RSA_X_509;
+
     public byte[] Unwrap(ulong mechanism, byte[]? parameter, AttributeSet unwrappingKey, byte[] wrapped)
     {
         if (mechanism is not (CKM.RSA_PKCS or CKM.RSA_PKCS_OAEP or CKM.RSA_X_509)) throw new CkException(CKR.MECHANISM_INVALID);
@@ -410,12 +412,20 @@ public sealed class RsaMechanisms : IMechanism
         }
     }
 
-    /// <summary>Raw RSA (CKM_RSA_X_509): m^e or c^d mod n, output of modulus length.</summary>
+    /// <summary>
+    /// Raw RSA (CKM_RSA_X_509): m^e or c^d mod n, output of modulus length. Every input below the modulus is taken
+    /// (PKCS#11 3.0 §2.1.7 of the mechanisms: "the input string, considered as an integer, must be less than the
+    /// modulus"), 0, 1 and n - 1 included, which BouncyCastle's engines refuse: they are their own results (e and d are odd).
+    /// </summary>
     private static byte[] Raw(AttributeSet key, byte[] input, ulong rvTooLarge)
     {
         var k = RsaKeys.ModulusBytes(key);
         if (input.Length > k) throw new CkException(rvTooLarge);
         var p = RsaKeys.Prepare(key).Bouncy;
+        var m = new Org.BouncyCastle.Math.BigInteger(1, input);
+        if (m.CompareTo(p.Modulus) >= 0) throw new CkException(rvTooLarge);
+        if (m.CompareTo(Org.BouncyCastle.Math.BigInteger.One) <= 0 || m.Equals(p.Modulus.Subtract(Org.BouncyCastle.Math.BigInteger.One)))
+            return RsaKeys.Pad(m.ToByteArrayUnsigned(), k);
         var engine = p.IsPrivate ? (IAsymmetricBlockCipher)new RsaBlindedEngine() : new RsaEngine();
         engine.Init(true, p);
         try
