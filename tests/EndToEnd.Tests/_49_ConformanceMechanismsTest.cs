@@ -52,7 +52,7 @@ public sealed class ConformClientDaemon : IDisposable
 /// <summary>
 /// The mechanisms of openCryptoki's soft token this module gained, through the real module from C: the IBM SHA-3 numbers
 /// (FIPS 202 and OpenSSL answers), ECDH with CKD_SHA256_KDF_SP800 (OpenSSL's SSKDF answer), CKM_AES_KEY_WRAP_PKCS7 (OpenSSL's
-/// id-aes128-wrap of the padded data), CKM_PUB_KEY_FROM_PRIV_KEY, and the legacy switch: MD2 and a 512-bit RSA key are
+/// id-aes128-wrap of the padded data), CKM_PUB_KEY_FROM_PRIV_KEY, an ML-DSA key from its CKA_SEED alone, and the legacy switch: MD2 and a 512-bit RSA key are
 /// refused on the default slot and work (RFC 1319, OpenSSL's signature) on the slot whose policy has legacy = on.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
@@ -96,6 +96,18 @@ public sealed class _49_ConformanceMechanismsTest(ConformClientDaemon c) : IClas
     {
         // CKA_VERIFY follows the private key's CKA_SIGN; the private key's CKA_DERIVE FALSE does not stop it.
         Line("pub-from-priv rv=0x0 same=1 class=2 verify=1");
+    }
+
+    [Fact]
+    public void An_ml_dsa_key_created_from_its_seed_alone_signs_and_its_derived_public_key_verifies()
+    {
+        // The public key of seed 01..20, as BouncyCastle's FIPS 204 key generation from the seed gives it.
+        var seed = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+        var expected = Org.BouncyCastle.Crypto.Parameters.MLDsaPrivateKeyParameters
+            .FromSeed(Org.BouncyCastle.Crypto.Parameters.MLDsaParameters.ml_dsa_44, seed).GetPublicKeyEncoded();
+        var line = c.Run.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("mldsa-seed ", StringComparison.Ordinal)) ?? "";
+        Assert.StartsWith("mldsa-seed create=0x0 value-read=", line);
+        Assert.EndsWith($" derive=0x0 sign=0x0 len=2420 verify=0x0 pub={Hex(expected)}", line);
     }
 
     [Fact]

@@ -23,6 +23,12 @@ public static partial class CKM
     public const ulong IBM_SHA3_512_HMAC = 0x80010028UL;
 }
 
+public static partial class CKA
+{
+    /// <summary>PKCS#11 3.2: the seed an ML-DSA (ξ, 32 bytes) or ML-KEM (d || z, 64 bytes) private key is generated from.</summary>
+    public const ulong SEED = 0x637UL;
+}
+
 public static partial class CKD
 {
     /// <summary>PKCS#11 3.0: the one-step KDF of NIST SP 800-56A / 56C, K(i) = H(counter_32be || Z || OtherInfo).</summary>

@@ -242,12 +242,22 @@ public static partial class ObjectTypes
         new(CKA.VALUE, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | ReadOnlyAfterCreate),
     ];
 
-    /// <summary>PKCS#11 3.2 ML-DSA (and ML-KEM, SLH-DSA) private keys: CKA_VALUE is the FIPS 204 (203, 205) private encoding.</summary>
-    private static IEnumerable<AttrDef> MlDsaPrivate() =>
-    [
-        new(CKA.PARAMETER_SET, K.ULong, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | ReadOnlyAfterCreate),
-        new(CKA.VALUE, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | Sensitive | ReadOnlyAfterCreate),
-    ];
+    /// <summary>
+    /// PKCS#11 3.2 ML-DSA (and ML-KEM, SLH-DSA) private keys: CKA_VALUE is the FIPS 204 (203, 205) private encoding. ML-DSA and
+    /// ML-KEM keys also have CKA_SEED, from which a key may be created alone (<see cref="PqcSeeds"/>: then CKA_VALUE is expanded).
+    /// </summary>
+    private static IEnumerable<AttrDef> MlDsaPrivate(bool seed = false) => seed
+        ?
+        [
+            new(CKA.PARAMETER_SET, K.ULong, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | ReadOnlyAfterCreate),
+            new(CKA.VALUE, K.Bytes, MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | Sensitive | ReadOnlyAfterCreate),
+            new(CKA.SEED, K.Bytes, MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | Sensitive | ReadOnlyAfterCreate),
+        ]
+        :
+        [
+            new(CKA.PARAMETER_SET, K.ULong, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | ReadOnlyAfterCreate),
+            new(CKA.VALUE, K.Bytes, RequiredOnCreate | MustNotBeSpecifiedOnGenerate | MustNotBeSpecifiedOnUnwrap | Sensitive | ReadOnlyAfterCreate),
+        ];
 
     /// <summary>§6.2.2/6.2.3 Tables 29–30: DSA public and private keys (the domain parameters and the key value).</summary>
     private static IEnumerable<AttrDef> DsaKey(bool isPrivate) =>
@@ -403,9 +413,11 @@ public static partial class ObjectTypes
         list.Add(new("DH public key", CKO.PUBLIC_KEY, CKK.DH, Compose(CommonObject(), Storage(false), Key(), PublicKey(), DhKey(false))));
         list.Add(new("DH private key", CKO.PRIVATE_KEY, CKK.DH, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), DhKey(true))));
         list.Add(new("ML-DSA public key", CKO.PUBLIC_KEY, CKK.ML_DSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic()), CheckMlDsa));
-        list.Add(new("ML-DSA private key", CKO.PRIVATE_KEY, CKK.ML_DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckMlDsa));
+        list.Add(new("ML-DSA private key", CKO.PRIVATE_KEY, CKK.ML_DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate(seed: true)), CheckMlDsa,
+            PqcSeeds.CompleteMlDsa));
         list.Add(new("ML-KEM public key", CKO.PUBLIC_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic(), Kem(false)), CheckMlKem));
-        list.Add(new("ML-KEM private key", CKO.PRIVATE_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate(), Kem(true)), CheckMlKem));
+        list.Add(new("ML-KEM private key", CKO.PRIVATE_KEY, CKK.ML_KEM, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate(seed: true), Kem(true)), CheckMlKem,
+            PqcSeeds.CompleteMlKem));
         list.Add(new("SLH-DSA public key", CKO.PUBLIC_KEY, CKK.SLH_DSA, Compose(CommonObject(), Storage(false), Key(), PublicKey(), MlDsaPublic()), CheckSlhDsa));
         list.Add(new("SLH-DSA private key", CKO.PRIVATE_KEY, CKK.SLH_DSA, Compose(CommonObject(), Storage(true), Key(), PrivateKey(), MlDsaPrivate()), CheckSlhDsa));
         list.Add(new("DSA domain parameters", CKO.DOMAIN_PARAMETERS, CKK.DSA, Compose(CommonObject(), Storage(false), DomainParameters(), FiniteFieldDomain(true)),

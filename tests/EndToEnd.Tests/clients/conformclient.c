@@ -16,6 +16,10 @@
 #define CKM_AES_KEY_WRAP_PKCS7 0x210CUL
 #define CKM_PUB_KEY_FROM_PRIV_KEY 0x403AUL
 #define CKD_SHA256_KDF_SP800 0x10UL
+#define CKK_ML_DSA 0x4AUL
+#define CKM_ML_DSA 0x1DUL
+#define CKA_SEED 0x637UL
+#define CKP_ML_DSA_44 1UL
 
 static CK_FUNCTION_LIST *p;
 
@@ -40,7 +44,7 @@ static CK_SESSION_HANDLE login(CK_SLOT_ID slot, const char *pin)
 
 static void attribute(CK_SESSION_HANDLE s, const char *label, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
 {
-    CK_BYTE v[512];
+    static CK_BYTE v[2048];
     CK_ATTRIBUTE a = {type, v, sizeof v};
     CK_RV rv = p->C_GetAttributeValue(s, h, &a, 1);
     if (rv != CKR_OK) {
@@ -212,6 +216,41 @@ int main(int argc, char **argv)
         printf(" same=%d class=%lu verify=%d", pa[0].ulValueLen == pb[0].ulValueLen && memcmp(a, b, pa[0].ulValueLen) == 0, cls, verify);
     }
     printf("\n");
+
+    /* ---- an ML-DSA-44 private key from its seed alone (CKA_SEED 01..20), its public key, a signature that verifies ---- */
+    {
+        CK_KEY_TYPE mldsa = CKK_ML_DSA;
+        CK_ULONG set = CKP_ML_DSA_44;
+        CK_BYTE seed[32];
+        for (int i = 0; i < 32; i++) seed[i] = (CK_BYTE)(i + 1);
+        CK_ATTRIBUTE seedTemplate[] = {
+            {CKA_CLASS, &privateClass, sizeof privateClass}, {CKA_KEY_TYPE, &mldsa, sizeof mldsa}, {CKA_TOKEN, &no, sizeof no},
+            {V32_CKA_PARAMETER_SET, &set, sizeof set}, {CKA_SEED, seed, sizeof seed}, {CKA_SIGN, &yes, sizeof yes},
+        };
+        CK_OBJECT_HANDLE seeded = 0, seededPub = 0;
+        rv = p->C_CreateObject(s, seedTemplate, 6, &seeded);
+        printf("mldsa-seed create=0x%lx", rv);
+        if (rv == CKR_OK) {
+            CK_BYTE value[4];
+            CK_ATTRIBUTE secret = {CKA_VALUE, value, sizeof value};
+            printf(" value-read=0x%lx", p->C_GetAttributeValue(s, seeded, &secret, 1));
+            rv = p->C_DeriveKey(s, &pubFromPriv, seeded, NULL, 0, &seededPub);
+            printf(" derive=0x%lx", rv);
+            CK_MECHANISM mech = {CKM_ML_DSA, NULL, 0};
+            CK_BYTE sig[4096];
+            CK_ULONG sigLen = sizeof sig;
+            rv = p->C_SignInit(s, &mech, seeded);
+            if (rv == CKR_OK) rv = p->C_Sign(s, (CK_BYTE *)"seeded", 6, sig, &sigLen);
+            printf(" sign=0x%lx len=%lu", rv, sigLen);
+            if (rv == CKR_OK && seededPub != 0) {
+                rv = p->C_VerifyInit(s, &mech, seededPub);
+                if (rv == CKR_OK) rv = p->C_Verify(s, (CK_BYTE *)"seeded", 6, sig, sigLen);
+                printf(" verify=0x%lx", rv);
+            }
+            if (seededPub != 0) attribute(s, "pub", seededPub, CKA_VALUE);
+        }
+        printf("\n");
+    }
 
     /* ---- legacy: refused on the default slot, offered where the policy has legacy = on ---- */
     digest(s, "md2-default", CKM_MD2, "abc");

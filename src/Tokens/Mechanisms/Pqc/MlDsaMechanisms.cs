@@ -51,8 +51,12 @@ public sealed class MlDsaMechanisms : IMechanism
         var gen = new MLDsaKeyPairGenerator();
         gen.Init(new MLDsaKeyGenerationParameters(new SecureRandom(), p));
         var pair = gen.GenerateKeyPair();
-        var sk = ((MLDsaPrivateKeyParameters)pair.Private).WithPreferredFormat(MLDsaPrivateKeyParameters.Format.EncodingOnly);
-        return (Make(CKO.PUBLIC_KEY, set, ((MLDsaPublicKeyParameters)pair.Public).GetEncoded()), Make(CKO.PRIVATE_KEY, set, sk.GetEncoded()));
+        var generated = (MLDsaPrivateKeyParameters)pair.Private;
+        var sk = generated.WithPreferredFormat(MLDsaPrivateKeyParameters.Format.EncodingOnly);
+        var priv = Make(CKO.PRIVATE_KEY, set, sk.GetEncoded());
+        // PKCS#11 3.2: CKA_SEED of a generated key is the seed ξ it came from.
+        if (generated.GetSeed() is { Length: PqcSeeds.MlDsaSeedLength } seed) priv.Set(CKA.SEED, seed);
+        return (Make(CKO.PUBLIC_KEY, set, ((MLDsaPublicKeyParameters)pair.Public).GetEncoded()), priv);
     }
 
     /// <summary>The attributes of an ML-DSA key of parameter set <paramref name="set"/> with encoding <paramref name="value"/>.</summary>

@@ -97,8 +97,12 @@ public sealed class SlhDsaMlKemMechanisms : IMechanism
             var gen = new MLKemKeyPairGenerator();
             gen.Init(new MLKemKeyGenerationParameters(new SecureRandom(), kp));
             var pair = gen.GenerateKeyPair();
-            var dk = ((MLKemPrivateKeyParameters)pair.Private).WithPreferredFormat(MLKemPrivateKeyParameters.Format.EncodingOnly);
-            return (Make(CKO.PUBLIC_KEY, CKK.ML_KEM, set, ((MLKemPublicKeyParameters)pair.Public).GetEncoded()), Make(CKO.PRIVATE_KEY, CKK.ML_KEM, set, dk.GetEncoded()));
+            var generated = (MLKemPrivateKeyParameters)pair.Private;
+            var dk = generated.WithPreferredFormat(MLKemPrivateKeyParameters.Format.EncodingOnly);
+            var priv = Make(CKO.PRIVATE_KEY, CKK.ML_KEM, set, dk.GetEncoded());
+            // PKCS#11 3.2: CKA_SEED of a generated key is the seed d || z it came from.
+            if (generated.GetSeed() is { Length: PqcSeeds.MlKemSeedLength } seed) priv.Set(CKA.SEED, seed);
+            return (Make(CKO.PUBLIC_KEY, CKK.ML_KEM, set, ((MLKemPublicKeyParameters)pair.Public).GetEncoded()), priv);
         }
 
         var p = SlhParametersOf(set) ?? throw new CkException(CKR.ATTRIBUTE_VALUE_INVALID, $"unknown SLH-DSA parameter set 0x{set:X}");
