@@ -28,7 +28,8 @@ opencryptoki {
 EOF
     env "$@" dotnet "$out/host/ock-slotd.dll" --config "$work/ours/slotd.conf" > "$res/ock-slotd.log" 2>&1 &
     ours_pid=$!
-    for _ in $(seq 200); do [ -S "$work/ours/slotd.socket" ] && break; sleep 0.05; done
+    # ready when it says so (the socket is there earlier, answering "starting" while the tokens recover)
+    for _ in $(seq 600); do grep -q "ock-slotd: listening on" "$res/ock-slotd.log" 2>/dev/null && break; sleep 0.05; done
     [ -S "$work/ours/slotd.socket" ] || { echo "ock-slotd did not start:" >&2; cat "$res/ock-slotd.log" >&2; return 1; }
     export OPENCRYPTOKI_ACTORS_SOCKET="$work/ours/slotd.socket"
     pkcs11-tool --module "$out/native/libopencryptoki-actors.so" --slot 0 --init-token --label bench --so-pin "$SO_PIN" >> "$res/run.log" 2>&1
