@@ -21,13 +21,19 @@ public sealed class _51_StartupTest
         var daemon = new SlotDaemon(dir, [new SlotConfig(0, "early", "Early client")]);
         var psi = new ProcessStartInfo("dotnet") { ArgumentList = { Repo.DaemonPath, "--config", daemon.ConfigFile! }, WorkingDirectory = dir,
             RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(psi)!;
+        using var process = new Process { StartInfo = psi };
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         try
         {
             var watch = Stopwatch.StartNew();
             while (!File.Exists(daemon.SocketPath))
             {
-                Assert.False(process.HasExited, "ock-slotd exited: " + process.StandardError.ReadToEnd());
+                Assert.False(process.HasExited, "ock-slotd exited: " + output);
                 Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), "no socket file within 90 s");
                 Thread.Sleep(2);
             }
@@ -40,7 +46,7 @@ public sealed class _51_StartupTest
             var env = Env(daemon.SocketPath);
             env["OPENCRYPTOKI_ACTORS_CONNECT_RETRY_MS"] = "60000";
             var r = RunAs(null, env, "slots");
-            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.True(r.ExitCode == 0, r + "\n" + output);
             Assert.Contains("slots=0", r.Stdout);
         }
         finally

@@ -59,8 +59,11 @@ public sealed class _52_ReplyDeadlineTest
     public void A_request_that_runs_longer_than_the_deadline_is_kept_alive_by_the_daemon()
     {
         // C_InitToken derives the SO PIN's key with 8,000,000 PBKDF2-HMAC-SHA512 iterations: seconds, in one request
-        var daemon = StartDaemon("keepalive", [new SlotConfig(0, "ka", "Keep-alive")],
-            extraConfig: "  limits { keepalive-interval = 1s }\n  pbkdf2-iterations = 8000000");
+        var dir = NewDir("keepalive");
+        File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32("0755", 8));
+        var daemon = new SlotDaemon(dir, [new SlotConfig(0, "ka", "Keep-alive")], pbkdf2Iterations: 8_000_000, group: ClientGroup,
+            extraConfig: "  limits { keepalive-interval = 1s }");
+        daemon.Start();
         try
         {
             var env = Env(daemon.SocketPath);
