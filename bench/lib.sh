@@ -26,12 +26,12 @@ opencryptoki {
   slots = [ { id = 0, token-type = soft, token-name = benchtok, description = "bench soft token", max-login-failures = 0 } ]
 }
 EOF
-    env "$@" dotnet "$out/host/ock-slotd.dll" --config "$work/ours/slotd.conf" > "$res/ock-slotd.log" 2>&1 &
+    env "$@" dotnet "${host_dll:-$out/host/ock-slotd.dll}" --config "$work/ours/slotd.conf" > "$res/ock-slotd.log" 2>&1 &
     ours_pid=$!
     # ready when it says so (the socket is there earlier, answering "starting" while the tokens recover)
     for _ in $(seq 600); do grep -q "ock-slotd: listening on" "$res/ock-slotd.log" 2>/dev/null && break; sleep 0.05; done
     [ -S "$work/ours/slotd.socket" ] || { echo "ock-slotd did not start:" >&2; cat "$res/ock-slotd.log" >&2; return 1; }
     export OPENCRYPTOKI_ACTORS_SOCKET="$work/ours/slotd.socket"
-    pkcs11-tool --module "$out/native/libopencryptoki-actors.so" --slot 0 --init-token --label bench --so-pin "$SO_PIN" >> "$res/run.log" 2>&1
-    pkcs11-tool --module "$out/native/libopencryptoki-actors.so" --slot 0 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >> "$res/run.log" 2>&1
+    pkcs11-tool --module "${init_module:-$out/native/libopencryptoki-actors.so}" --slot 0 --init-token --label bench --so-pin "$SO_PIN" >> "$res/run.log" 2>&1
+    pkcs11-tool --module "${init_module:-$out/native/libopencryptoki-actors.so}" --slot 0 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >> "$res/run.log" 2>&1
 }

@@ -112,7 +112,9 @@ internal abstract unsafe class EdgeConnection(Socket socket, PeerCredentials pee
             var length = BinaryPrimitives.ReadUInt32LittleEndian(hello);
             var id = BinaryPrimitives.ReadUInt32LittleEndian(hello.AsSpan(4));
             var op = BinaryPrimitives.ReadUInt16LittleEndian(hello.AsSpan(8));
-            if (!Admit(id, op, hello.AsSpan(Frame.RequestHeaderSize, (int)length + 4 - Frame.RequestHeaderSize)))
+            var admitted = Admit(id, op, hello.AsSpan(Frame.RequestHeaderSize, (int)length + 4 - Frame.RequestHeaderSize));
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(hello); // a joining Hello holds the application's secret
+            if (!admitted)
             {
                 Edge.Close(this, null);
                 return;
@@ -147,7 +149,7 @@ internal abstract unsafe class EdgeConnection(Socket socket, PeerCredentials pee
                 var r = ReadFrame();
                 if (r == Read.Park)
                 {
-                    ArrayPool<byte>.Shared.Return(_in);
+                    ArrayPool<byte>.Shared.Return(_in, clearArray: true); // requests carry PINs and key values
                     _in = null;
                     Scheduled = false;
                     Edge.Arm(this);
@@ -165,7 +167,7 @@ internal abstract unsafe class EdgeConnection(Socket socket, PeerCredentials pee
         {
             if (_in is not null)
             {
-                ArrayPool<byte>.Shared.Return(_in);
+                ArrayPool<byte>.Shared.Return(_in, clearArray: true);
                 _in = null;
             }
         }
