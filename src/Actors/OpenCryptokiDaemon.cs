@@ -144,7 +144,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
             if (settings.Admin is { } a)
             {
                 admin = new AdminServer(a, slotManager, applications, () => ReloadSlots(settings), StoreDescription(full, settings), log,
-                    settings.Group, statistics);
+                    settings.Group, statistics) { ModuleSocket = server };
                 admin.Start(adminListener);
             }
 

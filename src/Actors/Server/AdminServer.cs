@@ -57,6 +57,9 @@ public sealed class AdminServer : IDisposable
 
     public string SocketPath => Path.GetFullPath(_settings.Socket);
 
+    /// <summary>The module socket, whose connection counts `ock status` shows.</summary>
+    public SocketServer? ModuleSocket { get; init; }
+
     /// <summary>
     /// The admin socket, bound and accepting before the daemon switches users; a Hello is answered "starting" until
     /// <see cref="Start"/> gets it.
@@ -349,7 +352,18 @@ public sealed class AdminServer : IDisposable
             .Select(a => new AdminProcess(a.AppId, (uint)a.Pid, (uint)a.Uid, (uint)a.SessionsPerSlot.Values.Sum()))
             .ToList();
         var version = typeof(AdminServer).Assembly.GetName().Version?.ToString() ?? "0";
-        return new AdminStatusReport((uint)Environment.ProcessId, (ulong)(DateTime.UtcNow - _started).TotalSeconds, version, _store, slots, processes);
+        AdminConnections? connections = null;
+        if (ModuleSocket is { } server)
+        {
+            var c = server.Counts;
+            connections = new AdminConnections((uint)c.Connections, (uint)c.Unadmitted, (uint)c.ReaderThreads, (uint)server.Limits.MaxConnections,
+                (uint)server.Limits.MaxConnectionsPerUid, c.PerUid.OrderBy(x => x.Key).Select(x => ((uint)x.Key, (uint)x.Value)).ToList());
+        }
+
+        return new AdminStatusReport((uint)Environment.ProcessId, (ulong)(DateTime.UtcNow - _started).TotalSeconds, version, _store, slots, processes)
+        {
+            Connections = connections,
+        };
     }
 
     private AdminStatus Result(PeerCredentials peer, AdminOp op, WireWriter w, AdminResult result)

@@ -44,6 +44,9 @@ public sealed class SocketServer : IDisposable
 
     public string SocketPath => Path.GetFullPath(_settings.Socket);
 
+    /// <summary>opencryptoki.limits.</summary>
+    public EdgeLimits Limits => _settings.Limits;
+
     /// <summary>Admitted connections, connections before Hello, reader threads, admitted connections per uid (ock status).</summary>
     public (int Connections, int Unadmitted, int ReaderThreads, IReadOnlyDictionary<int, int> PerUid) Counts =>
         _edge is { } e ? (e.Connections, e.Unadmitted, e.ReaderThreads, e.ConnectionsPerUid) : (0, 0, 0, new Dictionary<int, int>());
