@@ -130,12 +130,14 @@ public static class HoconSyntax
         private void Member()
         {
             int line = _line, col = _col;
-            var key = KeyPath();
-            if (key == "include" && !End && C == '"')
+            if (System.Text.RegularExpressions.Regex.IsMatch(text.AsSpan(_i, Math.Min(40, text.Length - _i)).ToString(), "^include[ \t]+(\"|required\\(|file\\(|url\\(|classpath\\()"))
             {
-                QuotedString();
+                // include "file" / include required("file"): the rest of the line
+                while (!End && C != '\n') Advance();
                 return;
             }
+
+            var key = KeyPath();
 
             Skip(newlines: false);
             if (End) throw Error($"end of file after key '{key}' (expected '=', ':' or '{{')");
