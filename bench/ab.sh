@@ -3,7 +3,8 @@
 #
 #   MODULE_B=bench/.out/native-new/libopencryptoki-actors.so bench/ab.sh     # module A = bench/.out/native
 #   DAEMON_ENV_B="DOTNET_GCLOHThreshold=0x400000" bench/ab.sh                 # daemon A = as built
-#   HOST_B=/path/to/other/ock-slotd-build bench/ab.sh                         # daemon B = another build (a directory with ock-slotd.dll)
+#   HOST_A=bench/.out/host-before/ock-slotd.dll HOST_B=bench/.out/host/ock-slotd.dll \
+#   MODULE_A=bench/.out/native-before/libopencryptoki-actors.so bench/ab.sh   # two builds of daemon and module
 #   N=4 CASES=sha256-1MiB,aes256-cbc-1MiB T=1 ...
 #
 # Each of N iterations runs A then B (a fresh ock-slotd per run when the daemon differs, one warm
@@ -13,7 +14,9 @@ bench=$(cd "$(dirname "$0")" && pwd)
 out="$bench/.out"
 res=$(mktemp -d -t ock-ab-res.XXXXXX)
 . "$bench/lib.sh"
-mod_a="$out/native/libopencryptoki-actors.so"
+mod_a=${MODULE_A:-$out/native/libopencryptoki-actors.so}
+host_a=${HOST_A:-$out/host/ock-slotd.dll}
+host_b=${HOST_B:-$host_a}
 mod_b=${MODULE_B:-$mod_a}
 read -r -a env_b <<< "${DAEMON_ENV_B:-}"
 cases=${CASES:-empty-call,sha256-64B,aes256-cbc-1KiB}
@@ -21,9 +24,11 @@ make -s -C "$bench" OUT="$out" >/dev/null
 ours_pid=""
 work=""
 trap 'stop_pid "$ours_pid"; [ -n "$work" ] && rm -rf "$work"; rm -rf "$res"' EXIT
-one() { # side module daemon-env...
+one() { # side module host daemon-env...
     local side=$1 mod=$2
-    shift 2
+    host_dll=$3
+    init_module=$mod
+    shift 3
     work=$(mktemp -d -t ock-ab.XXXXXX)
     ours_start "$@"
     "$out/p11perf" --module "$mod" --slot 0 --pin "$USER_PIN" --threads 1 --seconds 0.5 --only "$cases" --tag warm > /dev/null 2>&1
@@ -34,8 +39,8 @@ one() { # side module daemon-env...
     work=""
 }
 for _ in $(seq "${N:-3}"); do
-    OCK_HOST_DIR="$out/host" one A "$mod_a"
-    OCK_HOST_DIR="${HOST_B:-$out/host}" one B "$mod_b" "${env_b[@]}"
+    one A "$mod_a" "$host_a"
+    one B "$mod_b" "$host_b" "${env_b[@]}"
 done | tee "$res/ab.tsv"
 python3 - "$res/ab.tsv" <<'PY'
 import collections, statistics, sys

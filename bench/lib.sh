@@ -13,7 +13,7 @@ stop_pid() { # pid: TERM, wait up to 5 s, then KILL - only pids this script star
 }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
-# ours_start [NAME=VALUE...]: a private ock-slotd (its own HOCON in $work/ours; OCK_HOST_DIR: another build of the daemon; extra environment
+# ours_start [NAME=VALUE...]: a private ock-slotd (its own HOCON in $work/ours; extra environment
 # for the daemon as arguments), token 'bench' initialised with pkcs11-tool; sets ours_pid and
 # exports OPENCRYPTOKI_ACTORS_SOCKET.
 ours_start() {
@@ -26,16 +26,12 @@ opencryptoki {
   slots = [ { id = 0, token-type = soft, token-name = benchtok, description = "bench soft token", max-login-failures = 0 } ]
 }
 EOF
-    env "$@" dotnet "${OCK_HOST_DIR:-$out/host}/ock-slotd.dll" --config "$work/ours/slotd.conf" > "$res/ock-slotd.log" 2>&1 &
+    env "$@" dotnet "${host_dll:-$out/host/ock-slotd.dll}" --config "$work/ours/slotd.conf" > "$res/ock-slotd.log" 2>&1 &
     ours_pid=$!
-    for _ in $(seq 200); do [ -S "$work/ours/slotd.socket" ] && break; sleep 0.05; done
+    # ready when it says so (the socket is there earlier, answering "starting" while the tokens recover)
+    for _ in $(seq 600); do grep -q "ock-slotd: listening on" "$res/ock-slotd.log" 2>/dev/null && break; sleep 0.05; done
     [ -S "$work/ours/slotd.socket" ] || { echo "ock-slotd did not start:" >&2; cat "$res/ock-slotd.log" >&2; return 1; }
     export OPENCRYPTOKI_ACTORS_SOCKET="$work/ours/slotd.socket"
-    # The socket file appears before the daemon accepts (issue 16): wait until a C_Initialize gets through.
-    for _ in $(seq 100); do
-        pkcs11-tool --module "$out/native/libopencryptoki-actors.so" --show-info > /dev/null 2>&1 && break
-        sleep 0.1
-    done
-    pkcs11-tool --module "$out/native/libopencryptoki-actors.so" --slot 0 --init-token --label bench --so-pin "$SO_PIN" >> "$res/run.log" 2>&1
-    pkcs11-tool --module "$out/native/libopencryptoki-actors.so" --slot 0 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >> "$res/run.log" 2>&1
+    pkcs11-tool --module "${init_module:-$out/native/libopencryptoki-actors.so}" --slot 0 --init-token --label bench --so-pin "$SO_PIN" >> "$res/run.log" 2>&1
+    pkcs11-tool --module "${init_module:-$out/native/libopencryptoki-actors.so}" --slot 0 --login --login-type so --so-pin "$SO_PIN" --init-pin --pin "$USER_PIN" >> "$res/run.log" 2>&1
 }

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The one test command: builds the NativeAOT PKCS#11 module, then runs every test project of the solution
-# (the end-to-end tests load artifacts/native/libopencryptoki-actors.so and start ock-slotd themselves).
+# The one test command: sets up what the tests need on a fresh Debian machine (scripts/setup.sh: Debian packages,
+# PostgreSQL on loopback; quick when already done), builds the NativeAOT PKCS#11 module, then runs every test project
+# of the solution (the end-to-end tests load artifacts/native/libopencryptoki-actors.so and start ock-slotd themselves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "==> scripts/setup.sh"
+bash scripts/setup.sh
 
 echo "==> dotnet publish src/Native -c Release -o artifacts/native"
 dotnet publish src/Native -c Release -o artifacts/native

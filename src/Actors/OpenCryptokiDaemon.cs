@@ -119,13 +119,13 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
         var system = ActorSystem.Create("ock", full);
         var log = Logging.GetLogger(system, "ock-slotd");
         SocketServer? server = null;
-        System.Net.Sockets.Socket? adminListener = null;
+        AdminServer.AdminListener? adminListener = null;
         AdminServer? admin = null;
         try
         {
             server = new SocketServer(settings, log);
             server.Bind();
-            if (settings.Admin is { } adminSettings) adminListener = AdminServer.Bind(adminSettings, log);
+            if (settings.Admin is { } adminSettings) adminListener = AdminServer.Bind(adminSettings, settings.Limits, log);
             beforeSwitch?.Invoke(settings);
             if (switchTo is not null)
             {
@@ -145,7 +145,7 @@ public sealed class OpenCryptokiDaemon : IAsyncDisposable
             if (settings.Admin is { } a)
             {
                 admin = new AdminServer(a, slotManager, applications, () => ReloadSlots(settings), StoreDescription(full, settings), log,
-                    settings.Group, statistics) { DevicePool = devicePool };
+                    settings.Group, statistics) { DevicePool = devicePool, ModuleSocket = server };
                 admin.Start(adminListener);
             }
 

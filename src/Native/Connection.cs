@@ -18,8 +18,24 @@ namespace OpenCryptokiActors.Native;
 /// </summary>
 internal sealed unsafe class Connection : IDisposable
 {
-    /// <summary>Budget for connect + Hello: without a daemon C_Initialize fails fast instead of hanging.</summary>
+    /// <summary>Budget for one connect + Hello: without a daemon C_Initialize fails fast instead of hanging.</summary>
     public const int HandshakeTimeoutMs = 1000;
+
+    /// <summary>
+    /// How long C_Initialize keeps retrying a refused connect (ECONNREFUSED, a full backlog) or a daemon that answers
+    /// "starting" before it fails: a daemon being (re)started is waited for, a stale socket costs this much.
+    /// </summary>
+    public const string RetryVariable = "OPENCRYPTOKI_ACTORS_CONNECT_RETRY_MS";
+
+    private const int DefaultRetryMs = 2000;
+
+    /// <summary>
+    /// Deadline of silence on a call (seconds): no byte of the reply (nor a keep-alive) for this long and the call answers
+    /// CKR_DEVICE_ERROR, is traced and the connection is dropped. The daemon sends keep-alives while it works.
+    /// </summary>
+    public const string ReplyTimeoutVariable = "OPENCRYPTOKI_ACTORS_REPLY_TIMEOUT";
+
+    private const int DefaultReplyTimeoutSeconds = 30;
 
     private const int InitialBufferSize = 16 * 1024;
     private const int KeepWriterSize = 1024 * 1024;
@@ -39,6 +55,8 @@ internal sealed unsafe class Connection : IDisposable
     private int _fd;
     private uint _nextId;
     private bool _broken;
+    private bool _blocking; // after Hello: blocking I/O, SO_RCVTIMEO/SO_SNDTIMEO = the reply deadline
+    private int _replyTimeoutSeconds = DefaultReplyTimeoutSeconds;
 
     private Connection(ConnectionPool? pool, int fd)
     {
@@ -80,10 +98,29 @@ internal sealed unsafe class Connection : IDisposable
     {
         pool = null;
         var path = ResolveSocketPath();
-        var rv = Handshake(path, pid, 0, null, out var c, out var appId, out var secret, initialize: true);
-        if (rv != CKR.OK) return rv;
+        var retryMs = int.TryParse(Environment.GetEnvironmentVariable(RetryVariable), out var ms) && ms >= 0 ? ms : DefaultRetryMs;
+        var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * retryMs / 1000;
+        ulong rv;
+        Connection? c;
+        ulong appId;
+        byte[]? secret;
+        string? failure;
+        while (true)
+        {
+            rv = Handshake(path, pid, 0, null, out c, out appId, out secret, out var retry, out failure);
+            if (rv == CKR.OK || !retry || Stopwatch.GetTimestamp() >= until) break;
+            Thread.Sleep(50);
+        }
+
+        if (rv != CKR.OK)
+        {
+            Refusal.Report("C_Initialize: " + failure);
+            return rv;
+        }
+
         pool = new ConnectionPool(pid, epoch, path, appId, secret!, c!) { ForkSafe = forkSafe };
         c!.Pool = pool;
+        Refusal.Clear();
         if (Trace.On(Trace.Calls)) Trace.Info($"connected to ock-slotd at {path}, application id {appId}");
         return CKR.OK;
     }
@@ -95,8 +132,13 @@ internal sealed unsafe class Connection : IDisposable
     public static ulong Claim(int pid, ulong epoch, string path, ulong cloneId, byte[] cloneSecret, out ConnectionPool? pool)
     {
         pool = null;
-        var rv = Handshake(path, pid, cloneId, cloneSecret, out var c, out var appId, out var secret, initialize: false, fork: true);
-        if (rv != CKR.OK) return rv;
+        var rv = Handshake(path, pid, cloneId, cloneSecret, out var c, out var appId, out var secret, out _, out var failure, fork: true);
+        if (rv != CKR.OK)
+        {
+            Trace.Error("taking over the application after fork(): " + failure);
+            return rv;
+        }
+
         pool = new ConnectionPool(pid, epoch, path, appId, secret!, c!) { ForkSafe = true, AwaitsChildInitialize = true };
         c!.Pool = pool;
         if (Trace.On(Trace.Calls)) Trace.Info($"fork()ed child took over application {appId} at {path}");
@@ -106,27 +148,38 @@ internal sealed unsafe class Connection : IDisposable
     /// <summary>Another connection of the pool's application (JoinApplication Hello). Null when the daemon said no.</summary>
     public static Connection? Join(ConnectionPool pool)
     {
-        var rv = Handshake(pool.SocketPath, pool.Pid, pool.ApplicationId, pool.Secret, out var c, out _, out _, initialize: false);
-        if (rv != CKR.OK) return null;
+        var rv = Handshake(pool.SocketPath, pool.Pid, pool.ApplicationId, pool.Secret, out var c, out _, out _, out _, out var failure);
+        if (rv != CKR.OK)
+        {
+            Trace.Error("joining another connection: " + failure);
+            return null;
+        }
+
         c!.Pool = pool;
         return c;
     }
 
+    /// <summary>
+    /// One connect + Hello. On failure <paramref name="failure"/> says why and how to fix it, and <paramref name="retry"/>
+    /// whether trying again soon may succeed (a refused connect, a full backlog, a daemon still starting).
+    /// </summary>
     private static ulong Handshake(string path, int pid, ulong joinId, byte[]? joinSecret, out Connection? connection,
-        out ulong appId, out byte[]? secret, bool initialize, bool fork = false)
+        out ulong appId, out byte[]? secret, out bool retry, out string? failure, bool fork = false)
     {
         connection = null;
         appId = 0;
         secret = null;
-        var what = initialize ? "C_Initialize" : fork ? "taking over the application after fork()" : "joining another connection";
+        retry = false;
+        failure = null;
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * HandshakeTimeoutMs / 1000;
 
         var error = ConnectSocket(path, deadline, out var fd);
         if (error != IoOk)
         {
-            Trace.Error($"{what}: " + (error == IoTimeout
+            retry = error is Libc.ECONNREFUSED or IoTimeout;
+            failure = error == IoTimeout
                 ? ConnectHelp.Timeout(path, HandshakeTimeoutMs)
-                : ConnectHelp.ConnectFailed(path, error, SocketVariable, (int)Libc.GetUid(), Libc.FileGroup(path), Libc.ErrorText(error))));
+                : ConnectHelp.ConnectFailed(path, error, SocketVariable, (int)Libc.GetUid(), Libc.FileGroup(path), Libc.ErrorText(error));
             return CKR.DEVICE_ERROR;
         }
 
@@ -149,21 +202,29 @@ internal sealed unsafe class Connection : IDisposable
         {
             if (c._broken)
             {
-                Trace.Error($"{what}: no Hello reply: " + ConnectHelp.Timeout(path, HandshakeTimeoutMs));
+                failure = "no Hello reply: " + ConnectHelp.Timeout(path, HandshakeTimeoutMs);
+                retry = true;
+                return CKR.DEVICE_ERROR;
+            }
+
+            if (rv == Frame.HelloStarting)
+            {
+                failure = ConnectHelp.Starting(path);
+                retry = true;
                 return CKR.DEVICE_ERROR;
             }
 
             if (rv != CKR.OK)
             {
                 var reason = reply.Remaining >= 4 ? Encoding.UTF8.GetString(reply.ReadBytesSpan()) : "(no reason given)";
-                Trace.Error($"{what}: {ConnectHelp.Refused(path, reason)} ({CkRvNames.Name(rv)})");
+                failure = $"{ConnectHelp.Refused(path, reason)} ({CkRvNames.Name(rv)})";
                 return rv == CKR.FUNCTION_FAILED ? CKR.FUNCTION_FAILED : CKR.DEVICE_ERROR;
             }
 
             var version = reply.ReadUInt32();
             if (version != Frame.ProtocolVersion)
             {
-                Trace.Error($"{what}: " + ConnectHelp.VersionMismatch(path, version, Frame.ProtocolVersion, "this module"));
+                failure = ConnectHelp.VersionMismatch(path, version, Frame.ProtocolVersion, "this module");
                 return CKR.DEVICE_ERROR;
             }
 
@@ -172,23 +233,26 @@ internal sealed unsafe class Connection : IDisposable
             reply.ExpectEnd();
             if (joinSecret is not null && appId != joinId)
             {
-                Trace.Error($"{what}: the daemon answered application {appId}, not {joinId}");
+                failure = $"the daemon answered application {appId}, not {joinId}";
                 return CKR.DEVICE_ERROR;
             }
 
-            // After Hello there is no timeout: blocking I/O, one recv per reply.
+            // After Hello: blocking I/O, one recv per reply, bounded by the deadline of silence (SO_RCVTIMEO/SO_SNDTIMEO:
+            // no extra system call per request).
             var flags = Libc.Fcntl(fd, Libc.F_GETFL, 0);
-            if (flags < 0 || Libc.Fcntl(fd, Libc.F_SETFL, flags & ~Libc.O_NONBLOCK) != 0)
+            if (flags < 0 || Libc.Fcntl(fd, Libc.F_SETFL, flags & ~Libc.O_NONBLOCK) != 0 || !c.SetDeadline())
             {
-                Trace.Error($"{what}: fcntl on the socket failed: {Libc.ErrorText(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}");
+                failure = $"fcntl/setsockopt on the socket failed: {Libc.ErrorText(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}";
                 return CKR.DEVICE_ERROR;
             }
+
+            c._blocking = true;
 
             ok = true;
         }
         catch (WireFormatException e)
         {
-            Trace.Error($"{what}: malformed Hello reply from {path}: {e.Message}");
+            failure = $"malformed Hello reply from {path}: {e.Message}";
             return CKR.DEVICE_ERROR;
         }
         finally
@@ -199,6 +263,17 @@ internal sealed unsafe class Connection : IDisposable
 
         connection = c;
         return CKR.OK;
+    }
+
+    /// <summary>SO_RCVTIMEO and SO_SNDTIMEO = the deadline of silence (OPENCRYPTOKI_ACTORS_REPLY_TIMEOUT, default 30 s; 0 = none).</summary>
+    private bool SetDeadline()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable(ReplyTimeoutVariable), out var seconds) && seconds >= 0) _replyTimeoutSeconds = seconds;
+        var tv = stackalloc long[2];
+        tv[0] = _replyTimeoutSeconds;
+        tv[1] = 0;
+        return Libc.SetSockOpt(_fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, tv, 16) == 0
+               && Libc.SetSockOpt(_fd, Libc.SOL_SOCKET, Libc.SO_SNDTIMEO, tv, 16) == 0;
     }
 
     /// <summary>Starts a request: resets the reused writer and writes the header; the caller appends the payload.</summary>
@@ -224,6 +299,7 @@ internal sealed unsafe class Connection : IDisposable
         var length = _writer.Length - 4;
         if (length > Frame.MaxFrameLength) return CKR.DATA_LEN_RANGE;
         var id = ++_nextId;
+        if (id == Frame.KeepAliveId) id = ++_nextId; // id 0 is the daemon's keep-alive
         _writer.PatchUInt32(0, (uint)length);
         _writer.PatchUInt32(4, id);
 
@@ -232,10 +308,39 @@ internal sealed unsafe class Connection : IDisposable
         if (error != IoOk) return Fail("send", error);
 
         // One recv for the header and, usually, the whole reply: with one request in flight per connection
-        // nothing but this reply can arrive.
+        // nothing but this reply (and keep-alives for it, skipped here) can arrive.
         int got;
-        fixed (byte* p = _receive) error = ReceiveAtLeast(p, _receive.Length, 4, deadline, out got);
+        fixed (byte* p = _receive) error = ReceiveAtLeast(p, _receive.Length, Frame.ReplyHeaderSize, deadline, out got);
         if (error != IoOk) return Fail("receive", error);
+        while (BinaryPrimitives.ReadUInt32LittleEndian(_receive.AsSpan(4)) == Frame.KeepAliveId)
+        {
+            // a keep-alive (docs/wire-protocol.md): the daemon still works on the request; the silence starts again
+            var kaLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(_receive) + 4;
+            int more;
+            if (kaLength != Frame.KeepAliveSize)
+            {
+                Trace.Error($"bad keep-alive frame length {kaLength} from ock-slotd; dropping the connection");
+                Drop();
+                return CKR.DEVICE_ERROR;
+            }
+
+            if (got < kaLength)
+            {
+                fixed (byte* p = _receive) error = ReceiveAtLeast(p + got, _receive.Length - got, kaLength - got, deadline, out more);
+                if (error != IoOk) return Fail("receive", error);
+                got += more;
+            }
+
+            _receive.AsSpan(kaLength, got - kaLength).CopyTo(_receive);
+            got -= kaLength;
+            if (got < Frame.ReplyHeaderSize)
+            {
+                fixed (byte* p = _receive) error = ReceiveAtLeast(p + got, _receive.Length - got, Frame.ReplyHeaderSize - got, deadline, out more);
+                if (error != IoOk) return Fail("receive", error);
+                got += more;
+            }
+        }
+
         var replyLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(_receive);
         if (replyLength < Frame.ReplyHeaderSize - 4 || replyLength > Frame.MaxFrameLength || got > replyLength + 4)
         {
@@ -329,6 +434,7 @@ internal sealed unsafe class Connection : IDisposable
         var text = error switch
         {
             IoEof => "connection closed by ock-slotd",
+            IoTimeout when _blocking => $"no reply from ock-slotd within {_replyTimeoutSeconds} s of silence ({ReplyTimeoutVariable})",
             IoTimeout => "timed out",
             _ => Libc.ErrorText(error),
         };
@@ -418,6 +524,7 @@ internal sealed unsafe class Connection : IDisposable
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (errno == Libc.EINTR) continue;
             if (errno != Libc.EAGAIN) return errno;
+            if (_blocking) return IoTimeout; // SO_SNDTIMEO passed
             var wait = WaitFor(_fd, Libc.POLLOUT, deadline);
             if (wait != IoOk) return wait;
         }
@@ -442,6 +549,7 @@ internal sealed unsafe class Connection : IDisposable
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (errno == Libc.EINTR) continue;
             if (errno != Libc.EAGAIN) return errno;
+            if (_blocking) return IoTimeout; // SO_RCVTIMEO passed: the deadline of silence
             var wait = WaitFor(_fd, Libc.POLLIN, deadline);
             if (wait != IoOk) return wait;
         }

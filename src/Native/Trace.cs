@@ -8,8 +8,12 @@ namespace OpenCryptokiActors.Native;
 /// <summary>
 /// The module's trace, as openCryptoki's OPENCRYPTOKI_TRACE_LEVEL: 0 off, 1 errors, 2 +warnings,
 /// 3 +every call and its rv, 4 +arguments (handles, lengths, mechanism and attribute types), 5 +timings.
-/// One file per process: $OPENCRYPTOKI_TRACE_DIR (default /tmp)/opencryptoki-actors-trace.&lt;pid&gt;.
-/// Never PINs, attribute values, data or key bytes: callers pass only handles, types and lengths.
+/// One file per process, opencryptoki-actors-trace.&lt;pid&gt; in $OPENCRYPTOKI_TRACE_DIR, else in a directory only the user
+/// can write (see <see cref="DefaultDirectory"/>), never /tmp by default; the directory is created 0750 when missing, the
+/// file is created new (O_CREAT|O_EXCL|O_NOFOLLOW: a planted file or symlink is never followed or appended to; another
+/// name is taken instead) with mode 0640 and, where the group exists, group pkcs11 (as openCryptoki's
+/// /var/log/opencryptoki/trace.&lt;pid&gt;). Never PINs, attribute values, data or key bytes: callers pass only handles,
+/// types and lengths.
 /// </summary>
 internal static class Trace
 {
@@ -75,10 +79,73 @@ internal static class Trace
 
     public static unsafe string Ptr(void* p) => p == null ? "NULL" : "0x" + ((ulong)p).ToString("x");
 
-    private sealed class Sink(int pid)
+    /// <summary>
+    /// Where traces go without OPENCRYPTOKI_TRACE_DIR: $XDG_RUNTIME_DIR/opencryptoki-actors (the user's own runtime
+    /// directory), else /var/log/opencryptoki-actors for root, else $HOME/.cache/opencryptoki-actors.
+    /// </summary>
+    public static string DefaultDirectory()
+    {
+        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        if (!string.IsNullOrEmpty(runtime) && Path.IsPathRooted(runtime) && Libc.LinkStat(runtime) is { } st
+            && (st.Mode & 0xF000) == 0x4000 && st.Uid == (int)Libc.GetEuid() && (st.Mode & 0x12) == 0)
+            return Path.Combine(runtime, "opencryptoki-actors");
+        if (Libc.GetEuid() == 0) return "/var/log/opencryptoki-actors";
+        var home = Environment.GetEnvironmentVariable("HOME");
+        return Path.Combine(string.IsNullOrEmpty(home) ? "/nonexistent" : home, ".cache", "opencryptoki-actors");
+    }
+
+    /// <summary>
+    /// Creates a new trace file in <paramref name="dir"/> (made 0750 if missing): opencryptoki-actors-trace.&lt;pid&gt;,
+    /// or .&lt;pid&gt;.N when that name is taken (left over, or planted); never follows a symlink. -1 when none can be made.
+    /// </summary>
+    public static int CreateFile(string dir, int pid)
+    {
+        if (Libc.LinkStat(dir) is null)
+        {
+            var parent = Path.GetDirectoryName(dir);
+            if (parent is not null && Libc.LinkStat(parent) is null) Libc.Mkdir(parent, 0x1ED /* 0755 */);
+            Libc.Mkdir(dir, 0x1E8 /* 0750 */);
+        }
+
+        for (var n = 0; n < 16; n++)
+        {
+            var name = Path.Combine(dir, n == 0 ? $"opencryptoki-actors-trace.{pid}" : $"opencryptoki-actors-trace.{pid}.{n}");
+            var fd = Libc.Open(name, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_APPEND | Libc.O_CLOEXEC, 0x1A0 /* 0640 */);
+            if (fd >= 0)
+            {
+                Libc.Fchmod(fd, 0x1A0); // the umask does not narrow it further than 0640
+                if (ConnectHelpGroup() is { } gid) Libc.Fchown(fd, -1, gid);
+                return fd;
+            }
+
+            if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Libc.EEXIST) return -1;
+        }
+
+        return -1;
+    }
+
+    /// <summary>The gid of group pkcs11 (readers of traces, as openCryptoki's), or null.</summary>
+    private static int? ConnectHelpGroup()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/etc/group"))
+            {
+                var parts = line.Split(':');
+                if (parts.Length >= 3 && parts[0] == "pkcs11" && int.TryParse(parts[2], out var gid)) return gid;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    private sealed unsafe class Sink(int pid)
     {
         private readonly Lock _gate = new();
-        private FileStream? _file;
+        private int _fd = -1;
         private bool _failed;
 
         public int Pid { get; } = pid;
@@ -88,24 +155,49 @@ internal static class Trace
             lock (_gate)
             {
                 if (_failed) return;
-                if (_file is null)
+                if (_fd < 0)
                 {
                     var dir = Environment.GetEnvironmentVariable("OPENCRYPTOKI_TRACE_DIR");
-                    if (string.IsNullOrEmpty(dir)) dir = "/tmp";
-                    try
-                    {
-                        _file = new FileStream(Path.Combine(dir, $"opencryptoki-actors-trace.{Pid}"),
-                            FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-                    }
-                    catch
+                    _fd = CreateFile(string.IsNullOrEmpty(dir) ? DefaultDirectory() : dir, Pid);
+                    if (_fd < 0)
                     {
                         _failed = true;
                         return;
                     }
                 }
 
-                _file.Write(Encoding.UTF8.GetBytes(line + "\n"));
+                var bytes = Encoding.UTF8.GetBytes(line + "\n");
+                fixed (byte* p = bytes)
+                {
+                    var done = 0;
+                    while (done < bytes.Length)
+                    {
+                        var n = Libc.Write(_fd, p + done, (nuint)(bytes.Length - done));
+                        if (n <= 0) return;
+                        done += (int)n;
+                    }
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="message"/> to syslog (LOG_USER, LOG_ERR), as openCryptoki logs its errors: for what the
+    /// user must see without a trace level (a refused C_Initialize). Never a PIN or key bytes.
+    /// </summary>
+    public static unsafe void Syslog(string message)
+    {
+        try
+        {
+            var format = "%s\0"u8;
+            var bytes = Encoding.UTF8.GetBytes($"libopencryptoki-actors[{Libc.GetPid()}]: {message}\0");
+            fixed (byte* f = format)
+            fixed (byte* m = bytes)
+                Libc.Syslog(Libc.LOG_USER | Libc.LOG_ERR, f, m);
+        }
+        catch
+        {
+            // never changes a call's outcome
         }
     }
 }

@@ -63,9 +63,23 @@ public sealed class _27_SystemdUnitTest
 
         var d = SlotDaemon.WithConfigFile(dir, config);
         d.Arguments = args.Where((_, i) => i != configAt - 1 && i != configAt).ToArray(); // --config FILE is the daemon's own
+        // Type=notify: systemd's notification socket, as systemd passes it
+        Assert.Contains("Type=notify", File.ReadAllLines(Unit));
+        var notifyPath = Path.Combine(dir, "notify");
+        using var notify = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram,
+            System.Net.Sockets.ProtocolType.Unspecified);
+        notify.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(notifyPath));
+        File.SetUnixFileMode(notifyPath, (UnixFileMode)Convert.ToInt32("0666", 8));
+        d.Environment["NOTIFY_SOCKET"] = notifyPath;
         try
         {
             d.Start();
+            notify.ReceiveTimeout = 30_000;
+            var datagram = new byte[4096];
+            var n = notify.Receive(datagram);
+            var ready = System.Text.Encoding.UTF8.GetString(datagram, 0, n);
+            Assert.Contains("READY=1", ready);
+            Assert.Contains($"MAINPID={d.Pid}", ready);
             var status = File.ReadAllLines($"/proc/{d.Pid}/status");
             var uid = ProcessRunner.Run("id", ["-u", DaemonUser], null, TimeSpan.FromSeconds(10)).Stdout.Trim();
             Assert.Contains(status, l => Regex.IsMatch(l, $@"^Uid:\s+{uid}\s+{uid}\s+{uid}\s+{uid}$"));

@@ -90,34 +90,39 @@ public sealed record OpenCryptokiSettings(
 
     public static OpenCryptokiSettings From(Config config)
     {
-        var c = config.GetConfig("opencryptoki") ?? throw new InvalidOperationException("no opencryptoki section in configuration");
+        var c = config.GetConfig("opencryptoki") ?? throw new ConfigurationException("no opencryptoki section in configuration");
         var slots = ParseSlots(c);
-        var adminSocket = c.HasPath("admin.socket") ? c.GetString("admin.socket") : "";
+        var adminSocket = ConfigCheck.Path(c, "admin.socket", emptyOk: true, socket: true);
+        var minPin = ConfigCheck.Int(c, "min-pin-length", 1, 255);
+        var maxPin = ConfigCheck.Int(c, "max-pin-length", 1, 255);
+        if (minPin > maxPin)
+            throw new ConfigurationException($"opencryptoki.min-pin-length ({minPin}) is more than opencryptoki.max-pin-length ({maxPin})");
         return new OpenCryptokiSettings(
-            c.GetString("data-dir"),
-            c.GetString("socket"),
-            c.GetString("socket-mode"),
+            ConfigCheck.Path(c, "data-dir"),
+            ConfigCheck.Path(c, "socket", socket: true),
+            ConfigCheck.Mode(c, "socket-mode", "0660"),
             c.GetString("group"),
-            c.GetString("pid-file"),
-            c.GetInt("pbkdf2-iterations"),
-            c.GetInt("min-pin-length"),
-            c.GetInt("max-pin-length"),
-            c.GetInt("snapshot-every"),
+            ConfigCheck.Path(c, "pid-file"),
+            ConfigCheck.Int(c, "pbkdf2-iterations", 1000, 100_000_000),
+            minPin,
+            maxPin,
+            ConfigCheck.Int(c, "snapshot-every", 1, int.MaxValue),
             slots,
-            Math.Max(1, c.GetInt("rekey-batch", 1000)),
-            c.GetTimeSpan("recovery-timeout", TimeSpan.FromMinutes(30)))
+            ConfigCheck.Int(c, "rekey-batch", 1, 1_000_000, 1000),
+            ConfigCheck.Duration(c, "recovery-timeout", TimeSpan.FromMinutes(30)))
         {
-            MetricsPort = c.HasPath("metrics.port") && c.GetInt("metrics.port") is var port
-                ? port is >= 0 and <= 65535 ? port : throw new ConfigurationException($"opencryptoki.metrics.port: {port} is not a TCP port (1-65535, or 0 = off)")
-                : 0,
+            MetricsPort = ConfigCheck.Int(c, "metrics.port", 0, 65535, 0),
             User = c.HasPath("user") ? c.GetString("user", "") : "",
-            SnapshotTailRatio = c.GetDouble("snapshot-tail-ratio", 0.25) is var ratio && ratio >= 0
-                ? ratio : throw new ConfigurationException($"opencryptoki.snapshot-tail-ratio: {ratio} must be 0 or more"),
+            SnapshotTailRatio = ConfigCheck.Double(c, "snapshot-tail-ratio", 0, 0.25),
             Admin = string.IsNullOrEmpty(adminSocket)
                 ? null
-                : new AdminSettings(adminSocket, c.GetString("admin.socket-mode", "0666"), c.GetString("admin.group", "")),
+                : new AdminSettings(adminSocket, ConfigCheck.Mode(c, "admin.socket-mode", "0666"), c.GetString("admin.group", "")),
+            Limits = Server.EdgeLimits.From(c),
         };
     }
+
+    /// <summary>The edge's limits (opencryptoki.limits): connections, Hello and frame deadlines, frame memory budgets.</summary>
+    public Server.EdgeLimits Limits { get; init; } = new();
 
     /// <summary>
     /// A slot's policy block: names through the project's constant tables (CKM_/CKG_/CKD_, prefix optional) and the
@@ -203,6 +208,12 @@ public sealed record OpenCryptokiSettings(
 
     private static KeyManagement KeyManagementOf(ulong id, string value) => KeyManagementPolicy.Parse(value)
         ?? throw new ConfigurationException($"slot {id}: key-management: '{value}' is not strict or permissive");
+    /// <summary>The keys a slot entry may have: those of reference.conf's slot and the optional ones read below.</summary>
+    private static readonly string[] SlotKeys =
+    [
+        .. Reference.GetValue("opencryptoki.slots").GetArray().SelectMany(x => x.GetObject().Items.Keys),
+        "group", "manufacturer", "hardware-version", "firmware-version", "policy", "key-management", "fallback",
+    ];
 
     /// <summary>The slot table of an opencryptoki section, checked: unique ids and token names, known token types.</summary>
     public static IReadOnlyList<SlotSettings> ParseSlots(Config opencryptoki)
@@ -211,14 +222,20 @@ public sealed record OpenCryptokiSettings(
         foreach (var s in opencryptoki.GetValue("slots").GetArray())
         {
             var o = s.GetObject();
+            foreach (var key in o.Items.Keys)
+                if (!SlotKeys.Contains(key))
+                    throw new ConfigurationException($"opencryptoki.slots: {key}: unknown slot key{ConfigCheck.Suggest(key, SlotKeys, "")}");
             string Str(string key, string dflt) => o.Items.TryGetValue(key, out var v) ? v.GetString() : dflt;
-            var id = ulong.Parse(Str("id", "0"));
+            var id = ulong.TryParse(Str("id", "0"), out var parsedId)
+                ? parsedId : throw new ConfigurationException($"opencryptoki.slots: id '{Str("id", "0")}' is not a slot number");
+            if (!int.TryParse(Str("max-login-failures", "10"), out var maxFailures))
+                throw new ConfigurationException($"opencryptoki.slots: slot {id}: max-login-failures '{Str("max-login-failures", "10")}' is not a whole number");
             var name = Str("token-name", $"token{id}");
             var group = Str("group", "");
             try
             {
                 slots.Add(SlotSettings.Validate(new SlotSettings(id, Str("token-type", "soft"), name, Str("description", name),
-                    int.Parse(Str("max-login-failures", "10")), group.Length == 0 ? null : group)
+                    maxFailures, group.Length == 0 ? null : group)
                 {
                     Manufacturer = Str("manufacturer", "OpenCryptokiActors"),
                     HardwareVersion = Version(id, "hardware-version", Str("hardware-version", "0.1")),

@@ -21,8 +21,9 @@ namespace OpenCryptokiActors.Actors.Server;
 /// The admin socket (opencryptoki.admin): root, the daemon's own user and members of admin.group change the slot
 /// table at run time and read the daemon's status. Users of the module (opencryptoki.group) who are not admins may
 /// connect too, for their own mechanism statistics only (ock stats, as pkcsstats); everything else is refused with
-/// the reason. A thread per connection; requests are served one at a time by asking the actors (this is not an
-/// actor: blocking here is fine).
+/// the reason. Connections are driven by an <see cref="Edge"/> under the same opencryptoki.limits as the module socket
+/// (no thread per idle connection, a small Hello before admission); requests are served one at a time on a reader
+/// thread by asking the actors (this is not an actor: blocking here is fine).
 /// </summary>
 public sealed class AdminServer : IDisposable
 {
@@ -40,8 +41,7 @@ public sealed class AdminServer : IDisposable
     private readonly MechanismStatistics _stats;
     private readonly ILoggingAdapter _log;
     private readonly DateTime _started = DateTime.UtcNow;
-    private readonly ConcurrentDictionary<Socket, byte> _clients = new();
-    private Socket? _listener;
+    private AdminListener? _listener;
 
     /// <summary>The zcrypt device pool (ock devices); null when the daemon runs none.</summary>
     public IActorRef? DevicePool { get; init; }
@@ -61,34 +61,93 @@ public sealed class AdminServer : IDisposable
 
     public string SocketPath => Path.GetFullPath(_settings.Socket);
 
-    /// <summary>The admin socket, bound (before the daemon switches users) but not listening until <see cref="Start"/> gets it.</summary>
-    public static Socket Bind(AdminSettings settings, ILoggingAdapter log) =>
-        SocketServer.BindUnix(Path.GetFullPath(settings.Socket), settings.SocketMode, settings.Group, log);
+    /// <summary>The module socket, whose connection counts `ock status` shows.</summary>
+    public SocketServer? ModuleSocket { get; init; }
 
-    /// <summary>Serves <paramref name="listener"/> (from <see cref="Bind"/>; bound here when null).</summary>
-    public void Start(Socket? listener = null)
+    /// <summary>
+    /// The admin socket, bound and accepting before the daemon switches users; a Hello is answered "starting" until
+    /// <see cref="Start"/> gets it.
+    /// </summary>
+    public static AdminListener Bind(AdminSettings settings, EdgeLimits limits, ILoggingAdapter log)
     {
-        _listener = listener ?? Bind(_settings, _log);
-        _listener.Listen(16);
-        new Thread(AcceptLoop) { IsBackground = true, Name = "ock-admin-accept" }.Start();
+        var socket = SocketServer.BindUnix(Path.GetFullPath(settings.Socket), settings.SocketMode, settings.Group, log, 64);
+        return new AdminListener(socket, new Edge("admin socket", limits, log));
     }
 
-    private void AcceptLoop()
+    /// <summary>Serves <paramref name="listener"/> (from <see cref="Bind"/>; bound here when null).</summary>
+    public void Start(AdminListener? listener = null, EdgeLimits? limits = null)
     {
-        while (true)
+        _listener = listener ?? Bind(_settings, limits ?? new EdgeLimits(), _log);
+        _listener.Server = this;
+    }
+
+    /// <summary>The admin socket's listener and edge; its connections go to <see cref="Server"/> once set.</summary>
+    public sealed class AdminListener : IDisposable
+    {
+        internal AdminListener(Socket socket, Edge edge)
         {
-            Socket client;
-            try
+            Socket = socket;
+            Edge = edge;
+            edge.Accept(socket, (s, peer) => new AdminConnection(s, peer, this));
+        }
+
+        internal Socket Socket { get; }
+
+        internal Edge Edge { get; }
+
+        internal volatile AdminServer? Server;
+
+        public void Dispose()
+        {
+            Socket.Dispose();
+            Edge.Dispose();
+        }
+    }
+
+    /// <summary>One admin connection: its Hello, then one request after the other.</summary>
+    private sealed class AdminConnection(Socket socket, PeerCredentials peer, AdminListener listener) : EdgeConnection(socket, peer)
+    {
+        private bool _admin;
+        private string _refusal = "";
+
+        // before the Hello has admitted the peer a request is small; an admin's may carry a whole token (TokenRestore)
+        protected override uint MaxFrame => _admin ? (uint)Frame.MaxFrameLength : 1024u * 1024;
+
+        protected override bool Admit(uint requestId, ushort opcode, ReadOnlySpan<byte> payload)
+        {
+            using var w = new WireWriter();
+            AdminStatus status;
+            if (listener.Server is not { } server) status = Fail(w, AdminStatus.Failed, "ock-slotd is starting: its tokens are being recovered; try again");
+            else
             {
-                client = _listener!.Accept();
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                return;
+                status = server.Hello(Peer, (AdminOp)opcode, payload.ToArray(), w, out _admin, out _refusal);
+                if (status == AdminStatus.Ok && Edge.TryAdmit(this) is { } limit) status = Fail(w, AdminStatus.Refused, limit);
             }
 
-            _clients[client] = 0;
-            new Thread(() => Serve(client)) { IsBackground = true, Name = "ock-admin" }.Start();
+            Send(Socket, requestId, status, w);
+            return status == AdminStatus.Ok;
+        }
+
+        protected override void OnFrame(uint requestId, ushort opcode, ReadOnlySpan<byte> payload)
+        {
+            var server = listener.Server!;
+            var op = (AdminOp)opcode;
+            using var w = new WireWriter();
+            AdminStatus status;
+            try
+            {
+                status = _admin || op == AdminOp.Stats ? server.Handle(Peer, op, payload.ToArray(), w) : Fail(w, AdminStatus.Refused, _refusal);
+            }
+            catch (WireFormatException e)
+            {
+                status = Fail(w, AdminStatus.BadRequest, "malformed request: " + e.Message);
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            {
+                status = Fail(w, AdminStatus.Failed, "ock-slotd did not finish the request within " + AskTimeout.TotalSeconds + " s");
+            }
+
+            Send(Socket, requestId, status, w);
         }
     }
 
@@ -105,67 +164,6 @@ public sealed class AdminServer : IDisposable
             ? $"user {ConnectHelp.UserName(peer.Uid)} (uid {peer.Uid}) may not administer ock-slotd: only root and the daemon's user may (opencryptoki.admin.group is empty)"
             : ConnectHelp.NotInGroup(peer.Uid, _settings.Group, gid is not null, "the admin socket");
         return false;
-    }
-
-    private void Serve(Socket socket)
-    {
-        try
-        {
-            Span<byte> cred = stackalloc byte[12];
-            socket.GetRawSocketOption(1, 17, cred);
-            var peer = new PeerCredentials(BitConverter.ToInt32(cred[..4]), BitConverter.ToInt32(cred.Slice(4, 4)), BitConverter.ToInt32(cred.Slice(8, 4)));
-            var header = new byte[Frame.RequestHeaderSize];
-            var first = true;
-            var admin = false;
-            var refusal = "";
-            while (ReadExactly(socket, header))
-            {
-                var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-                var id = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
-                var op = (AdminOp)BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8));
-                // before the Hello has admitted the peer a request is small; an admin's may carry a whole token (TokenRestore)
-                if (length < Frame.RequestHeaderSize - 4 || length > (admin ? Frame.MaxFrameLength : 1024 * 1024)) return;
-                var payload = new byte[length - (Frame.RequestHeaderSize - 4)];
-                if (!ReadExactly(socket, payload)) return;
-                using var w = new WireWriter();
-                AdminStatus status;
-                if (first)
-                {
-                    first = false;
-                    status = Hello(peer, op, payload, w, out admin, out refusal);
-                    Send(socket, id, status, w);
-                    if (status != AdminStatus.Ok) return;
-                    continue;
-                }
-
-                try
-                {
-                    status = admin || op == AdminOp.Stats ? Handle(peer, op, payload, w) : Fail(w, AdminStatus.Refused, refusal);
-                }
-                catch (WireFormatException e)
-                {
-                    status = Fail(w, AdminStatus.BadRequest, "malformed request: " + e.Message);
-                }
-                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
-                {
-                    status = Fail(w, AdminStatus.Failed, "ock-slotd did not finish the request within " + AskTimeout.TotalSeconds + " s");
-                }
-
-                Send(socket, id, status, w);
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-        }
-        catch (Exception e)
-        {
-            _log.Error(e, "admin connection failed");
-        }
-        finally
-        {
-            _clients.TryRemove(socket, out _);
-            socket.Dispose();
-        }
     }
 
     /// <summary>
@@ -362,7 +360,18 @@ public sealed class AdminServer : IDisposable
             .Select(a => new AdminProcess(a.AppId, (uint)a.Pid, (uint)a.Uid, (uint)a.SessionsPerSlot.Values.Sum()))
             .ToList();
         var version = typeof(AdminServer).Assembly.GetName().Version?.ToString() ?? "0";
-        return new AdminStatusReport((uint)Environment.ProcessId, (ulong)(DateTime.UtcNow - _started).TotalSeconds, version, _store, slots, processes);
+        AdminConnections? connections = null;
+        if (ModuleSocket is { } server)
+        {
+            var c = server.Counts;
+            connections = new AdminConnections((uint)c.Connections, (uint)c.Unadmitted, (uint)c.ReaderThreads, (uint)server.Limits.MaxConnections,
+                (uint)server.Limits.MaxConnectionsPerUid, c.PerUid.OrderBy(x => x.Key).Select(x => ((uint)x.Key, (uint)x.Value)).ToList());
+        }
+
+        return new AdminStatusReport((uint)Environment.ProcessId, (ulong)(DateTime.UtcNow - _started).TotalSeconds, version, _store, slots, processes)
+        {
+            Connections = connections,
+        };
     }
 
     private AdminStatus Result(PeerCredentials peer, AdminOp op, WireWriter w, AdminResult result)
@@ -392,24 +401,10 @@ public sealed class AdminServer : IDisposable
         socket.Send(frame);
     }
 
-    private static bool ReadExactly(Socket socket, Span<byte> buffer)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = socket.Receive(buffer[read..]);
-            if (n == 0) return false;
-            read += n;
-        }
-
-        return true;
-    }
-
     public void Dispose()
     {
         if (_listener is null) return; // never started: status source of the metrics endpoint only
         _listener.Dispose();
-        foreach (var c in _clients.Keys) c.Dispose();
         try
         {
             File.Delete(SocketPath);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
@@ -13,69 +14,54 @@ using static OpenCryptokiActors.Actors.Applications.ApplicationProtocol;
 namespace OpenCryptokiActors.Actors.Server;
 
 /// <summary>
-/// One client connection: a dedicated thread reads frames with blocking calls (one recv per small request) and
-/// tells each to the actor that serves it — straight to the session actor (session-local calls) or the slot's token
-/// (token-scoped calls) through the application's <see cref="SessionDirectory"/>, else to the application's actor:
-/// one hop. Replies are written by whichever actor produced them. A process may have several connections, all in
-/// one application (the first Hello creates it, later ones join it with its id and secret).
+/// One client connection of the module socket, driven by the <see cref="Edge"/>: the Hello admits it (peer credentials,
+/// group, limits) into a new or an existing application; then each request frame is told to the actor that serves it —
+/// straight to the session actor (session-local calls) or the slot's token (token-scoped calls) through the
+/// application's <see cref="SessionDirectory"/>, else to the application's actor: one hop (<see cref="Dispatch"/>).
+/// Replies are written by whichever actor produced them (<see cref="Send"/>). While a request is outstanding longer than
+/// limits.keepalive-interval, a keep-alive frame goes out every interval (docs/wire-protocol.md). A process may have
+/// several connections, all in one application (the first Hello creates it, later ones join it with its id and secret).
 /// </summary>
-internal sealed class Connection : IReplySink
+internal sealed class Connection : EdgeConnection, IReplySink
 {
-    private readonly Socket _socket;
     private readonly SocketServer _server;
     private readonly ILoggingAdapter _log;
     private readonly Lock _sendLock = new();
-    private byte[] _sendBuffer = new byte[4096];
-    private volatile bool _closed;
+    private Connected? _connected;
 
-    /// <summary>Frames read ahead: [_start, _end) of _in. One request is usually one recv.</summary>
-    private readonly byte[] _in = GC.AllocateUninitializedArray<byte>(InBufferSize);
-    private int _start;
-    private int _end;
+    /// <summary>Where this connection's requests are answered (the reply reference of the actor protocol) and who makes them.</summary>
+    private ConnectionReplies? _replies;
+    private Caller? _caller;
 
-    private const int InBufferSize = 64 * 1024;
+    // the request being worked on (one at a time per connection), for keep-alives
+    private volatile uint _pendingId;
+    private long _pendingSince;
+    private long _lastKeepAlive;
+
     private const byte HelloNew = 0;
     private const byte HelloJoin = 1;
     private const byte HelloFork = 2;
     private const int SecretLength = 16;
+    private const int StackReply = 2048;
 
-    public Connection(Socket socket, SocketServer server, ILoggingAdapter log)
+    public Connection(Socket socket, PeerCredentials peer, SocketServer server, ILoggingAdapter log)
+        : base(socket, peer)
     {
-        _socket = socket;
         _server = server;
         _log = log;
     }
 
-    public void Start()
-    {
-        var thread = new Thread(Run) { IsBackground = true, Name = "ock-connection" };
-        thread.Start();
-    }
-
-    public void Close()
-    {
-        _closed = true;
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
-        _socket.Dispose();
-    }
+    public void Close() => Edge.Close(this, null);
 
     public void Send(uint requestId, ulong rv, ReadOnlySpan<byte> payload)
     {
         lock (_sendLock)
         {
+            if (_pendingId == requestId) _pendingId = 0;
             var total = Frame.ReplyHeaderSize + payload.Length;
-            if (_sendBuffer.Length < total) _sendBuffer = new byte[Math.Max(total, _sendBuffer.Length * 2)];
-            var span = _sendBuffer.AsSpan(0, total);
+            byte[]? rented = null;
+            Span<byte> span = total <= StackReply ? stackalloc byte[StackReply] : (rented = ArrayPool<byte>.Shared.Rent(total));
+            span = span[..total];
             BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)(total - 4));
             BinaryPrimitives.WriteUInt32LittleEndian(span[4..], requestId);
             BinaryPrimitives.WriteUInt64LittleEndian(span[8..], rv);
@@ -83,7 +69,7 @@ internal sealed class Connection : IReplySink
             try
             {
                 var sent = 0;
-                while (sent < total) sent += _socket.Send(span[sent..]);
+                while (sent < total) sent += Socket.Send(span[sent..]);
             }
             catch (SocketException)
             {
@@ -92,92 +78,111 @@ internal sealed class Connection : IReplySink
             catch (ObjectDisposedException)
             {
             }
+            finally
+            {
+                if (rented is not null) ArrayPool<byte>.Shared.Return(rented, clearArray: true);
+                else span.Clear();
+            }
         }
     }
 
-    private void Run()
+    /// <summary>
+    /// A keep-alive for the request outstanding since more than keepalive-interval (reply frame: id 0, rv 0, u32 request
+    /// id), at most one per interval; never after that request's reply (both under the send lock). Not blocking: a
+    /// client that does not read gets none.
+    /// </summary>
+    internal override unsafe void Tick(long now)
     {
-        IActorRef? application = null;
-        try
+        var interval = (long)(Edge.Limits.KeepAliveInterval.TotalSeconds * Stopwatch.Frequency);
+        var id = _pendingId;
+        if (id == 0 || now - Volatile.Read(ref _pendingSince) < interval || now - _lastKeepAlive < interval) return;
+        lock (_sendLock)
         {
-            var (id, opcode, payload) = ReadRequest();
-            if (payload is null) return;
-            if (opcode != Opcode.Hello)
+            if (_pendingId != id) return;
+            var frame = stackalloc byte[Frame.KeepAliveSize];
+            var span = new Span<byte>(frame, Frame.KeepAliveSize);
+            BinaryPrimitives.WriteUInt32LittleEndian(span, Frame.KeepAliveSize - 4);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Frame.KeepAliveId);
+            BinaryPrimitives.WriteUInt64LittleEndian(span[8..], 0);
+            BinaryPrimitives.WriteUInt32LittleEndian(span[16..], id);
+            var n = Libc.send(Fd, frame, Frame.KeepAliveSize, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL);
+            try
             {
-                _log.Warning("connection closed: first frame was not Hello");
-                return;
+                // a partial write (a nearly full socket buffer) is finished, so that the stream stays framed
+                if (n > 0 && n < Frame.KeepAliveSize) Socket.Send(span[(int)n..]);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
             }
 
-            var peer = _server.PeerOf(_socket);
-            peer = peer with { Groups = [.. UnixGroups.GroupsOf(peer.Pid)] };
-            var refusal = Admit(peer, payload, out var join);
-            if (refusal is null)
-            {
-                object answer = join is null
-                    ? _server.Applications.Ask<Connected>(new Connect(peer), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()
-                    : _server.Applications.Ask<object>(join, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-                if (answer is Connected connected)
-                {
-                    application = connected.Application;
-                    using (var w = new WireWriter())
-                    {
-                        w.WriteUInt32(Frame.ProtocolVersion);
-                        w.WriteULong(connected.AppId);
-                        w.WriteRaw(connected.Secret);
-                        Send(id, CKR.OK, w.WrittenSpan);
-                    }
-
-                    Serve(connected, peer);
-                    return;
-                }
-
-                refusal = (CKR.FUNCTION_FAILED, answer is JoinRefused r ? r.Reason : "cannot join the application");
-            }
-
-            using (var w = new WireWriter())
-            {
-                w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(refusal.Value.Reason));
-                Send(id, refusal.Value.Rv, w.WrittenSpan);
-            }
-
-            _log.Warning("refused pid {0} uid {1}: {2}", peer.Pid, peer.Uid, refusal.Value.Reason);
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        catch (Exception e)
-        {
-            _log.Error(e, "connection failed");
-        }
-        finally
-        {
-            application?.Tell(ConnectionClosed.Instance);
-            _server.Forget(this);
-            Close();
+            if (n > 0) _lastKeepAlive = now;
         }
     }
 
-    /// <summary>Reads requests until the end of the stream, each told to the actor that serves it.</summary>
-    private void Serve(Connected connected, PeerCredentials peer)
+    internal override void Closed()
     {
-        var replies = new ConnectionReplies(((IInternalActorRef)_server.Applications).Provider, this, _log);
-        var caller = new Caller(connected.AppId, peer);
-        try
+        _connected?.Application.Tell(ConnectionClosed.Instance);
+        _replies?.Close();
+        _server.Forget(this);
+        base.Closed();
+    }
+
+    protected override bool Admit(uint id, ushort opcode, ReadOnlySpan<byte> hello)
+    {
+        if ((Opcode)opcode != Opcode.Hello)
         {
-            while (!_closed)
+            _log.Warning("connection closed: first frame was not Hello");
+            return false;
+        }
+
+        var peer = Peer with { Groups = [.. UnixGroups.GroupsOf(Peer.Pid)] };
+        Peer = peer;
+        if (!_server.Ready)
+        {
+            Refuse(id, Frame.HelloStarting, "ock-slotd is starting: its tokens are being recovered");
+            return false;
+        }
+
+        var refusal = Admit(peer, hello.ToArray(), out var join);
+        if (refusal is null && Edge.TryAdmit(this) is { } limit) refusal = (CKR.DEVICE_ERROR, limit);
+        if (refusal is null)
+        {
+            object answer = join is null
+                ? _server.Applications.Ask<Connected>(new Connect(peer), TimeSpan.FromSeconds(10)).GetAwaiter().GetResult()
+                : _server.Applications.Ask<object>(join, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+            if (answer is Connected connected)
             {
-                var (requestId, op, body) = ReadRequest();
-                if (body is null) return;
-                Dispatch(requestId, op, body, connected, caller, replies);
+                _replies = new ConnectionReplies(((IInternalActorRef)_server.Applications).Provider, this, _log);
+                _caller = new Caller(connected.AppId, peer);
+                _connected = connected;
+                using var w = new WireWriter();
+                w.WriteUInt32(Frame.ProtocolVersion);
+                w.WriteULong(connected.AppId);
+                w.WriteRaw(connected.Secret);
+                Send(id, CKR.OK, w.WrittenSpan);
+                return true;
             }
+
+            refusal = (CKR.FUNCTION_FAILED, answer is JoinRefused r ? r.Reason : "cannot join the application");
         }
-        finally
-        {
-            replies.Close();
-        }
+
+        Refuse(id, refusal.Value.Rv, refusal.Value.Reason);
+        _log.Warning("refused pid {0} uid {1}: {2}", peer.Pid, peer.Uid, refusal.Value.Reason);
+        return false;
+    }
+
+    private void Refuse(uint id, ulong rv, string reason)
+    {
+        using var w = new WireWriter();
+        w.WriteBytes(System.Text.Encoding.UTF8.GetBytes(reason));
+        Send(id, rv, w.WrittenSpan);
+    }
+
+    protected override void OnFrame(uint requestId, ushort opcode, ReadOnlySpan<byte> payload)
+    {
+        Volatile.Write(ref _pendingSince, Stopwatch.GetTimestamp());
+        _pendingId = requestId;
+        Dispatch(requestId, (Opcode)opcode, payload);
     }
 
     /// <summary>
@@ -185,14 +190,15 @@ internal sealed class Connection : IReplySink
     /// actor or its token straight from the application's session directory (one hop), else the application's actor.
     /// A payload that does not decode is answered here.
     /// </summary>
-    private void Dispatch(uint requestId, Opcode op, byte[] payload, Connected connected, Caller caller, IActorRef replies)
+    private void Dispatch(uint requestId, Opcode op, ReadOnlySpan<byte> payload)
     {
+        var connected = _connected!;
         SessionRoute? route = null;
         if (op != Opcode.CloseSession && RequestDecoder.SessionOf(op, payload) is { } handle) connected.Sessions.Map.TryGetValue(handle, out route);
         Request request;
         try
         {
-            request = RequestDecoder.Decode(requestId, op, payload, replies, caller, route?.Session);
+            request = RequestDecoder.Decode(requestId, op, payload, _replies!, _caller!, route?.Session);
         }
         catch (WireFormatException)
         {
@@ -245,20 +251,13 @@ internal sealed class Connection : IReplySink
         {
             r.ReadUInt32(); // the client's pid (SO_PEERCRED is what counts)
             var mode = r.ReadByte();
-            if (mode == HelloFork)
-            {
-                // A fork()ed child takes over the clone its parent's ForkPrepare made (ForkProtocol).
-                var appId = r.ReadULong();
-                var secret = r.ReadRaw(SecretLength).ToArray();
-                r.ExpectEnd();
-                join = new ForkProtocol.ClaimClone(appId, secret, peer);
-            }
-            else if (mode == HelloJoin)
+            if (mode is HelloJoin or HelloFork)
             {
                 var appId = r.ReadULong();
                 var secret = r.ReadRaw(SecretLength).ToArray();
                 r.ExpectEnd();
-                join = new Join(appId, secret, peer);
+                // mode 2: a fork()ed child takes over the clone its parent's ForkPrepare made (ForkProtocol)
+                join = mode == HelloJoin ? new Join(appId, secret, peer) : new ForkProtocol.ClaimClone(appId, secret, peer);
             }
             else if (mode == HelloNew) r.ExpectEnd();
             else return (CKR.DEVICE_ERROR, "malformed Hello");
@@ -269,80 +268,5 @@ internal sealed class Connection : IReplySink
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// Reads one request: header and small payload usually come in one recv (read ahead into <see cref="_in"/>);
-    /// a payload larger than the buffer is received straight into its own array. Null payload = end of stream or bad
-    /// framing (the connection closes).
-    /// </summary>
-    private (uint Id, Opcode Opcode, byte[]? Payload) ReadRequest()
-    {
-        if (!Fill(Frame.RequestHeaderSize)) return (0, 0, null);
-        var header = _in.AsSpan(_start, Frame.RequestHeaderSize);
-        var length = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        var id = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-        var opcode = (Opcode)BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
-        if (length < Frame.RequestHeaderSize - 4 || length > Frame.MaxFrameLength)
-        {
-            _log.Warning("connection closed: frame length {0} out of range", length);
-            return (id, opcode, null);
-        }
-
-        var size = (int)length - (Frame.RequestHeaderSize - 4);
-        _start += Frame.RequestHeaderSize;
-        byte[] payload;
-        if (size <= InBufferSize - Frame.RequestHeaderSize)
-        {
-            if (!Fill(size)) return (id, opcode, null);
-            payload = _in.AsSpan(_start, size).ToArray();
-            _start += size;
-        }
-        else
-        {
-            // Large: no zeroing (every byte is received), no copy through the read-ahead buffer.
-            payload = GC.AllocateUninitializedArray<byte>(size);
-            var buffered = _end - _start;
-            _in.AsSpan(_start, buffered).CopyTo(payload);
-            _start = _end = 0;
-            if (!ReadExactly(payload.AsSpan(buffered))) return (id, opcode, null);
-        }
-
-        if (_start == _end) _start = _end = 0;
-        return (id, opcode, payload);
-    }
-
-    /// <summary>Makes sure at least <paramref name="count"/> (≤ buffer size) bytes are buffered; false at end of stream.</summary>
-    private bool Fill(int count)
-    {
-        if (_end - _start >= count) return true;
-        if (_start + count > _in.Length)
-        {
-            _in.AsSpan(_start, _end - _start).CopyTo(_in);
-            _end -= _start;
-            _start = 0;
-        }
-
-        while (_end - _start < count)
-        {
-            var n = _socket.Receive(_in.AsSpan(_end));
-            if (n == 0) return false;
-            _end += n;
-        }
-
-        return true;
-    }
-
-    private bool ReadExactly(Span<byte> buffer)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = _socket.Receive(buffer[read..]);
-            if (n == 0) return false;
-            read += n;
-        }
-
-        return true;
     }
 }

@@ -3,8 +3,73 @@ using System.Runtime.InteropServices;
 namespace OpenCryptokiActors.Actors.Server;
 
 /// <summary>The few libc calls the socket server and the privilege drop need.</summary>
-internal static partial class Libc
+internal static unsafe partial class Libc
 {
+    internal const int EINTR = 4;
+    internal const int EAGAIN = 11;
+    internal const int MSG_DONTWAIT = 0x40;
+    internal const int MSG_NOSIGNAL = 0x4000;
+    internal const uint EPOLLIN = 0x001;
+    internal const uint EPOLLERR = 0x008;
+    internal const uint EPOLLHUP = 0x010;
+    internal const uint EPOLLRDHUP = 0x2000;
+    internal const uint EPOLLONESHOT = 1u << 30;
+    internal const int EPOLL_CTL_ADD = 1;
+    internal const int EPOLL_CTL_DEL = 2;
+    internal const int EPOLL_CTL_MOD = 3;
+    internal const int SOL_SOCKET = 1;
+    internal const int SO_RCVTIMEO = 20;
+    internal const int PR_SET_DUMPABLE = 4;
+
+    /// <summary>struct epoll_event: packed (12 bytes) on x86-64, 16 bytes elsewhere.</summary>
+    internal static readonly int EpollEventSize = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture ==
+                                                  System.Runtime.InteropServices.Architecture.X64 ? 12 : 16;
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int epoll_create1(int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int epoll_wait(int epfd, byte* events, int maxEvents, int timeout);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial nint recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial nint send(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int setsockopt(int fd, int level, int name, void* value, uint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial void* mmap(void* address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial void* mremap(void* address, nuint oldLength, nuint newLength, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int munmap(void* address, nuint length);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    /// <summary>Writes one epoll_event (events, data) into <paramref name="ev"/>.</summary>
+    internal static void EpollEvent(byte* ev, uint events, ulong data)
+    {
+        *(uint*)ev = events;
+        *(ulong*)(ev + (EpollEventSize == 12 ? 4 : 8)) = data;
+    }
+
+    /// <summary>The data word of the i-th event of an epoll_wait result.</summary>
+    internal static ulong EpollData(byte* events, int i) => *(ulong*)(events + i * EpollEventSize + (EpollEventSize == 12 ? 4 : 8));
+
+    internal static uint EpollEvents(byte* events, int i) => *(uint*)(events + i * EpollEventSize);
+
     [LibraryImport("libc", SetLastError = true)]
     internal static partial uint geteuid();
 

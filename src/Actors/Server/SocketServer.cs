@@ -10,7 +10,10 @@ namespace OpenCryptokiActors.Actors.Server;
 
 /// <summary>
 /// The Unix socket the PKCS#11 module connects to: admission by peer credentials (root, the daemon's own
-/// user, members of the configured group), one <see cref="Connection"/> per client.
+/// user, members of the configured group) and opencryptoki.limits, one <see cref="Connection"/> per client, all driven
+/// by one <see cref="Edge"/> (no thread per idle connection). The socket file appears only once the daemon accepts: it is
+/// bound under a temporary name, listening, then renamed into place; until <see cref="Start"/> a Hello is answered
+/// "starting" (the module retries), never a refused connect that looks like a stale socket.
 /// </summary>
 public sealed class SocketServer : IDisposable
 {
@@ -19,6 +22,8 @@ public sealed class SocketServer : IDisposable
     private readonly ConcurrentDictionary<Connection, byte> _connections = new();
     private readonly int? _groupId;
     private Socket? _listener;
+    private Edge? _edge;
+    private volatile bool _ready;
 
     public SocketServer(OpenCryptokiSettings settings, ILoggingAdapter log)
     {
@@ -32,85 +37,82 @@ public sealed class SocketServer : IDisposable
 
     internal IActorRef Applications { get; private set; } = ActorRefs.Nobody;
 
+    internal bool Ready => _ready;
+
     internal string GroupName => _settings.Group;
 
     internal bool GroupExists => _groupId is not null;
 
     public string SocketPath => Path.GetFullPath(_settings.Socket);
 
-    /// <summary>
-    /// Creates and binds the socket (mode and group from the settings), not yet listening: until <see cref="Start"/>
-    /// a client's connect is refused at once, as when no daemon runs.
-    /// </summary>
-    public void Bind() => _listener = BindUnix(SocketPath, _settings.SocketMode, _settings.Group, _log);
+    /// <summary>opencryptoki.limits.</summary>
+    public EdgeLimits Limits => _settings.Limits;
 
-    /// <summary>Accepts connections for <paramref name="applications"/> (binds first when <see cref="Bind"/> was not called).</summary>
+    /// <summary>Admitted connections, connections before Hello, reader threads, admitted connections per uid (ock status).</summary>
+    public (int Connections, int Unadmitted, int ReaderThreads, IReadOnlyDictionary<int, int> PerUid) Counts =>
+        _edge is { } e ? (e.Connections, e.Unadmitted, e.ReaderThreads, e.ConnectionsPerUid) : (0, 0, 0, new Dictionary<int, int>());
+
+    /// <summary>
+    /// Creates the socket (mode and group from the settings), listening and accepting; a Hello is answered "starting"
+    /// until <see cref="Start"/>.
+    /// </summary>
+    public void Bind()
+    {
+        _listener = BindUnix(SocketPath, _settings.SocketMode, _settings.Group, _log, 512);
+        _edge = new Edge("module socket", _settings.Limits, _log);
+        _edge.Accept(_listener, (socket, peer) =>
+        {
+            var c = new Connection(socket, peer, this, _log);
+            _connections[c] = 0;
+            return c;
+        });
+    }
+
+    /// <summary>Admits connections for <paramref name="applications"/> (binds first when <see cref="Bind"/> was not called).</summary>
     public void Start(IActorRef applications)
     {
         Applications = applications;
         if (_listener is null) Bind();
-        _listener!.Listen(512);
-        var thread = new Thread(AcceptLoop) { IsBackground = true, Name = "ock-accept" };
-        thread.Start();
+        _ready = true;
     }
 
-    /// <summary>A Unix socket bound at <paramref name="path"/> (a stale file is replaced) with the mode and, as root, the group given; not listening yet.</summary>
-    internal static Socket BindUnix(string path, string mode, string group, ILoggingAdapter log)
+    /// <summary>
+    /// A Unix socket at <paramref name="path"/> with the mode and, as root, the group given, listening: bound under a
+    /// temporary name beside it and renamed into place (atomically replacing a stale file), so that whoever sees the
+    /// path can connect.
+    /// </summary>
+    internal static Socket BindUnix(string path, string mode, string group, ILoggingAdapter log, int backlog)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (File.Exists(path)) File.Delete(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.new");
+        if (File.Exists(temporary)) File.Delete(temporary);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            listener.Bind(new UnixDomainSocketEndPoint(path));
-            File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
-            if (group.Length > 0 && UnixGroups.Gid(group) is { } gid && OwnUid == 0 && Libc.chown(path, -1, gid) != 0)
+            listener.Bind(new UnixDomainSocketEndPoint(temporary));
+            File.SetUnixFileMode(temporary, (UnixFileMode)Convert.ToInt32(mode, 8));
+            if (group.Length > 0 && UnixGroups.Gid(group) is { } gid && OwnUid == 0 && Libc.chown(temporary, -1, gid) != 0)
                 log.Warning("could not give socket {0} to group {1}", path, group);
+            listener.Listen(backlog);
+            File.Move(temporary, path, overwrite: true);
             return listener;
         }
         catch
         {
             listener.Dispose();
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+
             throw;
         }
     }
 
-    private void AcceptLoop()
-    {
-        var listener = _listener!;
-        while (true)
-        {
-            Socket client;
-            try
-            {
-                client = listener.Accept();
-            }
-            catch (SocketException)
-            {
-                return;
-            }
-            catch (ObjectDisposedException)
-            {
-                return;
-            }
-
-            var connection = new Connection(client, this, _log);
-            _connections[connection] = 0;
-            connection.Start();
-        }
-    }
-
     internal void Forget(Connection connection) => _connections.TryRemove(connection, out _);
-
-    internal PeerCredentials PeerOf(Socket socket)
-    {
-        Span<byte> cred = stackalloc byte[12];
-        socket.GetRawSocketOption(1 /* SOL_SOCKET */, 17 /* SO_PEERCRED */, cred);
-        return new PeerCredentials(
-            BitConverter.ToInt32(cred[..4]),
-            BitConverter.ToInt32(cred.Slice(4, 4)),
-            BitConverter.ToInt32(cred.Slice(8, 4)));
-    }
 
     internal bool IsAdmitted(PeerCredentials peer)
     {
@@ -123,6 +125,7 @@ public sealed class SocketServer : IDisposable
     public void Dispose()
     {
         _listener?.Dispose();
+        _edge?.Dispose();
         foreach (var c in _connections.Keys) c.Close();
         try
         {

@@ -168,6 +168,15 @@ public static class SlotCommands
                         ["uid"] = x.Uid,
                         ["sessions"] = x.Sessions,
                     }).ToArray()),
+                    ["connections"] = s.Connections is not { } cc ? null : new JsonObject
+                    {
+                        ["admitted"] = cc.Admitted,
+                        ["beforeHello"] = cc.Unadmitted,
+                        ["readerThreads"] = cc.ReaderThreads,
+                        ["limit"] = cc.Limit,
+                        ["limitPerUid"] = cc.LimitPerUid,
+                        ["perUid"] = new JsonArray(cc.PerUid.Select(x => (JsonNode)new JsonObject { ["uid"] = x.Uid, ["connections"] = x.Count }).ToArray()),
+                    },
                 });
                 return 0;
             }
@@ -178,6 +187,13 @@ public static class SlotCommands
                 ("store", s.Store),
                 ("slots", s.Slots.Count.ToString()),
                 ("processes", $"{s.Processes.Count} connected, {s.Processes.Sum(x => (long)x.Sessions)} sessions"),
+                .. (s.Connections is { } c
+                    ? new[]
+                    {
+                        ("connections", $"{c.Admitted} admitted (limit {c.Limit}, {c.LimitPerUid} per uid), {c.Unadmitted} before Hello, {c.ReaderThreads} reader threads"),
+                        ("per uid", c.PerUid.Count == 0 ? "-" : string.Join(", ", c.PerUid.Select(x => $"uid {x.Uid}: {x.Count}"))),
+                    }
+                    : []),
             ]);
             Output.Table(["slot", "token name", "label", "group", "sessions", "rw", "session objects", "logged in"],
                 s.Slots.Select(x => new[]

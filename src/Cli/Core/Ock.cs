@@ -89,14 +89,17 @@ public sealed class Ock : IDisposable
     /// <summary>Runs <paramref name="body"/>; maps usage errors to 1 and PKCS#11 errors to 2 (with the CKR name).</summary>
     public static int Run(ParseResult parse, Globals g, Func<Ock, int> body)
     {
+        string? module = null;
         try
         {
             using var ock = new Ock(parse, g);
+            module = ock.ModulePath;
             return body(ock);
         }
         catch (Pkcs11Exception e)
         {
             Output.Error($"{e.Method} failed: {CkrName(e.RV)}");
+            if (e.Method == "C_Initialize" && module is not null && ModuleLastError(module) is { Length: > 0 } reason) Output.Error(reason);
             return ExitCodes.Pkcs11;
         }
         catch (MissingMechanismException e)
@@ -118,6 +121,30 @@ public sealed class Ock : IDisposable
         {
             Output.Error(e.Message);
             return ExitCodes.Usage;
+        }
+    }
+
+    /// <summary>
+    /// Why our module's last C_Initialize failed (its vendor export <c>ock_last_error</c>: not running, starting, stale
+    /// socket, permission, protocol version, refused and why), or null for another module.
+    /// </summary>
+    private static unsafe string? ModuleLastError(string modulePath)
+    {
+        try
+        {
+            if (!NativeLibrary.TryLoad(modulePath, out var handle) || !NativeLibrary.TryGetExport(handle, "ock_last_error", out var export))
+                return null;
+            var fn = (delegate* unmanaged<byte*, ulong*, ulong>)export;
+            ulong length = 0;
+            if (fn(null, &length) != 0 || length == 0) return null;
+            var buffer = new byte[length];
+            fixed (byte* p = buffer)
+                if (fn(p, &length) != 0) return null;
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, (int)length);
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
+        {
+            return null;
         }
     }
 

@@ -46,7 +46,18 @@ public sealed record AdminProcess(ulong ApplicationId, uint Pid, uint Uid, uint 
 
 /// <summary>`ock status`: uptime, slots and tokens, connected processes, the token store.</summary>
 public sealed record AdminStatusReport(uint DaemonPid, ulong UptimeSeconds, string Version, string Store,
-    IReadOnlyList<AdminSlotStatus> Slots, IReadOnlyList<AdminProcess> Processes);
+    IReadOnlyList<AdminSlotStatus> Slots, IReadOnlyList<AdminProcess> Processes)
+{
+    /// <summary>The module socket's connections against opencryptoki.limits (absent from an older daemon).</summary>
+    public AdminConnections? Connections { get; init; }
+}
+
+/// <summary>
+/// Connections of the module socket: admitted, before Hello, reader threads, the limits in all and per uid, and the
+/// admitted connections per uid.
+/// </summary>
+public sealed record AdminConnections(uint Admitted, uint Unadmitted, uint ReaderThreads, uint Limit, uint LimitPerUid,
+    IReadOnlyList<(uint Uid, uint Count)> PerUid);
 
 /// <summary>
 /// `ock stats`: whose counters (null: the caller's own; root may name anyone, or <see cref="AllUsers"/>), which slot
@@ -123,6 +134,20 @@ public static class AdminCodec
             w.WriteUInt32(p.Uid);
             w.WriteUInt32(p.Sessions);
         }
+
+        // appended in protocol version 1 without a version change: an older ock stops reading before it
+        if (s.Connections is not { } c) return;
+        w.WriteUInt32(c.Admitted);
+        w.WriteUInt32(c.Unadmitted);
+        w.WriteUInt32(c.ReaderThreads);
+        w.WriteUInt32(c.Limit);
+        w.WriteUInt32(c.LimitPerUid);
+        w.WriteUInt32((uint)c.PerUid.Count);
+        foreach (var (uid, count) in c.PerUid)
+        {
+            w.WriteUInt32(uid);
+            w.WriteUInt32(count);
+        }
     }
 
     public static AdminStatusReport ReadStatus(ref WireReader r)
@@ -138,7 +163,17 @@ public static class AdminCodec
         var m = r.ReadUInt32();
         var processes = new List<AdminProcess>();
         for (var i = 0; i < m; i++) processes.Add(new AdminProcess(r.ReadULong(), r.ReadUInt32(), r.ReadUInt32(), r.ReadUInt32()));
-        return new AdminStatusReport(pid, uptime, version, store, slots, processes);
+        AdminConnections? connections = null;
+        if (r.Remaining > 0)
+        {
+            uint admitted = r.ReadUInt32(), unadmitted = r.ReadUInt32(), readers = r.ReadUInt32(), limit = r.ReadUInt32(), perUidLimit = r.ReadUInt32();
+            var k = r.ReadUInt32();
+            var perUid = new List<(uint, uint)>();
+            for (var i = 0; i < k; i++) perUid.Add((r.ReadUInt32(), r.ReadUInt32()));
+            connections = new AdminConnections(admitted, unadmitted, readers, limit, perUidLimit, perUid);
+        }
+
+        return new AdminStatusReport(pid, uptime, version, store, slots, processes) { Connections = connections };
     }
 
     public static void WriteStatsQuery(WireWriter w, AdminStatsQuery q)

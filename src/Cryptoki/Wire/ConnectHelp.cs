@@ -18,11 +18,12 @@ public static class ConnectHelp
         switch (errno)
         {
             case ENOENT:
-                return $"no ock-slotd socket at {path}: ock-slotd is not running, or it listens on another path. " +
+                return $"not running: no ock-slotd socket at {path}: ock-slotd is not running, or it listens on another path. " +
                        $"Fix: start ock-slotd (systemctl start ock-slotd), or set {envVariable} to the path of its socket " +
                        "(opencryptoki.socket in its configuration).";
             case ECONNREFUSED:
-                return $"nothing listens on {path}: the socket file is left over from an ock-slotd that stopped. Fix: start ock-slotd.";
+                return $"stale socket: nothing listens on {path}, the socket file is left over from an ock-slotd that stopped " +
+                       "(an ock-slotd being started puts its socket in place only once it accepts). Fix: start ock-slotd.";
             case ENOTSOCK:
                 return $"{path} is not a socket: {envVariable} or the configuration points at the wrong file.";
             case EACCES or EPERM:
@@ -45,6 +46,11 @@ public static class ConnectHelp
     public static string Timeout(string path, int milliseconds) =>
         $"ock-slotd at {path} did not answer within {milliseconds} ms: it is stopped (SIGSTOP), overloaded, or something " +
         "else listens there. Fix: check the daemon (systemctl status ock-slotd).";
+
+    /// <summary>The daemon accepts but is not ready yet (its tokens are recovering), still so after the module's retries.</summary>
+    public static string Starting(string path) =>
+        $"ock-slotd at {path} is starting (its tokens are being recovered) and not ready yet. Fix: wait and try again " +
+        "(systemctl status ock-slotd shows when it is ready: Type=notify).";
 
     public static string VersionMismatch(string path, uint daemonVersion, uint ownVersion, string what) =>
         $"ock-slotd at {path} speaks protocol version {daemonVersion}, {what} speaks version {ownVersion}. " +

@@ -28,7 +28,7 @@ public sealed class WireWriter : IDisposable
     /// <summary>Zeroes what was written (it may hold PINs or data) and forgets it, keeping the buffer.</summary>
     public void Clear()
     {
-        _buffer.AsSpan(0, _length).Clear();
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(_buffer.AsSpan(0, _length));
         _length = 0;
     }
 

@@ -107,5 +107,54 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "close")]
     public static partial int Close(int fd);
 
+    public const int O_WRONLY = 0x1;
+    public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+    public const int O_APPEND = 0x400;
+    public const int O_NOFOLLOW = 0x20000;
+    public const int O_CLOEXEC = 0x80000;
+    public const int EEXIST = 17;
+    public const int SO_RCVTIMEO = 20;
+    public const int SO_SNDTIMEO = 21;
+    public const int LOG_ERR = 3;
+    public const int LOG_USER = 1 << 3;
+    public const int LOG_PID = 0x01;
+
+    [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mkdir(string path, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, byte* buffer, nuint length);
+
+    [LibraryImport(Lib, EntryPoint = "fchown", SetLastError = true)]
+    public static partial int Fchown(int fd, int uid, int gid);
+
+    [LibraryImport(Lib, EntryPoint = "fchmod", SetLastError = true)]
+    public static partial int Fchmod(int fd, uint mode);
+
+    [LibraryImport(Lib, EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
+
+    [LibraryImport(Lib, EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+    /// <summary>syslog(3) with a fixed "%s" format: the message is never a format string.</summary>
+    [LibraryImport(Lib, EntryPoint = "syslog")]
+    public static partial void Syslog(int priority, byte* format, byte* message);
+
+    /// <summary>The mode bits (x86_64 struct stat: st_mode at offset 24) and owner (st_uid at 28) of a path (lstat: links not followed), or null.</summary>
+    public static (uint Mode, int Uid)? LinkStat(string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (Lstat(path, buffer) != 0) return null;
+        return (*(uint*)(buffer + 24), *(int*)(buffer + 28));
+    }
+
+    [LibraryImport(Lib, EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Lstat(string path, byte* buffer);
+
     public static string ErrorText(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
 }

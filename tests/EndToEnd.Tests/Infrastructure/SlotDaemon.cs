@@ -81,6 +81,9 @@ public sealed class SlotDaemon : IDisposable
     public string? ConfigFile { get; }
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
+    /// <summary>More environment variables of the daemon process (e.g. NOTIFY_SOCKET).</summary>
+    public Dictionary<string, string> Environment { get; } = new();
+
     /// <summary>More command-line arguments after --config (e.g. --user NAME).</summary>
     public IReadOnlyList<string> Arguments { get; set; } = [];
     public int StartCount { get; private set; }
@@ -117,6 +120,7 @@ public sealed class SlotDaemon : IDisposable
             psi.ArgumentList.Add(ConfigFile);
         }
         foreach (var a in Arguments) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
         psi.WorkingDirectory = BaseDir;
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
@@ -142,8 +146,10 @@ public sealed class SlotDaemon : IDisposable
                 throw new InvalidOperationException(
                     $"ock-slotd exited with code {process.ExitCode} before listening on {SocketPath}.\n{OutputTail()}");
             }
-            // Ready = listening and the PID file written (the daemon writes it right after it starts listening).
-            var listening = CanConnect();
+            // Ready = serving (it says so once every token is recovered: before that a Hello is answered "starting"),
+            // listening, and the PID file written.
+            var serving = Occurrences(Output, "ock-slotd: listening on ") >= StartCount;
+            var listening = serving && CanConnect();
             var pidWritten = PidFileHolds(process.Id);
             if (listening && pidWritten)
                 break;
@@ -188,6 +194,13 @@ public sealed class SlotDaemon : IDisposable
         var code = Stop();
         Start();
         return code;
+    }
+
+    private static int Occurrences(string text, string what)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) n++;
+        return n;
     }
 
     private bool PidFileHolds(int pid)

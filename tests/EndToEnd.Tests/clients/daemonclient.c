@@ -28,6 +28,9 @@
  *                                               the parent's session handle, its own session, a digest of "abc", a find of
  *                                               LABEL); when it has exited the parent prints "parent sessioninfo=0x..
  *                                               digest=<hex of the whole "abc"> found=N"
+ *   daemonclient MODULE deadline                C_Initialize, then C_GetSlotList in a second thread and, 200 ms later,
+ *                                               C_Finalize in the main thread; prints "init rv=0x..", then
+ *                                               "call rv=0x.. ms=N" and "finalize rv=0x.. ms=N" (ms since the call began)
  *   daemonclient MODULE swarm SLOT N KILL PIN DIR   forks N children (waves of 25), each: C_Initialize, a R/O and a R/W
  *                                               session, User login, one token object and one session object
  *                                               (CKA_APPLICATION "swarm"), a find. Children 0..KILL-1 then leave an
@@ -143,6 +146,37 @@ static int cmd_wait_block(int seconds)
     printf("event rv=0x%lx slot=%lu parallel=%ld\n", (unsigned long)waiter_rv, (unsigned long)waiter_slot, parallel);
     print_slots();
     CHECK(p11->C_Finalize(NULL), "C_Finalize");
+    return 0;
+}
+
+static double call_start;
+static volatile double call_ms;
+static CK_RV call_rv;
+
+static void *slow_call(void *arg)
+{
+    (void)arg;
+    CK_ULONG n = 0;
+    call_rv = p11->C_GetSlotList(CK_FALSE, NULL, &n);
+    call_ms = now_ms() - call_start;
+    return NULL;
+}
+
+static int cmd_deadline(void)
+{
+    CK_RV rv = p11->C_Initialize(NULL);
+    printf("init rv=0x%lx\n", (unsigned long)rv);
+    if (rv != CKR_OK)
+        return 0;
+    pthread_t t;
+    call_start = now_ms();
+    pthread_create(&t, NULL, slow_call, NULL);
+    usleep(200000);
+    rv = p11->C_Finalize(NULL);
+    double fin = now_ms() - call_start;
+    pthread_join(t, NULL);
+    printf("call rv=0x%lx ms=%.0f\n", (unsigned long)call_rv, call_ms);
+    printf("finalize rv=0x%lx ms=%.0f\n", (unsigned long)rv, fin);
     return 0;
 }
 
@@ -517,6 +551,8 @@ int main(int argc, char **argv)
         return cmd_init();
     if (strcmp(cmd, "slots") == 0)
         return cmd_slots();
+    if (strcmp(cmd, "deadline") == 0)
+        return cmd_deadline();
     if (strcmp(cmd, "probe") == 0 && argc == 4)
         return cmd_probe(strtoul(argv[3], NULL, 10));
     if (strcmp(cmd, "wait-block") == 0 && argc == 4)
