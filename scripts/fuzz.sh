@@ -43,7 +43,8 @@ for t in "${targets[@]}"; do
   found=$(find "$dir/default/crashes" "$dir/default/hangs" -type f ! -name README.txt 2>/dev/null | wc -l)
   if [ "$found" -gt 0 ]; then
     echo "$t: $found findings" >&2
-    dotnet "$out/OpenCryptokiActors.Fuzz.dll" replay "$t" "$dir/default/crashes" || true
+    # The instrumented assemblies need afl-fuzz's shared memory: replay with the plain build.
+    dotnet tests/Fuzz/bin/Release/net10.0/OpenCryptokiActors.Fuzz.dll replay "$t" "$dir/default/crashes" || true
     status=1
   fi
 done
