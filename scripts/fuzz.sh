@@ -45,7 +45,8 @@ for t in "${targets[@]}"; do
     echo "$t: $found findings" >&2
     # The instrumented assemblies need afl-fuzz's shared memory: replay with the plain build.
     dotnet tests/Fuzz/bin/Release/net10.0/OpenCryptokiActors.Fuzz.dll replay "$t" "$dir/default/crashes" || true
-    status=1
+    # FUZZ_KNOWN: targets with open findings (tests/Fuzz/findings/README.md) that report without failing the run.
+    [[ " ${FUZZ_KNOWN:-} " == *" $t "* ]] && echo "$t: known open findings, not failing" >&2 || status=1
   fi
 done
 exit $status
