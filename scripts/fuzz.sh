@@ -43,8 +43,10 @@ for t in "${targets[@]}"; do
   found=$(find "$dir/default/crashes" "$dir/default/hangs" -type f ! -name README.txt 2>/dev/null | wc -l)
   if [ "$found" -gt 0 ]; then
     echo "$t: $found findings" >&2
-    dotnet "$out/OpenCryptokiActors.Fuzz.dll" replay "$t" "$dir/default/crashes" || true
-    status=1
+    # The instrumented assemblies need afl-fuzz's shared memory: replay with the plain build.
+    dotnet tests/Fuzz/bin/Release/net10.0/OpenCryptokiActors.Fuzz.dll replay "$t" "$dir/default/crashes" || true
+    # FUZZ_KNOWN: targets with open findings (tests/Fuzz/findings/README.md) that report without failing the run.
+    [[ " ${FUZZ_KNOWN:-} " == *" $t "* ]] && echo "$t: known open findings, not failing" >&2 || status=1
   fi
 done
 exit $status

@@ -21,4 +21,13 @@ public sealed class DigestOperationSpec
         Assert.Equal(H("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), multi.Final());
         Assert.Equal(CKR.FUNCTION_FAILED, Rv(() => multi.Update("d"u8)));
     }
+
+    [Fact]
+    public void An_HMAC_signature_once_computed_refuses_more_input_with_CKR_FUNCTION_FAILED()
+    {
+        var key = SecretKey(CKK.GENERIC_SECRET, new byte[32], (CKA.SIGN, B(true)));
+        var op = Mech(CKM.SHA256_HMAC).CreateSign(CKM.SHA256_HMAC, null, key);
+        Assert.Equal(32, op.OneShot("abc"u8).Length);
+        Assert.Equal(CKR.FUNCTION_FAILED, Rv(() => op.Update("more"u8)));
+    }
 }

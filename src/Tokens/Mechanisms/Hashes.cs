@@ -119,14 +119,32 @@ public interface IHasher
 
 internal sealed class NetHasher(IncrementalHash inner) : IHasher
 {
-    public void Append(ReadOnlySpan<byte> data) => inner.AppendData(data);
+    private bool _finished;
+
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        if (_finished) throw Hasher.Finished();
+        inner.AppendData(data);
+    }
 
     public byte[] Finish()
     {
+        if (_finished) throw Hasher.Finished();
+        _finished = true;
         var r = inner.GetHashAndReset();
         inner.Dispose();
         return r;
     }
+}
+
+internal static class Hasher
+{
+    /// <summary>
+    /// More input or a second result after the hash or MAC was computed (a C_DigestUpdate or C_SignUpdate after a
+    /// single-part call that answered CKR_BUFFER_TOO_SMALL and keeps its result): refused with a PKCS#11 code, which
+    /// ends the operation, instead of an exception that left the request unanswered.
+    /// </summary>
+    public static CkException Finished() => new(CKR.FUNCTION_FAILED, "the operation's result was already computed");
 }
 
 /// <summary>
@@ -148,7 +166,7 @@ internal sealed class PooledHasher : IHasher
         using (lease) return lease.Item.GetHashAndReset();
     }
 
-    private Pool<IncrementalHash>.Lease Current => _lease ?? throw new ObjectDisposedException(nameof(PooledHasher));
+    private Pool<IncrementalHash>.Lease Current => _lease ?? throw Hasher.Finished();
 }
 
 internal sealed class BouncyHasher(IDigest inner) : IHasher

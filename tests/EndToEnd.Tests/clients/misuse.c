@@ -205,6 +205,17 @@ int main(int argc, char **argv)
     EXPECT("DigestUpdate after single-part digest", f->C_DigestUpdate(s, data, 16), CKR_FUNCTION_FAILED, CKR_OPERATION_ACTIVE);
     outLen = sizeof out;
     EXPECT("Digest after refused update", f->C_Digest(s, data, 16, out, &outLen), CKR_OPERATION_NOT_INITIALIZED);
+    /* The same after a short C_Sign with HMAC (it went unanswered too). */
+    CK_KEY_TYPE genericType = CKK_GENERIC_SECRET;
+    CK_ATTRIBUTE macT[] = {{CKA_CLASS, &secret, sizeof secret}, {CKA_KEY_TYPE, &genericType, sizeof genericType}, {CKA_TOKEN, &no, sizeof no},
+                           {CKA_VALUE, value, sizeof value}, {CKA_SIGN, &yes, sizeof yes}};
+    CK_OBJECT_HANDLE macKey;
+    CHECK(f->C_CreateObject(s, macT, 5, &macKey), "C_CreateObject(HMAC key)");
+    CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
+    CHECK(f->C_SignInit(s, &hmac, macKey), "C_SignInit");
+    outLen = 1;
+    EXPECT("Sign short", f->C_Sign(s, data, 16, out, &outLen), CKR_BUFFER_TOO_SMALL);
+    EXPECT("SignUpdate after single-part sign", f->C_SignUpdate(s, data, 16), CKR_FUNCTION_FAILED, CKR_OPERATION_ACTIVE);
     EXPECT("GenerateRandom NULL", f->C_GenerateRandom(s, NULL, 16), CKR_ARGUMENTS_BAD);
     EXPECT("GenerateRandom invalid-session", f->C_GenerateRandom(0xdeadbeefUL, out, 16), CKR_SESSION_HANDLE_INVALID);
     CK_MECHANISM gen = {CKM_AES_KEY_GEN, NULL, 0};
