@@ -55,7 +55,7 @@ public sealed class _24_ClassicConfigTest
         File.WriteAllText(conf, DebianConf);
         using var daemon = SlotDaemon.WithConfigFile(dir, conf);
         var e = Assert.Throws<InvalidOperationException>(daemon.Start);
-        Assert.Contains("exited with code 1", e.Message);
+        Assert.Contains("exited with code 2", e.Message); // an invalid configuration (ock-slotd --check-config says the same)
         Assert.Contains("classic opencryptoki.conf", e.Message);
         Assert.Contains("slot 2 (line", e.Message);
         Assert.Contains("'libpkcs11_cca.so'", e.Message);
