@@ -39,6 +39,7 @@ public class ZcryptEmulatorSpec
         var output = new byte[256];
         Assert.Equal(Errno.Ok, emu.Execute(Q0, ZcryptRequests.Crt(Key, Pkcs1Block(hash, 256)), output));
         Assert.Equal(expected, output);
+        Assert.Equal(1, emu.ExecutedByDotNet); // .NET's RSA key did the math, not the BouncyCastle fallback
     }
 
     [Fact]

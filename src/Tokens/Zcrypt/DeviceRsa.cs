@@ -5,6 +5,7 @@ using OpenCryptokiActors.Tokens.Mechanisms;
 using OpenCryptokiActors.Tokens.Mechanisms.Rsa;
 using OpenCryptokiActors.Tokens.Objects;
 using Org.BouncyCastle.Crypto.Engines;
+using BcBigInteger = Org.BouncyCastle.Math.BigInteger;
 
 namespace OpenCryptokiActors.Tokens.Zcrypt;
 
@@ -17,7 +18,8 @@ namespace OpenCryptokiActors.Tokens.Zcrypt;
 /// </summary>
 public sealed class DeviceRsaCall
 {
-    private readonly BigInteger _n, _e, _rInverse;
+    // BouncyCastle's integers (Montgomery exponentiation, fast inverse): System.Numerics' cost milliseconds here.
+    private readonly BcBigInteger _n, _e, _rInverse;
     private readonly byte[] _input;
     private readonly Func<byte[], byte[]> _finish;
     private readonly bool _verify;
@@ -29,18 +31,18 @@ public sealed class DeviceRsaCall
         _input = input;
         _verify = verify;
         _finish = finish;
-        _n = ZcryptRequests.Big(key.Modulus);
-        _e = ZcryptRequests.Big(key.Exponent);
-        BigInteger r;
+        _n = new BcBigInteger(1, key.Modulus);
+        _e = new BcBigInteger(1, key.Exponent);
+        BcBigInteger r;
         do
         {
-            r = ZcryptRequests.Big(RandomNumberGenerator.GetBytes(key.Modulus!.Length)) % _n;
+            r = new BcBigInteger(1, RandomNumberGenerator.GetBytes(key.Modulus!.Length)).Mod(_n);
         }
-        while (r < 2 || !BigInteger.GreatestCommonDivisor(r, _n).IsOne);
+        while (r.BitLength < 2 || !r.Gcd(_n).Equals(BcBigInteger.One));
 
-        _rInverse = RsaKeys.ModInverse(r, _n);
-        var blinded = ZcryptRequests.Big(input) * BigInteger.ModPow(r, _e, _n) % _n;
-        Request = ZcryptRequests.Crt(key, ZcryptRequests.Field(blinded, key.Modulus!.Length));
+        _rInverse = r.ModInverse(_n);
+        var blinded = new BcBigInteger(1, input).Multiply(r.ModPow(_e, _n)).Mod(_n);
+        Request = ZcryptRequests.Crt(key, RsaKeys.Pad(blinded.ToByteArrayUnsigned(), key.Modulus!.Length));
     }
 
     /// <summary>The driver request (blinded).</summary>
@@ -50,9 +52,9 @@ public sealed class DeviceRsaCall
     public byte[] Complete(ReadOnlySpan<byte> output)
     {
         var k = _key.Modulus!.Length;
-        var y = ZcryptRequests.Big(output) * _rInverse % _n;
-        if (_verify && BigInteger.ModPow(y, _e, _n) != ZcryptRequests.Big(_input)) throw new CkException(CKR.DEVICE_ERROR, "the card's RSA result does not verify");
-        return _finish(ZcryptRequests.Field(y, k));
+        var y = new BcBigInteger(1, output.ToArray()).Multiply(_rInverse).Mod(_n);
+        if (_verify && !y.ModPow(_e, _n).Equals(new BcBigInteger(1, _input))) throw new CkException(CKR.DEVICE_ERROR, "the card's RSA result does not verify");
+        return _finish(RsaKeys.Pad(y.ToByteArrayUnsigned(), k));
     }
 
     /// <summary>The same operation in software (the soft token's RSA engine, blinded by itself).</summary>
