@@ -79,7 +79,12 @@ public sealed class PreviousReleaseStoreSpec
             vr.ReadUInt32();
             vr.ReadULong();
             Assert.Equal("public data\n"u8.ToArray(), vr.ReadBytes());
-            Assert.Empty(Find(client, session, new WireAttribute(CKA.LABEL, "aeskey"u8.ToArray())));
+            // the AES key is a public, sensitive object: found, its value sealed under the object key and never readable
+            var publicAes = Assert.Single(Find(client, session, new WireAttribute(CKA.LABEL, "aeskey"u8.ToArray())));
+            var sensitive = client.Call(Opcode.GetAttributeValue, w => { w.WriteULong(session); w.WriteULong(publicAes); w.WriteUInt32(1); w.WriteULong(CKA.VALUE); w.WriteULong(64); });
+            Assert.Equal(CKR.ATTRIBUTE_SENSITIVE, sensitive.Rv);
+            // the private key of the RSA pair is not visible before login
+            Assert.Single(Find(client, session, new WireAttribute(CKA.LABEL, "rsakey"u8.ToArray())));
 
             client.Login(session, CKU.USER, "12345678");
             Assert.Equal(6, Find(client, session).Count(h => h < 1000)); // two key pairs, the AES key, the data object

@@ -206,7 +206,7 @@ public sealed partial class ApplicationActor : ReceiveActor
                 Slot(i.Slot).Token.Tell(req);
                 break;
             case ApplicationCommands.OpenSession o:
-                Slot(o.Slot).Token.Tell(new TokenCommands.OpenSession(_nextHandle++, o.Flags, o) { Caller = new Caller(_appId, _peer) });
+                Slot(o.Slot).Token.Tell(new TokenCommands.OpenSession(_nextHandle++, o.Flags, o, Self) { Caller = new Caller(_appId, _peer) });
                 break;
             case TokenCommands.CloseAllSessions c:
             {

@@ -169,7 +169,8 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers, ITokenJour
                 c.Ok();
                 return;
             case OpenSession c:
-                Sender.Tell(new SessionOpenResult(c.Origin, c.Handle, _machine.Process(new Calls.OpenSession(app, c.Handle, c.Flags)).Rv));
+                // to the application named in the command: a call that waited for a write is run later, with another Sender
+                c.Application.Tell(new SessionOpenResult(c.Origin, c.Handle, _machine.Process(new Calls.OpenSession(app, c.Handle, c.Flags)).Rv), Self);
                 return;
         }
 

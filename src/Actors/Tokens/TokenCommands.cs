@@ -47,8 +47,8 @@ public static class TokenCommands
     /// <summary>C_CloseAllSessions (the application has stopped its session actors already).</summary>
     public sealed record CloseAllSessions(ulong Slot) : TokenRequest;
 
-    /// <summary>C_OpenSession with the handle the application allocated; answered to the application with <see cref="SessionOpenResult"/>.</summary>
-    public sealed record OpenSession(ulong Handle, ulong Flags, Request Origin) : TokenRequest;
+    /// <summary>C_OpenSession with the handle the application allocated; answered to <paramref name="Application"/> with <see cref="SessionOpenResult"/>.</summary>
+    public sealed record OpenSession(ulong Handle, ulong Flags, Request Origin, IActorRef Application) : TokenRequest;
 
     public sealed record SessionOpenResult(Request Origin, ulong Handle, ulong Rv) : IProtocolMessage;
 
