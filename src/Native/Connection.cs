@@ -18,8 +18,11 @@ namespace OpenCryptokiActors.Native;
 /// </summary>
 internal sealed unsafe class Connection : IDisposable
 {
-    /// <summary>Budget for one connect + Hello: without a daemon C_Initialize fails fast instead of hanging.</summary>
-    public const int HandshakeTimeoutMs = 1000;
+    /// <summary>
+    /// Budget for one connect + Hello: bounded, so that C_Initialize never hangs on a wedged daemon, and long enough for a
+    /// daemon that admits a burst of new processes at once (a refused connect fails at once and is retried).
+    /// </summary>
+    public const int HandshakeTimeoutMs = 5000;
 
     /// <summary>
     /// How long C_Initialize keeps retrying a refused connect (ECONNREFUSED, a full backlog) or a daemon that answers

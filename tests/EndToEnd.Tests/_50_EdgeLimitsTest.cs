@@ -139,6 +139,9 @@ public sealed class _50_EdgeLimitsTest
             admin.Send(RawClient.Announce(512 * 1024, 1));
             RawClient.SendZeros(admin, 100 * 1024);
             Assert.True(RawClient.ClosedByPeer(admin, TimeSpan.FromSeconds(5)), "the admin socket waited for a large first frame");
+            // the daemon logs the drop on its own thread: give its output a moment to carry the line
+            var logged = System.Diagnostics.Stopwatch.StartNew();
+            while (!daemon.Output.Contains("no Hello within 2 s") && logged.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(50);
             Assert.Contains("no Hello within 2 s", daemon.Output);
         }
         finally
