@@ -17,6 +17,14 @@ public sealed class _50_EdgeLimitsTest
     private static SlotDaemon Daemon(string name, string limits = "") =>
         StartDaemon(name, [Slot], extraConfig: $"  limits {{ hello-timeout = 2s, frame-budget-per-uid = 256MiB {limits} }}");
 
+    /// <summary>The daemon logs on its own thread: its output gets a moment to carry the line before the assertion.</summary>
+    private static void Logged(SlotDaemon daemon, string line)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!daemon.Output.Contains(line) && watch.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(50);
+        Assert.Contains(line, daemon.Output);
+    }
+
     [Fact]
     public void Ten_thousand_idle_connections_do_not_mean_ten_thousand_threads()
     {
@@ -70,7 +78,7 @@ public sealed class _50_EdgeLimitsTest
             Assert.Equal(40, closed);
             var rss = RawClient.Status(pid, "VmRSS");
             Assert.True(rss < idle * 1.1, $"RSS {idle} kB idle, {rss} kB after 40 connections announced 64 MiB before Hello");
-            Assert.Contains("is no Hello", daemon.Output);
+            Logged(daemon, "is no Hello");
         }
         finally
         {
@@ -106,7 +114,7 @@ public sealed class _50_EdgeLimitsTest
             // the frame budget per uid (256 MiB here) bounds what the daemon holds for one user
             var peak = RawClient.Status(pid, "VmRSS");
             Assert.True(peak < idle + 300 * 1024, $"RSS {peak} kB with 24 partial 64 MiB frames (idle {idle} kB)");
-            Assert.Contains("frame memory budget", daemon.Output);
+            Logged(daemon, "frame memory budget");
 
             foreach (var s in sockets) s.Dispose();
             sockets.Clear();
@@ -139,10 +147,7 @@ public sealed class _50_EdgeLimitsTest
             admin.Send(RawClient.Announce(512 * 1024, 1));
             RawClient.SendZeros(admin, 100 * 1024);
             Assert.True(RawClient.ClosedByPeer(admin, TimeSpan.FromSeconds(5)), "the admin socket waited for a large first frame");
-            // the daemon logs the drop on its own thread: give its output a moment to carry the line
-            var logged = System.Diagnostics.Stopwatch.StartNew();
-            while (!daemon.Output.Contains("no Hello within 2 s") && logged.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(50);
-            Assert.Contains("no Hello within 2 s", daemon.Output);
+            Logged(daemon, "no Hello within 2 s");
         }
         finally
         {
