@@ -20,6 +20,9 @@ public static class ParamDecoders
 
         switch (kind)
         {
+            case ParamKind.Gcm: GcmParams.Decode(parameter); break;
+            case ParamKind.Oaep: OaepParams.Decode(parameter); break;
+            case ParamKind.Ecdh1: Ecdh1DeriveParams.Decode(parameter); break;
             case ParamKind.Ccm: CcmParams.Decode(parameter); break;
             case ParamKind.KeyDerivationStringData: KeyDerivationStringData.Decode(parameter); break;
             case ParamKind.AesCbcEncryptData or ParamKind.DesCbcEncryptData: AesCbcEncryptDataParams.Decode(parameter); break;
@@ -42,7 +45,14 @@ public static class ParamDecoders
     public static void FromInput(ReadOnlySpan<byte> input)
     {
         if (input.IsEmpty) return;
-        var kinds = Enum.GetValues<ParamKind>();
+        // the corpus's first bytes pick from this order (the decoders with a kind of their own; GCM, OAEP and ECDH1 below)
+        ReadOnlySpan<ParamKind> kinds =
+        [
+            ParamKind.Raw, ParamKind.Ccm, ParamKind.KeyDerivationStringData, ParamKind.AesCbcEncryptData, ParamKind.DesCbcEncryptData,
+            ParamKind.EdDsa, ParamKind.Hkdf, ParamKind.Pbkdf2, ParamKind.ChaCha20Poly1305, ParamKind.ChaCha20, ParamKind.RsaAesKeyWrap,
+            ParamKind.Sp800108, ParamKind.Sp800108Feedback, ParamKind.Tls12MasterKeyDerive, ParamKind.Ssl3MasterKeyDerive,
+            ParamKind.Tls12KeyMat, ParamKind.Ssl3KeyMat, ParamKind.TlsKdf, ParamKind.SignAdditionalContext,
+        ];
         var pick = input[0] % (kinds.Length + 4);
         var parameter = input[1..].ToArray();
         if (pick < kinds.Length) Decode(kinds[pick], ulong.MaxValue, parameter);

@@ -131,6 +131,8 @@ public static class WireGrammar
         [Opcode.VerifySignature] = Update,
         [Opcode.VerifySignatureUpdate] = Update,
         [Opcode.VerifySignatureFinal] = SessionOnly,
+        [Opcode.IbmReencryptSingle] = [Field.Session, Field.Mechanism, Field.Handle, Field.Mechanism, Field.Handle, Field.Bytes, Field.Cap],
+        [Opcode.ForkPrepare] = [],
     };
 
     /// <summary>Every opcode of <see cref="Opcode"/>, in order (the grammar covers them all; Program checks it at start).</summary>
