@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using OpenCryptokiActors.Actors.Protocol;
 using OpenCryptokiActors.Actors.Persistence;
 using OpenCryptokiActors.Cryptoki.Audit;
@@ -41,7 +42,7 @@ internal interface ITokenJournal
 /// journaled as an <see cref="AuditedEvent"/> (time, pid, uid, session, hash-chained). Every reply goes out only after
 /// its own events are committed; a failed write answers CKR_DEVICE_ERROR.
 /// </summary>
-internal sealed class GroupCommit(ITokenJournal journal, Func<ulong, PeerCredentials?> peerOf)
+internal sealed class GroupCommit(ITokenJournal journal, Func<ulong, PeerCredentials?> peerOf, ILoggingAdapter log)
 {
     /// <summary>The events of one command and what to do once they are all committed.</summary>
     private sealed class PendingWrite(Request? client, int events, Action committed, Action? abandoned)
@@ -215,6 +216,12 @@ internal sealed class GroupCommit(ITokenJournal journal, Func<ulong, PeerCredent
             catch (OpenCryptokiActors.Tokens.CkException e)
             {
                 w.Client?.Answer(e.Rv);
+            }
+            catch (Exception e)
+            {
+                // committed, but what follows failed (a bug): its caller is still answered, and the next batch goes on
+                log.Error(e, "a committed write's completion failed");
+                w.Client?.Answer(CKR.FUNCTION_FAILED);
             }
         }
 

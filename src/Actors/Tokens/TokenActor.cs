@@ -62,7 +62,7 @@ public sealed class TokenActor : ReceivePersistentActor, IWithTimers, ITokenJour
         var vault = new ObjectVault(objectKey, message => _log.Error("token {0}: {1}", slot.TokenName, message));
         _machine = new TokenMachine(new TokenLimits(settings.MinPinLength, settings.MaxPinLength, slot.MaxLoginFailures, settings.Pbkdf2Iterations,
             slot.Policy.KeyManagement), vault);
-        _commit = new GroupCommit(this, app => _peers.GetValueOrDefault(app));
+        _commit = new GroupCommit(this, app => _peers.GetValueOrDefault(app), _log);
         _rekey = new Rekey(_machine, _commit, settings.RekeyBatch, slot.TokenName, slot.Id, _log, () => Self.Tell(RekeyNext.Instance),
             () => Timers.StartSingleTimer("rekey-retry", RekeyNext.Instance, TimeSpan.FromSeconds(1)));
         _import = new TokenImport(_machine, _commit, slot, _log, () => ((ITokenJournal)this).BatchCommitted());
